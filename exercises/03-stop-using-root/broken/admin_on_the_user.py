@@ -1,0 +1,11 @@
+"""The admin group exists, but the user gets AdministratorAccess directly.
+
+fails: user-in-admin-group
+"""
+import _steps as s
+
+s.user()
+s.group()
+s.iam().attach_user_policy(UserName="alice", PolicyArn=s.ADMIN)
+s.act_as()
+s.delete_root_keys()

@@ -1,0 +1,11 @@
+"""AdministratorAccess, minus a Deny: no longer full admin.
+
+fails: admin-group
+"""
+import _steps as s
+
+s.user()
+s.group(inline=s.policy([{"Effect": "Deny", "Action": "iam:DeleteUser", "Resource": "*"}]))
+s.join()
+s.act_as()
+s.delete_root_keys()

@@ -1,0 +1,11 @@
+"""PowerUserAccess allows everything but IAM (NotAction): not full admin.
+
+fails: admin-group
+"""
+import _steps as s
+
+s.user()
+s.group(policy_arn="arn:aws:iam::aws:policy/PowerUserAccess")
+s.join()
+s.act_as()
+s.delete_root_keys()

@@ -1,0 +1,12 @@
+"""Every action, but only on S3 buckets: not full admin.
+
+fails: admin-group
+"""
+import _steps as s
+
+s.user()
+s.group(policy_arn=None, inline=s.policy([
+    {"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::*"}]))
+s.join()
+s.act_as()
+s.delete_root_keys()

@@ -1,0 +1,12 @@
+"""A second user without admin rights is used; the admin never is.
+
+fails: signed-in-as-admin
+"""
+import _steps as s
+
+s.user()
+s.group()
+s.join()
+s.user("bob")
+s.act_as("bob")
+s.delete_root_keys()

@@ -1,0 +1,163 @@
+"""Checks for 03-stop-using-root: the five steps of the lesson, on the account.
+
+Checks a to d are about one and the same user: the learner's IAM admin
+user. Any user or group name passes, and so does any way of doing it
+(AWS CLI, boto3, Terraform, the console).
+"""
+
+from __future__ import annotations
+
+from grader.checks import check
+from grader.checks.activity import Activity
+from grader.checks.iam_state import IamState, User
+from grader.checks.policies import grants_full_admin, why_not_full_admin
+
+# Root-only tasks, as the API names them: what root may still do once the IAM
+# admin user is in use. Managing root's own credentials (no user name given),
+# signing in, and account-level settings that only root can change.
+ROOT_OWN_CREDENTIALS = {
+    "CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey",
+    "CreateVirtualMFADevice", "EnableMFADevice", "DeactivateMFADevice",
+    "DeleteVirtualMFADevice", "ResyncMFADevice",
+    "UploadSigningCertificate", "UpdateSigningCertificate", "DeleteSigningCertificate",
+}
+ROOT_ONLY_TASKS = {
+    "ConsoleLogin", "CloseAccount", "UpdateAccountName", "UpdateAccountEmailAddress",
+    "DeleteBucketPolicy",  # unlocking a bucket whose policy denies everyone
+}
+
+
+def users_with_password(state: IamState) -> list[User]:
+    return [u for u in state.users.values() if u.has_password]
+
+
+def admin_groups_of(state: IamState, user: User) -> list[str]:
+    return [g for g in user.groups if g in state.groups and state.groups[g].full_admin]
+
+
+def admin_problems(state: IamState, user: User) -> list[str]:
+    """Why `user` is not an admin through its group (empty when it is)."""
+    problems = []
+    if not admin_groups_of(state, user):
+        problems.append(f"user {user.name} is not in a group with full administrator "
+                        "permissions")
+    direct = [p.name for p in user.policies if grants_full_admin([p.document])]
+    if direct:
+        problems.append(f"user {user.name} also gets admin rights from "
+                        f"{', '.join(direct)} attached to the user itself")
+    if user.boundary and not grants_full_admin([user.boundary.document]):
+        problems.append(f"user {user.name}'s permissions boundary {user.boundary.name} "
+                        "limits what the group grants")
+    return problems
+
+
+def admin_users(state: IamState) -> list[User]:
+    """The users who could be the learner's admin: password, admin through a group."""
+    return [u for u in users_with_password(state) if not admin_problems(state, u)]
+
+
+def signed_in(activity: list[Activity], user: str) -> list[Activity]:
+    return [a for a in activity
+            if a.identity_type == "IAMUser" and a.user_name == user and a.succeeded]
+
+
+def is_root_only_task(event: Activity) -> bool:
+    if event.name in ROOT_ONLY_TASKS:
+        return True
+    return event.name in ROOT_OWN_CREDENTIALS and not event.parameters.get("userName")
+
+
+@check(
+    id="iam-user-with-password",
+    title="An IAM user for you exists, with a console password",
+    why="Without your own IAM user you keep signing in as root, whose power no policy can limit.",
+    hint="Create a user (`aws iam create-user`) and give it a console password "
+         "(`aws iam create-login-profile`).",
+)
+def test_iam_user_with_password(iam_state: IamState) -> None:
+    assert iam_state.users, "the account has no IAM users yet"
+    names = ", ".join(sorted(iam_state.users))
+    assert users_with_password(iam_state), f"no IAM user has a console password ({names})"
+
+
+@check(
+    id="admin-group",
+    title="A group has full administrator permissions",
+    why="Giving rights to a group, not to each person, keeps permissions consistent and easy "
+        "to review as people join and leave.",
+    hint="Create a group and attach arn:aws:iam::aws:policy/AdministratorAccess to it "
+         "(or a policy allowing \"Action\": \"*\" on \"Resource\": \"*\").",
+)
+def test_admin_group(iam_state: IamState) -> None:
+    assert iam_state.groups, "the account has no IAM groups yet"
+    reasons = [f"group {g.name}: {why_not_full_admin(p.document for p in g.policies)}"
+               for g in iam_state.groups.values() if not g.full_admin]
+    assert any(g.full_admin for g in iam_state.groups.values()), \
+        "no group has full administrator permissions (" + "; ".join(reasons) + ")"
+
+
+@check(
+    id="user-in-admin-group",
+    title="Your user is in that group and gets its admin rights from it",
+    why="Rights attached to a user one by one drift apart and get forgotten; a group is one "
+        "place to see and change them.",
+    hint="Add your user to the admin group (`aws iam add-user-to-group`) and detach any "
+         "admin policy attached to the user itself (`aws iam detach-user-policy`).",
+)
+def test_user_in_admin_group(iam_state: IamState) -> None:
+    candidates = users_with_password(iam_state)
+    assert candidates, "no IAM user with a console password yet (see the first check)"
+    problems = [p for u in candidates for p in admin_problems(iam_state, u)]
+    assert admin_users(iam_state), "; ".join(problems)
+
+
+@check(
+    id="signed-in-as-admin",
+    title="You have signed in as your IAM admin user",
+    why="Until you actually work as your IAM user, root stays your everyday identity.",
+    hint="Sign in as your user: `grade console signin NAME`, or give it an access key and "
+         "run `aws sts get-caller-identity` with it.",
+)
+def test_signed_in_as_admin(iam_state: IamState, activity: list[Activity]) -> None:
+    admins = admin_users(iam_state)
+    assert admins, "no IAM admin user is set up yet (see the checks above)"
+    names = ", ".join(u.name for u in admins)
+    assert any(signed_in(activity, u.name) for u in admins), \
+        f"nobody has signed in or made a call as {names} yet"
+
+
+@check(
+    id="root-has-no-access-keys",
+    title="The root user has no access keys",
+    why="A root access key can do anything in the account and cannot be limited; if it leaks, "
+        "the whole account is lost.",
+    hint="As root, list its keys (`aws iam list-access-keys`), check they are unused "
+         "(`aws iam get-access-key-last-used`), then delete them (`aws iam delete-access-key`).",
+)
+def test_root_has_no_access_keys(iam_state: IamState) -> None:
+    keys = iam_state.root_keys
+    assert keys is not None, "the root user's keys could not be read"
+    if keys.inactive and not keys.active:
+        raise AssertionError(f"the root user still has {keys.inactive} deactivated access "
+                             "key(s): deactivating is not enough, delete them")
+    assert not keys.present, (f"the root user still has {keys.active} active and "
+                              f"{keys.inactive} deactivated access key(s)")
+
+
+@check(
+    id="root-not-used-after-admin",
+    title="Once your IAM admin user was in use, root did only root-only tasks",
+    why="Every time root is used for everyday work its credentials are exposed again, and "
+        "nothing can limit what a mistake or a thief does with them.",
+    hint="After switching to your IAM user, do everything as that user; use root only for the "
+         "tasks only root can do (such as removing root's own access keys).",
+)
+def test_root_not_used_after_admin(iam_state: IamState, activity: list[Activity]) -> None:
+    uses = [a for u in admin_users(iam_state) for a in signed_in(activity, u.name)]
+    assert uses, "your IAM admin user has not been used yet (see the checks above)"
+    switched = min(a.time for a in uses)
+    everyday = [a for a in activity if a.by_root and a.time > switched and not a.read_only
+                and not is_root_only_task(a)]
+    shown = ", ".join(a.describe() for a in everyday[:3])
+    more = f" and {len(everyday) - 3} more" if len(everyday) > 3 else ""
+    assert not everyday, f"root was used for everyday work after you switched: {shown}{more}"

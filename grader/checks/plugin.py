@@ -1,0 +1,92 @@
+"""The pytest plugin that runs an exercise's checks.
+
+It gives checks their fixtures (`target`, `iam_state`, `activity`, and
+`aws` for a read-only client of any service), refuses a test without
+`@check` metadata, and turns each test's outcome into a `CheckResult`.
+A fixture that cannot get its data raises `GradeError`: the grading then
+stops with exit 2 and that reason, and no check is counted as passed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from grader.checks import activity as activity_module
+from grader.checks import iam_state as iam_state_module
+from grader.checks.metadata import info_of
+from grader.checks.target import Target
+from grader.errors import GradeError
+from grader.results import CheckResult
+
+
+class GradingPlugin:
+    """One grading: the target account in, check results out."""
+
+    def __init__(self, target: Target) -> None:
+        self._target = target
+        self.results: list[CheckResult] = []
+        self.error: GradeError | None = None
+        self.collection_errors: list[str] = []
+
+    # -- fixtures -----------------------------------------------------------
+
+    @pytest.fixture(scope="session")
+    def target(self) -> Target:
+        return self._target
+
+    @pytest.fixture(scope="session")
+    def aws(self) -> Callable[[str], Any]:
+        """`aws("iam")`: a read-only boto3 client for the target account."""
+        return self._target.client
+
+    @pytest.fixture(scope="session")
+    def iam_state(self) -> iam_state_module.IamState:
+        return iam_state_module.collect(self._target)
+
+    @pytest.fixture(scope="session")
+    def activity(self) -> list[activity_module.Activity]:
+        return activity_module.collect(self._target)
+
+    # -- results --------------------------------------------------------------
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            function = getattr(item, "function", None)
+            if info_of(function) is None:
+                self.collection_errors.append(
+                    f"{item.nodeid} has no @check(...) metadata")
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.collection_errors.append(str(report.longrepr).strip().splitlines()[-1])
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+        outcome = yield
+        report = outcome.get_result()
+        info = info_of(getattr(item, "function", None))
+        if info is None:
+            return
+        excinfo = call.excinfo
+        if excinfo is not None and isinstance(excinfo.value, GradeError):
+            self.error = self.error or excinfo.value
+            return
+        if report.when == "call" or (report.when == "setup" and report.failed):
+            message = ""
+            if report.failed and excinfo is not None:
+                message = _message(excinfo.value)
+            self.results.append(CheckResult(
+                id=info.id, title=info.title, passed=report.passed,
+                message=message, hint=info.hint, why=info.why,
+            ))
+
+
+def _message(error: BaseException) -> str:
+    """The first line a check's assertion gave: what is wrong with which resource."""
+    text = str(error).strip()
+    if isinstance(error, AssertionError):
+        return text.split("\nassert ")[0].strip() or "the check's condition is not met"
+    return f"{type(error).__name__}: {text}".strip()

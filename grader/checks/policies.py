@@ -1,0 +1,81 @@
+"""Reading IAM policy documents: does a set of policies grant full administrator access?
+
+"Full administrator permissions" means what AWS's AdministratorAccess
+grants: every action on every resource, with no condition. A set of
+policies grants it when one statement allows `"Action": "*"` on
+`"Resource": "*"` unconditionally and no statement denies anything (any
+Deny takes something away). Statements that allow a list of services, use
+NotAction or NotResource, or name some resources are not full admin.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from collections.abc import Iterable
+from typing import Any
+
+
+def parse_document(document: Any) -> dict[str, Any]:
+    """A policy document as a dict, whether given as a dict, JSON or URL-encoded JSON."""
+    if isinstance(document, dict):
+        return document
+    text = str(document)
+    if text.lstrip().startswith("%7B") or text.lstrip().startswith("%7b"):
+        text = urllib.parse.unquote(text)
+    parsed = json.loads(text)
+    if not isinstance(parsed, dict):
+        raise ValueError("a policy document must be a JSON object")
+    return parsed
+
+
+def statements(document: dict[str, Any]) -> list[dict[str, Any]]:
+    found = document.get("Statement", [])
+    if isinstance(found, dict):
+        found = [found]
+    return [s for s in found if isinstance(s, dict)]
+
+
+def _values(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value]
+
+
+def allows_everything(statement: dict[str, Any]) -> bool:
+    """True for `Allow "*" on "*"` with no condition, no NotAction, no NotResource."""
+    return (
+        statement.get("Effect") == "Allow"
+        and "*" in _values(statement.get("Action"))
+        and "*" in _values(statement.get("Resource"))
+        and "NotAction" not in statement
+        and "NotResource" not in statement
+        and not statement.get("Condition")
+    )
+
+
+def grants_full_admin(documents: Iterable[dict[str, Any]]) -> bool:
+    """True when these policies together allow every action on every resource."""
+    all_statements = [s for d in documents for s in statements(d)]
+    if any(s.get("Effect") == "Deny" for s in all_statements):
+        return False
+    return any(allows_everything(s) for s in all_statements)
+
+
+def why_not_full_admin(documents: Iterable[dict[str, Any]]) -> str:
+    """A learner-readable reason why these policies are not full admin."""
+    all_statements = [s for d in documents for s in statements(d)]
+    if not all_statements:
+        return "it has no permissions policy"
+    if any(s.get("Effect") == "Deny" for s in all_statements):
+        return "a statement denies some actions"
+    allows = [s for s in all_statements if s.get("Effect") == "Allow"]
+    if any("NotAction" in s for s in allows):
+        return "it allows everything except some actions (NotAction)"
+    if any(s.get("Condition") for s in allows if "*" in _values(s.get("Action"))):
+        return "its allow-everything statement has a condition"
+    if not any("*" in _values(s.get("Action")) for s in allows):
+        return "it allows only some actions, not \"Action\": \"*\""
+    return "it allows all actions only on some resources, not \"Resource\": \"*\""

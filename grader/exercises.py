@@ -1,0 +1,112 @@
+"""The course's exercises, each one folder under `exercises/`, loaded and validated.
+
+An exercise folder holds `exercise.toml` (its metadata: id, title, kind,
+lesson, graduated hints), `README.md` (the task), the checks (`test_*.py`)
+and, for hands-on exercises, `solution/` and `broken/`. The folder name is
+the exercise id, the progress key and the site page; its leading number is
+its place in the course.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.errors import GradeError
+from grader.paths import EXERCISES_DIR
+
+# The numbered course path (a contract): an id here may not have a folder yet.
+COURSE_PATH = (
+    "00-setup", "01-shared-responsibility", "02-root-user", "03-stop-using-root",
+    "04-mfa", "05-cloudtrail", "06-billing-reports", "07-checkpoint", "08-capstone",
+)
+KINDS = ("hands-on", "quiz")
+_ID = re.compile(r"^(\d{2})-[a-z0-9]+(-[a-z0-9]+)*$")
+_KEYS = {"id", "title", "kind", "lesson", "summary", "hints"}
+
+
+@dataclass(frozen=True)
+class Exercise:
+    id: str
+    number: int
+    title: str
+    kind: str
+    lesson: str  # the lesson page on the site, e.g. "lessons/stop-using-root.md"
+    summary: str
+    hints: tuple[str, ...]
+    folder: Path
+
+    @property
+    def task(self) -> str:
+        return (self.folder / "README.md").read_text(encoding="utf-8")
+
+
+class ExerciseDefinitionError(GradeError):
+    """An exercise folder whose metadata is wrong (a course author's mistake)."""
+
+
+def load(folder: Path) -> Exercise:
+    """Read and validate one exercise folder."""
+    meta_path = folder / "exercise.toml"
+    where = f"{meta_path}"
+    try:
+        meta = tomllib.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ExerciseDefinitionError(f"{where} cannot be read: {error}.",
+                                      "Fix the file (course authors).") from None
+    problems = []
+    unknown = set(meta) - _KEYS
+    if unknown:
+        problems.append(f"unknown keys {sorted(unknown)}")
+    missing = {"id", "title", "kind", "lesson", "summary", "hints"} - set(meta)
+    if missing:
+        problems.append(f"missing keys {sorted(missing)}")
+    if meta.get("id") != folder.name:
+        problems.append(f"id {meta.get('id')!r} differs from the folder name {folder.name!r}")
+    if not _ID.match(folder.name):
+        problems.append("the folder name must be NN-words-with-dashes")
+    if meta.get("kind") not in KINDS:
+        problems.append(f"kind must be one of {KINDS}")
+    hints = meta.get("hints", [])
+    if not isinstance(hints, list) or not hints or not all(
+            isinstance(h, str) and h.strip() for h in hints):
+        problems.append("hints must be a non-empty list of texts")
+    if not (folder / "README.md").is_file():
+        problems.append("README.md (the task) is missing")
+    if problems:
+        raise ExerciseDefinitionError(f"{where}: " + "; ".join(problems) + ".",
+                                      "Fix the exercise's metadata (course authors).")
+    return Exercise(
+        id=folder.name, number=int(folder.name[:2]), title=str(meta["title"]),
+        kind=str(meta["kind"]), lesson=str(meta["lesson"]), summary=str(meta["summary"]),
+        hints=tuple(h.strip() for h in hints), folder=folder,
+    )
+
+
+def all_exercises(root: Path = EXERCISES_DIR) -> list[Exercise]:
+    """Every exercise of the course, in course order."""
+    folders = sorted(p for p in root.iterdir() if p.is_dir() and (p / "exercise.toml").exists())
+    return [load(folder) for folder in folders]
+
+
+def find(name: str, root: Path = EXERCISES_DIR) -> Exercise:
+    """The exercise named by its id (`03-stop-using-root`) or number (`03`, `3`)."""
+    wanted = name.strip().lower()
+    exercises = all_exercises(root)
+    for exercise in exercises:
+        if wanted == exercise.id or (wanted.isdigit() and int(wanted) == exercise.number):
+            return exercise
+    planned = [i for i in COURSE_PATH if wanted == i or (wanted.isdigit() and int(wanted) == int(i[:2]))]
+    if planned:
+        raise GradeError(f"Exercise {planned[0]} is not in this version of the course yet.",
+                         "Run `grade list` to see the exercises you can do now.")
+    ids = [e.id for e in exercises]
+    by_name = {e.id[3:]: e.id for e in exercises}
+    close = difflib.get_close_matches(wanted, ids, n=1, cutoff=0.4) or [
+        by_name[m] for m in difflib.get_close_matches(wanted, list(by_name), n=1, cutoff=0.4)]
+    suggestion = f"Did you mean `grade {close[0]}`? " if close else ""
+    raise GradeError(f"There is no exercise {name!r}.",
+                     f"{suggestion}Run `grade list` to see them all.")

@@ -1,0 +1,54 @@
+"""`grade <exercise>`: grade one exercise, show the verdict, record it."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from grader.checks.target import Target, live_target, sandbox_target
+from grader.errors import GradeError
+from grader.exercises import find
+from grader.progress.store import Progress
+from grader.report import render_result
+from grader.runner import run_checks
+
+
+def _target(profile: str | None, live: bool) -> Target:
+    if profile or live:
+        target = live_target(profile)
+        try:
+            account = target.account_id
+        except GradeError:
+            raise
+        except Exception as error:  # noqa: BLE001 - bad credentials, no network...
+            raise GradeError(f"Could not reach AWS with these credentials: {error}.",
+                             "Check the profile with `aws sts get-caller-identity`.") from None
+        print(f"Grading AWS account {account} (live, read-only).", file=sys.stderr)
+        return target
+    from grader.netguard import forbid_remote
+    from grader.sandbox import control
+
+    running = control.require()
+    forbid_remote()
+    creds = control.grader_environment(running)
+    target = sandbox_target(creds["endpoint"], creds["region"], creds["access_key_id"],
+                            creds["secret_access_key"])
+    target._account_id = running.account.account_id
+    return target
+
+
+def grade(name: str, as_json: bool = False, profile: str | None = None,
+          live: bool = False) -> int:
+    exercise = find(name)
+    if exercise.kind != "hands-on":
+        raise GradeError(f"{exercise.id} is a quiz; quizzes are not graded by this version.",
+                         "Update the course to grade it.")
+    target = _target(profile, live)
+    result = run_checks(exercise, target)
+    Progress().record(exercise.id, result.passed, result.failed_ids, result.mode,
+                      result.account_id)
+    if as_json:
+        print(json.dumps(result.to_json(), indent=2))
+    else:
+        sys.stdout.write(render_result(result, sys.stdout))
+    return 0 if result.passed else 1

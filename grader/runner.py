@@ -1,0 +1,50 @@
+"""Run one exercise's checks against a target account with pytest."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+
+from grader.checks.target import Target
+from grader.errors import GradeError
+from grader.paths import grade_home
+from grader.exercises import Exercise, ExerciseDefinitionError
+from grader.results import ExerciseResult
+
+
+def run_checks(exercise: Exercise, target: Target) -> ExerciseResult:
+    """Grade `exercise` on `target`; GradeError when the grading cannot run."""
+    import pytest
+
+    from grader.checks.plugin import GradingPlugin
+
+    plugin = GradingPlugin(target)
+    args = [
+        str(exercise.folder), "-c", os.devnull, "--rootdir", str(exercise.folder),
+        "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:warnings",
+        "-p", "no:doctest", "-p", "no:junitxml", "-p", "no:pastebin", "-p", "no:nose",
+        "-p", "no:stepwise", "-p", "no:legacypath", "-p", "no:unittest",
+        "--ignore", str(exercise.folder / "solution"), "--ignore", str(exercise.folder / "broken"),
+    ]
+    errors = io.StringIO()
+    with contextlib.redirect_stderr(errors):
+        code = pytest.main(args, plugins=[plugin])
+    if code == pytest.ExitCode.INTERNAL_ERROR and plugin.error is None:
+        log = grade_home() / "grade-errors.log"
+        with log.open("a", encoding="utf-8") as handle:
+            handle.write(errors.getvalue())
+        raise GradeError(f"The checks of {exercise.id} crashed.",
+                         f"The details are in {log}; please report them.")
+    if plugin.error is not None:
+        raise plugin.error
+    if plugin.collection_errors:
+        raise ExerciseDefinitionError(
+            f"The checks of {exercise.id} cannot run: " + "; ".join(plugin.collection_errors),
+            "This is a mistake in the exercise (course authors).",
+        )
+    if not plugin.results:
+        raise GradeError(f"No check of {exercise.id} ran.",
+                         "This is a mistake in the exercise (course authors).")
+    account = target._account_id
+    return ExerciseResult(exercise.id, exercise.title, target.mode, plugin.results, account)

@@ -1,0 +1,10 @@
+"""The simulated AWS account: moto as a local server, plus what moto lacks.
+
+- `account`: who the account is (id, root user's sign-in, the grader's key);
+- `record`: every request, who made it and what came of it (durable);
+- `root`: the root user as AWS has it (keys, summary, credential report);
+- `cloudtrail`: LookupEvents answered from the record;
+- `console`: the console-only root tasks (sign-in, root's access keys);
+- `app`: the WSGI application that ties them to moto;
+- `server`: the process; `control`: start/stop/status from the `grade` side.
+"""

@@ -1,0 +1,237 @@
+"""The simulated account's WSGI application: moto, plus who did what.
+
+Every request goes through `SandboxApp.handle`, one at a time:
+
+1. find who signed it (`callers`) and refuse unknown or inactive keys;
+2. find which operation it is (`operations`) and refuse, fast and with a
+   4xx, what the simulated account does not model;
+3. freeze the account's clock at the request's time and seed moto's random
+   ids from its place in the record, then let moto (patched with the root
+   user, `root`) answer it;
+4. append it to the record (`record`) before the answer leaves.
+
+Replaying the record through steps 3 and 4 with the recorded times and
+places rebuilds the same account: same ids, same secrets (`replay`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import threading
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import time_machine
+from moto.moto_api._internal import mock_random
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from werkzeug.wrappers import Request, Response
+
+from grader.readonly import is_read_only
+from grader.sandbox import aws_errors, callers, operations
+from grader.sandbox.account import Account
+from grader.sandbox.cloudtrail.events import hide_secrets, resources_of
+from grader.sandbox.record import Event, Record
+
+CONTROL_PREFIX = "/_sandbox/"
+StartResponse = Callable[..., Any]
+
+
+def _create_backend_app(service: Any) -> Any:
+    app = create_backend_app(service)
+    app.config["PROPAGATE_EXCEPTIONS"] = True  # let `handle` turn them into 4xx
+    return app
+
+
+def _iam(account_id: str) -> Any:
+    from moto.iam.models import iam_backends
+
+    return iam_backends[account_id]["aws"]
+
+
+class SandboxApp:
+    """moto behind a front desk that knows callers and keeps the record."""
+
+    def __init__(self, account: Account, record: Record) -> None:
+        self.account = account
+        self.record = record
+        self.moto = DomainDispatcherApplication(_create_backend_app)
+        self.lock = threading.RLock()
+        self.next_seq = record.count() + 1
+        self.started_at = dt.datetime.now(dt.timezone.utc)
+        self.control: dict[str, Callable[[Request, bytes], Response]] = {}
+
+    # -- WSGI entry -------------------------------------------------------
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        body = _read_body(environ)
+        if path.startswith(CONTROL_PREFIX):
+            handler = self.control.get(path[len(CONTROL_PREFIX):])
+            if handler is None:
+                response = Response("not found\n", 404)
+            else:
+                with self.lock:
+                    response = handler(Request(environ), body)
+        elif path.startswith("/moto-api"):
+            response = Response("The simulated account does not offer moto's own API.\n", 403)
+        else:
+            with self.lock:
+                response = self.handle(environ, body)
+        return response(environ, start_response)
+
+    # -- one request --------------------------------------------------------
+
+    def handle(self, environ: dict[str, Any], body: bytes, at: dt.datetime | None = None,
+               replay_seq: int | None = None) -> Response:
+        """Answer one AWS request; record it unless it is being replayed."""
+        signature = operations.signature_of(environ.get("HTTP_AUTHORIZATION"))
+        service = signature.service if signature else "s3"
+        caller = callers.resolve(
+            signature.access_key_id if signature else None,
+            _iam(self.account.account_id),
+            self.account.grader_key_id,
+        )
+        if caller.kind == "Invalid":
+            return aws_errors.invalid_key(service)
+        if caller.kind == "Anonymous" and service != "s3":
+            return aws_errors.error_response(
+                service, 403, "MissingAuthenticationToken", "Request is missing Authentication Token"
+            )
+        operation = operations.identify(service, environ, body)
+        if not operation.implemented_by_model or not _moto_has(service):
+            return aws_errors.unsupported(service, operation.name)
+        moment = at or dt.datetime.now(dt.timezone.utc)
+        seq = replay_seq if replay_seq is not None else self.next_seq
+        mock_random.seed(self.account.seed * 1_000_003 + seq if caller.recorded else 0)
+        with time_machine.travel(moment, tick=False):
+            response = self._dispatch(environ, body, service, operation.name)
+        if caller.recorded and replay_seq is None:
+            self._remember(environ, body, moment, signature, caller, service, operation,
+                           response)
+        return response
+
+    def _dispatch(self, environ: dict[str, Any], body: bytes, service: str,
+                  operation: str) -> Response:
+        inner = dict(environ)
+        inner["wsgi.input"] = io.BytesIO(body)
+        inner["CONTENT_LENGTH"] = str(len(body))
+        captured: dict[str, Any] = {}
+
+        def start_response(status: str, headers: list[tuple[str, str]], *_: Any) -> Any:
+            captured["status"] = int(status.split()[0])
+            captured["headers"] = headers
+            return lambda data: None
+
+        try:
+            chunks = self.moto(inner, start_response)
+            payload = b"".join(chunks)
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+        except NotImplementedError:
+            return aws_errors.unsupported(service, operation)
+        except Exception as error:  # noqa: BLE001 - a moto bug must not become a retried 500
+            return aws_errors.error_response(
+                service, 400, "SimulatorError",
+                f"The simulated account failed on {operation or 'this request'}: {error!r}",
+            )
+        return Response(payload, captured["status"], captured["headers"])
+
+    def _remember(self, environ: dict[str, Any], body: bytes, moment: dt.datetime,
+                  signature: operations.Signature | None, caller: callers.Caller,
+                  service: str, operation: operations.Operation, response: Response) -> None:
+        headers = {k: v for k, v in response.headers.items()}
+        code, message = aws_errors.parse_error(response.status_code, headers, response.get_data())
+        read_only = is_read_only(operation.name)
+        parameters = hide_secrets(operation.parameters)
+        self.append(Event(
+            event_id=str(uuid.uuid4()),
+            event_time=moment.isoformat(),
+            event_type="AwsApiCall",
+            identity_type=caller.kind,
+            principal_name=caller.name,
+            principal_arn=caller.arn,
+            principal_id=caller.principal_id,
+            access_key_id=caller.access_key_id,
+            service=service,
+            operation=operation.name,
+            region=signature.region if signature else self.account.region,
+            read_only=read_only,
+            parameters=parameters,
+            response=None,
+            status=response.status_code,
+            error_code=code,
+            error_message=message,
+            source_ip=environ.get("REMOTE_ADDR") or "127.0.0.1",
+            user_agent=environ.get("HTTP_USER_AGENT", ""),
+            request_id=response.headers.get("x-amzn-RequestId") or str(uuid.uuid4()),
+            resources=resources_of(operation.parameters),
+            replay=not read_only,
+            **raw_request(environ, body),
+        ))
+
+    def append(self, event: Event) -> None:
+        self.record.append(event)
+        self.next_seq = event.seq + 1
+
+
+def _moto_has(service: str) -> bool:
+    from moto.backends import list_of_moto_modules
+
+    return service in set(list_of_moto_modules())
+
+
+def _read_body(environ: dict[str, Any]) -> bytes:
+    length = environ.get("CONTENT_LENGTH") or "0"
+    stream = environ["wsgi.input"]
+    if environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked":
+        return bytes(stream.read())
+    return bytes(stream.read(int(length))) if int(length) > 0 else b""
+
+
+_KEPT_ENVIRON = ("REQUEST_METHOD", "PATH_INFO", "QUERY_STRING", "CONTENT_TYPE")
+
+
+def raw_request(environ: dict[str, Any], body: bytes) -> dict[str, Any]:
+    """The parts of a request needed to send it again."""
+    headers = {k: str(v) for k, v in environ.items() if k.startswith("HTTP_")}
+    if environ.get("CONTENT_TYPE"):
+        headers["CONTENT_TYPE"] = environ["CONTENT_TYPE"]
+    return {
+        "method": environ.get("REQUEST_METHOD", "GET"),
+        "path": environ.get("PATH_INFO", "/"),
+        "query": environ.get("QUERY_STRING", ""),
+        "headers": headers,
+        "body": body,
+    }
+
+
+def environ_for(method: str, path: str, query: str, headers: dict[str, str],
+                body: bytes) -> dict[str, Any]:
+    """A WSGI environ for a recorded request (the inverse of `raw_request`)."""
+    environ: dict[str, Any] = dict(headers)
+    environ.update({
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.url_scheme": "http",
+        "wsgi.errors": io.StringIO(),
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        "wsgi.version": (1, 0),
+    })
+    return environ
+
+
+def json_response(data: Any, status: int = 200) -> Response:
+    return Response(json.dumps(data, default=str), status, content_type="application/json")

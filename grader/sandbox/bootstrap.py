@@ -1,0 +1,89 @@
+"""The account a learner starts from: opened a month ago, never secured.
+
+The root user has a password and an access key that has been used, and no
+one has created an IAM user yet: the neglected account the "Stop using the
+root user" lesson starts from. `open_account` creates the root user and its
+key (the same every time, from the account's seed); `first_history` makes
+the root user's first calls, once, into the record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import time_machine
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+from moto.moto_api._internal import mock_random
+from werkzeug.wrappers import Request
+
+from grader.sandbox.app import SandboxApp, _iam, environ_for
+from grader.sandbox.root.models import RootUser, create_root, create_root_key, root_of
+
+EAGER_SERVICES = ("iam", "sts", "s3", "cloudtrail")
+
+
+def create_backends(account_id: str, region: str) -> None:
+    """Create the backends the course uses now, so no request creates them later
+    (a backend's constructor draws random ids; drawing them inside a request
+    would change that request's ids between the first run and a replay)."""
+    from moto.backends import get_backend
+
+    for service in EAGER_SERVICES:
+        backends: Any = get_backend(service)  # type: ignore[call-overload]
+        regions = backends[account_id]
+        name = region if region in regions.regions else "aws"  # global services: "aws"
+        regions[name]  # noqa: B018 - creates it
+
+
+def open_account(app: SandboxApp) -> RootUser:
+    """The root user and its first access key, the same on every start."""
+    account = app.account
+    mock_random.seed(account.seed)
+    create_backends(account.account_id, account.region)
+    iam = _iam(account.account_id)
+    existing = root_of(iam)
+    if existing is not None:
+        return existing
+    with time_machine.travel(account.opened, tick=False):
+        root = create_root(iam, account.root_email, account.opened)
+    with time_machine.travel(account.opened + dt.timedelta(hours=1), tick=False):
+        create_root_key(iam, root)
+    return root
+
+
+def first_history(app: SandboxApp, now: dt.datetime | None = None) -> None:
+    """The root user's first sign-in and its key's first uses, into the record."""
+    account = app.account
+    now = now or dt.datetime.now(dt.timezone.utc)
+    root = root_of(_iam(account.account_id))
+    assert root is not None
+    key = root.access_keys[0]
+    signin = json.dumps({"user": "root", "password": account.root_password}).encode()
+    environ = environ_for("POST", "/_sandbox/console/signin", "",
+                          {"CONTENT_TYPE": "application/json"}, signin)
+    app.control["console/signin"](Request(environ), signin,
+                                  account.opened + dt.timedelta(minutes=5))  # type: ignore[call-arg]
+    calls = [
+        (account.opened + dt.timedelta(hours=1, minutes=2), "iam", "ListAccountAliases",
+         "2010-05-08"),
+        (now - dt.timedelta(days=3), "iam", "ListUsers", "2010-05-08"),
+        (now - dt.timedelta(days=2, hours=5), "iam", "GetAccountSummary", "2010-05-08"),
+    ]
+    for moment, service, action, version in calls:
+        body = f"Action={action}&Version={version}".encode()
+        request = AWSRequest(
+            method="POST", url="http://127.0.0.1/", data=body,
+            headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
+                     "User-Agent": "aws-cli/1.46.3 md/Botocore#1.44.8 os/linux"},
+        )
+        with time_machine.travel(moment, tick=False):
+            SigV4Auth(Credentials(key.access_key_id, key.secret_access_key),
+                      service, account.region).add_auth(request)
+        headers = {"HTTP_" + k.upper().replace("-", "_"): str(v)
+                   for k, v in request.headers.items() if k.lower() != "content-type"}
+        headers["CONTENT_TYPE"] = request.headers["Content-Type"]
+        app.handle(environ_for("POST", "/", "", headers, body), body, at=moment)

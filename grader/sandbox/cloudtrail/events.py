@@ -1,0 +1,141 @@
+"""One recorded request as AWS CloudTrail writes it (record format 1.09).
+
+The same dictionary is the `CloudTrailEvent` of LookupEvents and, later,
+a record in a log file delivered to a trail's bucket.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from grader.sandbox.record import Event
+
+HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"
+SECRET_PARAMETERS = {
+    "Password", "NewPassword", "OldPassword", "SecretAccessKey",
+    "AuthenticationCode1", "AuthenticationCode2", "PrivateKey",
+}
+
+# Parameters that name the resource an event is about (LookupEvents' Resources).
+RESOURCE_PARAMETERS = {
+    "UserName": "AWS::IAM::User",
+    "GroupName": "AWS::IAM::Group",
+    "RoleName": "AWS::IAM::Role",
+    "PolicyArn": "AWS::IAM::Policy",
+    "AccessKeyId": "AWS::IAM::AccessKey",
+    "SerialNumber": "AWS::IAM::MFADevice",
+    "Bucket": "AWS::S3::Bucket",
+    "ReportName": "AWS::CUR::ReportDefinition",
+}
+
+
+def hide_secrets(value: Any) -> Any:
+    """A copy of request parameters with passwords and codes hidden, as AWS does."""
+    if isinstance(value, dict):
+        return {
+            key: HIDDEN if key in SECRET_PARAMETERS else hide_secrets(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [hide_secrets(item) for item in value]
+    return value
+
+
+def resources_of(parameters: dict[str, Any]) -> list[dict[str, str]]:
+    found = []
+    for key, kind in RESOURCE_PARAMETERS.items():
+        value = parameters.get(key)
+        if isinstance(value, str) and value:
+            found.append({"type": kind, "name": value})
+    if parameters.get("Name") and isinstance(parameters["Name"], str):
+        found.append({"type": "AWS::CloudTrail::Trail", "name": parameters["Name"]})
+    return found
+
+
+def _camel(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {(k[:1].lower() + k[1:]): _camel(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_camel(v) for v in value]
+    return value
+
+
+def event_time(event: Event) -> dt.datetime:
+    return dt.datetime.fromisoformat(event.event_time)
+
+
+def zulu(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def user_identity(event: Event, account_id: str) -> dict[str, Any]:
+    identity: dict[str, Any] = {"type": event.identity_type}
+    if event.identity_type == "Root":
+        identity.update(principalId=account_id, arn=event.principal_arn, accountId=account_id)
+    elif event.identity_type == "IAMUser":
+        identity.update(
+            principalId=event.principal_id, arn=event.principal_arn,
+            accountId=account_id, userName=event.principal_name,
+        )
+    elif event.principal_arn:
+        identity.update(principalId=event.principal_id, arn=event.principal_arn,
+                        accountId=account_id)
+    if event.access_key_id:
+        identity["accessKeyId"] = event.access_key_id
+    return identity
+
+
+def username(event: Event) -> str | None:
+    """LookupEvents' `Username`: "root" for the root user, else the user's name."""
+    if event.identity_type == "Root":
+        return "root"
+    return event.principal_name
+
+
+def event_source(event: Event) -> str:
+    if event.event_type == "AwsConsoleSignIn":
+        return "signin.amazonaws.com"
+    return f"{event.service}.amazonaws.com"
+
+
+def cloudtrail_record(event: Event, account_id: str) -> dict[str, Any]:
+    """The event as CloudTrail would write it."""
+    record: dict[str, Any] = {
+        "eventVersion": "1.09",
+        "userIdentity": user_identity(event, account_id),
+        "eventTime": zulu(event_time(event)),
+        "eventSource": event_source(event),
+        "eventName": event.operation,
+        "awsRegion": event.region,
+        "sourceIPAddress": event.source_ip,
+        "userAgent": event.user_agent,
+        "requestParameters": _camel(event.parameters) or None,
+        "responseElements": event.response,
+        "requestID": event.request_id,
+        "eventID": event.event_id,
+        "readOnly": event.read_only,
+        "eventType": event.event_type,
+        "managementEvent": True,
+        "recipientAccountId": account_id,
+        "eventCategory": "Management",
+    }
+    if event.error_code:
+        record["errorCode"] = event.error_code
+        record["errorMessage"] = event.error_message or ""
+    if event.event_type == "AwsConsoleSignIn":
+        record["additionalEventData"] = {"MFAUsed": "No", "MobileVersion": "No"}
+    return record
+
+
+# S3 object-level operations are data events: not in the event history.
+DATA_EVENT_OPERATIONS = {
+    "GetObject", "PutObject", "DeleteObject", "DeleteObjects", "HeadObject", "CopyObject",
+    "GetObjectAcl", "PutObjectAcl", "GetObjectTagging", "PutObjectTagging",
+    "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload", "ListParts",
+    "AbortMultipartUpload", "GetObjectAttributes", "RestoreObject", "SelectObjectContent",
+}
+
+
+def is_management_event(event: Event) -> bool:
+    return not (event.service == "s3" and event.operation in DATA_EVENT_OPERATIONS)

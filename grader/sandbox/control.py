@@ -1,0 +1,243 @@
+"""`grade sandbox start|stop|status|reset|env`: the simulated account's process, from outside.
+
+The account runs as a background process (`server`). This module starts it
+and waits until it answers, finds it again from `runtime.json`, stops it,
+and resets it (the record of the old account is kept under `archive/`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from grader.errors import GradeError
+from grader.paths import private_dir, sandbox_dir
+from grader.sandbox.account import Account, load_account, new_account, save_account
+from grader.sandbox.record import RECORD_FILE
+from grader.sandbox.server import RUNTIME_FILE
+
+LOG_FILE = "server.log"
+START_TIMEOUT = 60.0
+
+NOT_RUNNING = GradeError(
+    "The simulated AWS account is not running.",
+    "Start it with `grade sandbox start`.",
+)
+
+
+@dataclass(frozen=True)
+class Running:
+    """A simulated account that answers."""
+
+    pid: int
+    port: int
+    endpoint: str
+    started_at: str
+    account: Account
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _get(endpoint: str, path: str, token: str | None = None, timeout: float = 2.0) -> Any:
+    request = urllib.request.Request(endpoint + path)
+    if token:
+        request.add_header("X-Grade-Token", token)
+    with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310 - loopback
+        return json.loads(answer.read())
+
+
+def _runtime(folder: Path) -> dict[str, Any] | None:
+    path = folder / RUNTIME_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        pid, endpoint = int(data["pid"]), str(data["endpoint"])
+        if not endpoint.startswith("http://127.0.0.1:"):
+            raise ValueError("not a loopback endpoint")
+    except FileNotFoundError:
+        return None
+    except (ValueError, KeyError, TypeError):
+        path.unlink(missing_ok=True)  # a damaged run file: the process is found anew
+        return None
+    if not _alive(pid):
+        path.unlink(missing_ok=True)
+        return None
+    data["pid"] = pid
+    return data
+
+
+def find(folder: Path | None = None) -> Running | None:
+    """The running simulated account, None when there is none."""
+    folder = folder or sandbox_dir()
+    runtime = _runtime(folder)
+    if runtime is None:
+        return None
+    account = load_account(folder)
+    if account is None:
+        return None
+    try:
+        health = _get(runtime["endpoint"], "/_sandbox/health")
+    except (OSError, ValueError):
+        return None
+    if health.get("accountId") != account.account_id:
+        return None
+    return Running(runtime["pid"], int(runtime["port"]), runtime["endpoint"],
+                   str(health.get("startedAt", runtime.get("startedAt"))), account)
+
+
+def require(folder: Path | None = None) -> Running:
+    running = find(folder)
+    if running is None:
+        raise NOT_RUNNING
+    return running
+
+
+def start(port: int = 0, folder: Path | None = None) -> tuple[Running, bool]:
+    """Start the account unless it runs; returns it and whether it was started now."""
+    folder = folder or sandbox_dir()
+    running = find(folder)
+    if running is not None:
+        return running, False
+    if port and not 1 <= port <= 65535:
+        raise GradeError(f"Port {port} is not a port number.", "Choose one from 1024 to 65535.")
+    account = load_account(folder)
+    if account is None:
+        account = new_account()
+        save_account(folder, account)
+    (folder / RUNTIME_FILE).unlink(missing_ok=True)
+    log_path = folder / LOG_FILE
+    log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    env = dict(os.environ)
+    env.pop("MOTO_ACCOUNT_ID", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "grader.sandbox.server", str(folder), str(port)],
+        stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, env=env,
+    )
+    os.close(log)
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        code = process.poll()
+        if code is not None:
+            raise _start_failure(code, port, log_path)
+        runtime = _runtime(folder)
+        if runtime is not None and runtime["pid"] == process.pid:
+            found = find(folder)
+            if found is not None:
+                return found, True
+        time.sleep(0.02)
+    process.kill()
+    raise GradeError(
+        f"The simulated account did not answer within {START_TIMEOUT:.0f} s.",
+        f"See {log_path} for why, then run `grade sandbox start` again.",
+    )
+
+
+def _start_failure(code: int, port: int, log_path: Path) -> GradeError:
+    if code == 3:
+        return GradeError(
+            f"Port {port} is already in use on 127.0.0.1.",
+            "Run `grade sandbox start` without --port to pick a free one, or choose another.",
+        )
+    lines = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    last = lines[-1] if lines else "no reason given"
+    return GradeError(
+        f"The simulated account stopped while starting: {last}",
+        f"See {log_path}; `grade sandbox reset` starts a fresh account if its files are damaged.",
+    )
+
+
+def stop(folder: Path | None = None) -> bool:
+    """Stop the account; False if it was not running."""
+    folder = folder or sandbox_dir()
+    runtime = _runtime(folder)
+    if runtime is None:
+        return False
+    pid = runtime["pid"]
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return False
+    deadline = time.monotonic() + 10
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+        _reap(pid)
+    if _alive(pid):
+        os.kill(pid, signal.SIGKILL)
+        _reap(pid)
+    (folder / RUNTIME_FILE).unlink(missing_ok=True)
+    return True
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+
+
+def reset(folder: Path | None = None) -> Running:
+    """Stop the account, keep its record under archive/, start it fresh."""
+    folder = folder or sandbox_dir()
+    stop(folder)
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    archive = private_dir(folder / "archive" / stamp)
+    for name in (RECORD_FILE, RECORD_FILE + "-wal", RECORD_FILE + "-shm"):
+        if (folder / name).exists():
+            os.replace(folder / name, archive / name)
+    try:
+        load_account(folder)
+    except GradeError:
+        os.replace(folder / "account.json", archive / "account.json")
+    running, _ = start(folder=folder)
+    return running
+
+
+def environment(running: Running) -> dict[str, str]:
+    """The variables that point the AWS CLI and boto3 at the account, as root."""
+    answer = _get(running.endpoint, "/_sandbox/credentials", running.account.grader_secret)
+    keys = answer.get("rootAccessKeys", [])
+    active = [k for k in keys if k["status"] == "Active"] or keys
+    env = {"AWS_ENDPOINT_URL": running.endpoint, "AWS_DEFAULT_REGION": running.account.region}
+    if active:
+        env["AWS_ACCESS_KEY_ID"] = active[0]["accessKeyId"]
+        env["AWS_SECRET_ACCESS_KEY"] = active[0]["secretAccessKey"]
+    return env
+
+
+def grader_environment(running: Running) -> dict[str, str]:
+    """The grader's own credentials: not the learner's, not an IAM key."""
+    return {
+        "endpoint": running.endpoint,
+        "region": running.account.region,
+        "access_key_id": running.account.grader_key_id,
+        "secret_access_key": running.account.grader_secret,
+    }
+
+
+def wait_gone(pid: int, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while _alive(pid) and time.monotonic() < deadline:
+        _reap(pid)
+        time.sleep(0.02)
+
+
+__all__ = [
+    "NOT_RUNNING", "Running", "environment", "find", "grader_environment", "require",
+    "reset", "start", "stop", "wait_gone",
+]

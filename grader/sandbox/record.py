@@ -1,0 +1,165 @@
+"""The record of who did what in the simulated account.
+
+Every request that reaches the account is one `Event`: its caller, time,
+service, operation, parameters and outcome, and (so that the account can be
+rebuilt by replaying it) the request itself. The record is an SQLite file
+under GRADE_HOME, written before the response leaves, so a killed sandbox
+loses nothing that a learner was told had happened. CloudTrail's
+LookupEvents and the checks read it; `replay` rebuilds the account from it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+RECORD_FILE = "record.sqlite"
+
+_COLUMNS = """
+    seq INTEGER PRIMARY KEY,
+    event_id TEXT NOT NULL,
+    event_time TEXT NOT NULL,
+    event_type TEXT NOT NULL,
+    identity_type TEXT NOT NULL,
+    principal_name TEXT,
+    principal_arn TEXT,
+    principal_id TEXT,
+    access_key_id TEXT,
+    service TEXT NOT NULL,
+    operation TEXT NOT NULL,
+    region TEXT NOT NULL,
+    read_only INTEGER NOT NULL,
+    parameters TEXT NOT NULL,
+    response TEXT,
+    status INTEGER NOT NULL,
+    error_code TEXT,
+    error_message TEXT,
+    source_ip TEXT,
+    user_agent TEXT,
+    request_id TEXT,
+    resources TEXT NOT NULL,
+    replay INTEGER NOT NULL,
+    method TEXT NOT NULL,
+    path TEXT NOT NULL,
+    query TEXT NOT NULL,
+    headers TEXT NOT NULL,
+    body BLOB NOT NULL
+"""
+
+
+@dataclass
+class Event:
+    """One request to the simulated account, as it was made and as it ended."""
+
+    event_id: str
+    event_time: str  # ISO 8601 UTC with microseconds: the account's clock for it
+    event_type: str  # AwsApiCall | AwsConsoleSignIn
+    identity_type: str  # Root | IAMUser | AssumedRole | Unknown
+    principal_name: str | None
+    principal_arn: str | None
+    principal_id: str | None
+    access_key_id: str | None
+    service: str  # the signing name: "iam", "sts", "s3", "cloudtrail"...
+    operation: str  # the API operation: "CreateUser"
+    region: str
+    read_only: bool
+    parameters: dict[str, Any]  # the request parameters, secrets hidden
+    response: dict[str, Any] | None
+    status: int
+    error_code: str | None
+    error_message: str | None
+    source_ip: str
+    user_agent: str
+    request_id: str
+    resources: list[dict[str, str]]  # [{"type": "AWS::IAM::User", "name": "alice"}]
+    replay: bool  # True when rebuilding the account must send it again
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    body: bytes
+    seq: int = field(default=0)
+
+    @property
+    def succeeded(self) -> bool:
+        return self.error_code is None and self.status < 400
+
+
+_JSON_FIELDS = {"parameters", "response", "resources", "headers"}
+
+
+class Record:
+    """The durable, append-only list of events of one simulated account."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        new = not path.exists()
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        if new:
+            path.chmod(0o600)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(f"CREATE TABLE IF NOT EXISTS events ({_COLUMNS})")
+        self._db.execute("CREATE INDEX IF NOT EXISTS events_time ON events(event_time)")
+        self._names = [f.name for f in fields(Event) if f.name != "seq"]
+
+    def close(self) -> None:
+        self._db.close()
+
+    def append(self, event: Event) -> int:
+        """Store `event` durably and return its sequence number."""
+        row = asdict(event)
+        values = [_to_column(name, row[name]) for name in self._names]
+        marks = ",".join("?" for _ in self._names)
+        with self._lock:
+            cursor = self._db.execute(
+                f"INSERT INTO events ({','.join(self._names)}) VALUES ({marks})", values
+            )
+        event.seq = int(cursor.lastrowid or 0)
+        return event.seq
+
+    def events(self, where: str = "", args: tuple[Any, ...] = (), newest_first: bool = False,
+               limit: int | None = None, offset: int = 0) -> Iterator[Event]:
+        """Events in order of arrival (or newest first), optionally filtered by SQL."""
+        order = "DESC" if newest_first else "ASC"
+        sql = f"SELECT seq,{','.join(self._names)} FROM events"
+        if where:
+            sql += f" WHERE {where}"
+        sql += f" ORDER BY seq {order}"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
+        with self._lock:
+            rows = self._db.execute(sql, args).fetchall()
+        for row in rows:
+            values = {"seq": row[0]}
+            for name, value in zip(self._names, row[1:], strict=True):
+                values[name] = _from_column(name, value)
+            yield Event(**values)
+
+    def count(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM events").fetchone()[0])
+
+
+def _to_column(name: str, value: Any) -> Any:
+    if name in _JSON_FIELDS:
+        return json.dumps(value, default=str, sort_keys=True)
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def _from_column(name: str, value: Any) -> Any:
+    if name in _JSON_FIELDS:
+        return json.loads(value) if value is not None else None
+    if name in {"read_only", "replay"}:
+        return bool(value)
+    if name == "body":
+        return bytes(value)
+    return value

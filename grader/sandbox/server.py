@@ -1,0 +1,122 @@
+"""The simulated account's process: `python -m grader.sandbox.server HOME [PORT]`.
+
+Started in the background by `grade sandbox start` (see `control`). It
+loads moto with AWS's managed policies, gives the account its root user,
+rebuilds what the record says happened, and serves on 127.0.0.1 only. Once
+it answers, it writes `runtime.json` (pid, port, start time) beside the
+record; on SIGTERM it finishes the request in hand and removes that file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from grader.netguard import forbid_remote
+from grader.paths import write_private
+
+RUNTIME_FILE = "runtime.json"
+HOST = "127.0.0.1"
+
+
+def build_app(folder: Path) -> Any:
+    """Everything but the socket: the account, rebuilt from its record."""
+    from grader.sandbox.account import load_account
+
+    account = load_account(folder)
+    if account is None:
+        raise SystemExit(f"no simulated account in {folder}")
+    os.environ["MOTO_ACCOUNT_ID"] = account.account_id
+    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+    os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "false")
+
+    from grader.sandbox import root
+    from grader.sandbox.app import SandboxApp, _iam, json_response
+    from grader.sandbox.bootstrap import first_history, open_account
+    from grader.sandbox.cloudtrail.lookup import attach
+    from grader.sandbox.console import Console
+    from grader.sandbox.record import RECORD_FILE, Record
+    from grader.sandbox.replay import replay
+    from grader.sandbox.root.models import root_of
+
+    root.install()
+    record = Record(folder / RECORD_FILE)
+    app = SandboxApp(account, record)
+    Console(app)
+    attach(record, account.account_id)
+    open_account(app)
+    if record.count() == 0:
+        first_history(app)
+    else:
+        replay(app)
+
+    def health(_request: Any, _body: bytes) -> Any:
+        return json_response({
+            "status": "running",
+            "accountId": account.account_id,
+            "startedAt": app.started_at.isoformat(),
+            "pid": os.getpid(),
+            "events": app.next_seq - 1,
+        })
+
+    def credentials(request: Any, _body: bytes) -> Any:
+        """Root's access keys with their secrets: for `grade sandbox env` only."""
+        if request.headers.get("X-Grade-Token") != account.grader_secret:
+            return json_response({"error": "not allowed"}, 403)
+        root_user = root_of(_iam(account.account_id))
+        keys = root_user.access_keys if root_user else []
+        return json_response({"rootAccessKeys": [
+            {"accessKeyId": k.access_key_id, "secretAccessKey": k.secret_access_key,
+             "status": k.status} for k in keys
+        ]})
+
+    app.control["health"] = health
+    app.control["credentials"] = credentials
+    return app
+
+
+def serve(folder: Path, port: int) -> None:
+    from werkzeug.serving import make_server
+
+    forbid_remote()
+    app = build_app(folder)
+    try:
+        server = make_server(HOST, port, app, threaded=True)
+    except OSError as error:
+        print(f"port {port} cannot be used: {error.strerror}", file=sys.stderr)
+        raise SystemExit(3) from None
+    runtime = folder / RUNTIME_FILE
+
+    def stop(*_: Any) -> None:
+        server._BaseServer__shutdown_request = True  # type: ignore[attr-defined]
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    write_private(runtime, json.dumps({
+        "pid": os.getpid(),
+        "port": server.server_port,
+        "endpoint": f"http://{HOST}:{server.server_port}",
+        "startedAt": dt.datetime.now(dt.timezone.utc).isoformat(),
+    }) + "\n")
+    try:
+        server.serve_forever(poll_interval=0.1)
+    finally:
+        server.server_close()
+        app.record.close()
+        runtime.unlink(missing_ok=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    folder = Path(args[0])
+    port = int(args[1]) if len(args) > 1 else 0
+    serve(folder, port)
+
+
+if __name__ == "__main__":
+    main()
