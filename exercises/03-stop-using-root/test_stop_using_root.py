@@ -153,11 +153,12 @@ def test_root_has_no_access_keys(iam_state: IamState) -> None:
          "tasks only root can do (such as removing root's own access keys).",
 )
 def test_root_not_used_after_admin(iam_state: IamState, activity: list[Activity]) -> None:
-    uses = [a for u in admin_users(iam_state) for a in signed_in(activity, u.name)]
-    assert uses, "your IAM admin user has not been used yet (see the checks above)"
-    switched = min(a.time for a in uses)
-    everyday = [a for a in activity if a.by_root and a.time > switched and not a.read_only
-                and not is_root_only_task(a)]
+    admins = {u.name for u in admin_users(iam_state)}
+    switched = next((index for index, a in enumerate(activity) if a.identity_type == "IAMUser"
+                     and a.user_name in admins and a.succeeded), None)
+    assert switched is not None, "your IAM admin user has not been used yet (see the checks above)"
+    everyday = [a for a in activity[switched + 1:]
+                if a.by_root and not a.read_only and not is_root_only_task(a)]
     shown = ", ".join(a.describe() for a in everyday[:3])
     more = f" and {len(everyday) - 3} more" if len(everyday) > 3 else ""
     assert not everyday, f"root was used for everyday work after you switched: {shown}{more}"

@@ -77,5 +77,6 @@ def collect(target: Target) -> list[Activity]:
         token = page.get("NextToken")
         if not token:
             break
+    found.reverse()  # LookupEvents gives newest first; same-second events keep their order
     found.sort(key=lambda a: a.time)
     return found

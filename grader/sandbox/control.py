@@ -20,12 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import GradeError
-from grader.paths import private_dir, sandbox_dir
+from grader.paths import private_dir, sandbox_dir, write_private
 from grader.sandbox.account import Account, load_account, new_account, save_account
 from grader.sandbox.record import RECORD_FILE
 from grader.sandbox.server import RUNTIME_FILE
 
 LOG_FILE = "server.log"
+PORT_FILE = "port"
 START_TIMEOUT = 60.0
 
 NOT_RUNNING = GradeError(
@@ -109,13 +110,39 @@ def require(folder: Path | None = None) -> Running:
 
 
 def start(port: int = 0, folder: Path | None = None) -> tuple[Running, bool]:
-    """Start the account unless it runs; returns it and whether it was started now."""
+    """Start the account unless it runs; returns it and whether it was started now.
+
+    Without a port, the account comes back on the port it had last time when
+    that port is free, so that a learner's `AWS_ENDPOINT_URL` stays right.
+    """
     folder = folder or sandbox_dir()
     running = find(folder)
     if running is not None:
         return running, False
     if port and not 1 <= port <= 65535:
         raise GradeError(f"Port {port} is not a port number.", "Choose one from 1024 to 65535.")
+    if not port:
+        last = _last_port(folder)
+        if last:
+            try:
+                return _spawn(last, folder), True
+            except PortTaken:
+                pass
+    return _spawn(port, folder), True
+
+
+class PortTaken(GradeError):
+    """The port asked for is used by another program."""
+
+
+def _last_port(folder: Path) -> int:
+    try:
+        return int((folder / PORT_FILE).read_text(encoding="utf-8").strip())
+    except (OSError, ValueError):
+        return 0
+
+
+def _spawn(port: int, folder: Path) -> Running:
     account = load_account(folder)
     if account is None:
         account = new_account()
@@ -139,7 +166,8 @@ def start(port: int = 0, folder: Path | None = None) -> tuple[Running, bool]:
         if runtime is not None and runtime["pid"] == process.pid:
             found = find(folder)
             if found is not None:
-                return found, True
+                write_private(folder / PORT_FILE, f"{found.port}\n")
+                return found
         time.sleep(0.02)
     process.kill()
     raise GradeError(
@@ -150,7 +178,7 @@ def start(port: int = 0, folder: Path | None = None) -> tuple[Running, bool]:
 
 def _start_failure(code: int, port: int, log_path: Path) -> GradeError:
     if code == 3:
-        return GradeError(
+        return PortTaken(
             f"Port {port} is already in use on 127.0.0.1.",
             "Run `grade sandbox start` without --port to pick a free one, or choose another.",
         )

@@ -35,7 +35,7 @@ def build_app(folder: Path) -> Any:
     os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
     os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "false")
 
-    from grader.sandbox import root
+    from grader.sandbox import permissions_boundaries, root
     from grader.sandbox.app import SandboxApp, _iam, json_response
     from grader.sandbox.bootstrap import first_history, open_account
     from grader.sandbox.cloudtrail.lookup import attach
@@ -45,6 +45,7 @@ def build_app(folder: Path) -> Any:
     from grader.sandbox.root.models import root_of
 
     root.install()
+    permissions_boundaries.install()
     record = Record(folder / RECORD_FILE)
     app = SandboxApp(account, record)
     Console(app)

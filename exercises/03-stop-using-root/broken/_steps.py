@@ -3,7 +3,8 @@ built with exactly one mistake. Every script runs as the root user:
 
     eval "$(grade sandbox env)" && python broken/NAME.py
 
-and says in its docstring which check must fail (`fails: CHECK-ID`).
+and says in its docstring which checks must fail (`fails: ...`): the one
+it targets first, then those that depend on it.
 """
 
 from __future__ import annotations

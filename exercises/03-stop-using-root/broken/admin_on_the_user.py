@@ -1,6 +1,6 @@
 """The admin group exists, but the user gets AdministratorAccess directly.
 
-fails: user-in-admin-group
+fails: user-in-admin-group, signed-in-as-admin, root-not-used-after-admin
 """
 import _steps as s
 

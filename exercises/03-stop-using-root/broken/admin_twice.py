@@ -1,6 +1,6 @@
 """In the admin group and AdministratorAccess on the user as well.
 
-fails: user-in-admin-group
+fails: user-in-admin-group, signed-in-as-admin, root-not-used-after-admin
 """
 import _steps as s
 

@@ -1,6 +1,6 @@
 """AdministratorAccess, minus a Deny: no longer full admin.
 
-fails: admin-group
+fails: admin-group, user-in-admin-group, signed-in-as-admin, root-not-used-after-admin
 """
 import _steps as s
 

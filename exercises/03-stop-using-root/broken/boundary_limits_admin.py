@@ -1,6 +1,6 @@
 """In the admin group, but a permissions boundary caps the user at read-only.
 
-fails: user-in-admin-group
+fails: user-in-admin-group, signed-in-as-admin, root-not-used-after-admin
 """
 import _steps as s
 

@@ -1,6 +1,6 @@
 """A user with only an access key, no console password.
 
-fails: iam-user-with-password
+fails: iam-user-with-password, user-in-admin-group, signed-in-as-admin, root-not-used-after-admin
 """
 import _steps as s
 

@@ -1,6 +1,6 @@
 """The group may use IAM, S3 and EC2 only: that is not full admin.
 
-fails: admin-group, user-in-admin-group
+fails: admin-group, user-in-admin-group, signed-in-as-admin, root-not-used-after-admin
 """
 import _steps as s
 

@@ -1,6 +1,6 @@
 """A second user without admin rights is used; the admin never is.
 
-fails: signed-in-as-admin
+fails: signed-in-as-admin, root-not-used-after-admin
 """
 import _steps as s
 

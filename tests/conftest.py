@@ -1,0 +1,114 @@
+"""Test fixtures: a real `grade` command against a real simulated account.
+
+Every test process refuses network connections off this machine, and every
+command it runs gets an environment with no AWS credentials, profiles or
+config of the developer's: nothing here can reach real AWS.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from grader.netguard import forbid_remote
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+EXERCISES = ROOT / "exercises"
+
+
+def clean_env(home: Path) -> dict[str, str]:
+    """The environment of a learner with nothing configured, and this GRADE_HOME."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("AWS_", "GRADE_", "MOTO_"))}
+    env.update({
+        "GRADE_HOME": str(home),
+        "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+        "AWS_CONFIG_FILE": str(home / "no-aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / "no-aws-credentials"),
+        "NO_COLOR": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    })
+    return env
+
+
+class Course:
+    """A learner's machine: one GRADE_HOME, the `grade` command, the AWS CLI."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.env = clean_env(home)
+
+    def grade(self, *args: str, input: str | None = None,
+              env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(BIN / "grade"), *args], env=env or self.env, text=True,
+                              capture_output=True, input=input, timeout=120, check=False)
+
+    def grade_json(self, exercise: str) -> tuple[int, dict]:
+        done = self.grade(exercise, "--json")
+        assert done.returncode in (0, 1), done.stderr
+        return done.returncode, json.loads(done.stdout)
+
+    def sandbox_env(self) -> dict[str, str]:
+        """The learner's environment after `eval "$(grade sandbox env)"`."""
+        done = self.grade("sandbox", "env", "--json")
+        assert done.returncode == 0, done.stderr
+        return {**self.env, **json.loads(done.stdout)}
+
+    def run(self, command: list[str], cwd: Path | None = None,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(command, env=env or self.sandbox_env(), cwd=cwd, text=True,
+                              capture_output=True, timeout=300, check=False)
+
+    def reset(self) -> None:
+        done = self.grade("sandbox", "reset")
+        assert done.returncode == 0, done.stderr
+
+    def account(self) -> dict:
+        return json.loads((self.home / "sandbox" / "account.json").read_text())
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_remote_connections() -> None:
+    forbid_remote()
+
+
+@pytest.fixture(scope="session")
+def course(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Course]:
+    """A running simulated account, shared by the tests of one process."""
+    course = Course(tmp_path_factory.mktemp("grade-home"))
+    started = course.grade("sandbox", "start")
+    assert started.returncode == 0, started.stderr
+    yield course
+    course.grade("sandbox", "stop")
+
+
+@pytest.fixture
+def fresh(course: Course) -> Course:
+    """The shared account, back in its starting state."""
+    course.reset()
+    return course
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Course:
+    """A learner's machine of its own, with no simulated account running."""
+    return Course(tmp_path / "grade-home")
+
+
+def boto3_session(env: dict[str, str]):  # type: ignore[no-untyped-def]
+    import boto3
+
+    return boto3.Session(aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+                         aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+                         region_name=env["AWS_DEFAULT_REGION"])
+
+
+def client(env: dict[str, str], service: str):  # type: ignore[no-untyped-def]
+    return boto3_session(env).client(service, endpoint_url=env["AWS_ENDPOINT_URL"])

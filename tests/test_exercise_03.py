@@ -1,0 +1,69 @@
+"""03-stop-using-root through the real `grade` command on a real simulated account:
+the starting account fails, every wrong solution fails the check it targets,
+every reference solution passes."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXERCISES, Course
+
+FOLDER = EXERCISES / "03-stop-using-root"
+CHECKS = ["iam-user-with-password", "admin-group", "user-in-admin-group",
+          "signed-in-as-admin", "root-has-no-access-keys", "root-not-used-after-admin"]
+BROKEN = sorted(p for p in (FOLDER / "broken").glob("*.py") if not p.name.startswith("_"))
+
+
+def verdicts(course: Course) -> tuple[int, dict[str, bool]]:
+    status, result = course.grade_json("03")
+    assert [c["id"] for c in result["checks"]] == CHECKS
+    return status, {c["id"]: c["passed"] for c in result["checks"]}
+
+
+def declared_failures(script: Path) -> list[str]:
+    found = re.search(r"^fails: (.+)$", script.read_text(), re.MULTILINE)
+    assert found, f"{script.name} must say which checks it fails ('fails: ...')"
+    return [name.strip() for name in found.group(1).split(",")]
+
+
+def test_starting_account_fails_every_check(fresh: Course) -> None:
+    status, passed = verdicts(fresh)
+    assert status == 1
+    assert not any(passed.values()), passed
+
+
+def test_cli_solution_passes(fresh: Course) -> None:
+    done = fresh.run(["bash", str(FOLDER / "solution" / "solution.sh")])
+    assert done.returncode == 0, done.stderr
+    status, passed = verdicts(fresh)
+    assert status == 0 and all(passed.values()), passed
+
+
+def test_boto3_solution_passes(fresh: Course) -> None:
+    done = fresh.run([sys.executable, str(FOLDER / "solution" / "solution_boto3.py")])
+    assert done.returncode == 0, done.stderr
+    status, passed = verdicts(fresh)
+    assert status == 0 and all(passed.values()), passed
+
+
+def test_console_solution_passes(fresh: Course) -> None:
+    password = fresh.account()["root_password"]
+    done = fresh.run(["bash", str(FOLDER / "solution" / "console.sh"), password])
+    assert done.returncode == 0, done.stderr + done.stdout
+    status, passed = verdicts(fresh)
+    assert status == 0 and all(passed.values()), passed
+
+
+@pytest.mark.parametrize("script", BROKEN, ids=[p.stem for p in BROKEN])
+def test_broken_solution_fails_its_check(fresh: Course, script: Path) -> None:
+    expected = declared_failures(script)
+    assert set(expected) <= set(CHECKS)
+    done = fresh.run([sys.executable, str(script)], cwd=script.parent)
+    assert done.returncode == 0, done.stderr
+    status, passed = verdicts(fresh)
+    assert status == 1
+    assert [c for c in CHECKS if not passed[c]] == [c for c in CHECKS if c in expected], passed

@@ -1,0 +1,95 @@
+"""Nothing lost: a stopped or killed simulated account comes back the same."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+
+from tests.conftest import Course, client
+
+
+def snapshot(course: Course) -> dict:
+    env = course.sandbox_env()
+    iam = client(env, "iam")
+    users = iam.list_users()["Users"]
+    keys = {u["UserName"]: iam.list_access_keys(UserName=u["UserName"])["AccessKeyMetadata"]
+            for u in users}
+    events = client(env, "cloudtrail").lookup_events()["Events"]
+    return {
+        "env": {k: env[k] for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                                    "AWS_ENDPOINT_URL")},
+        "users": users,
+        "keys": keys,
+        "groups": iam.list_groups()["Groups"],
+        "root_last_used": iam.get_access_key_last_used(
+            AccessKeyId=env["AWS_ACCESS_KEY_ID"])["AccessKeyLastUsed"],
+        "events": [(e["EventId"], e["EventName"]) for e in events[1:]],
+    }
+
+
+def make_history(course: Course) -> str:
+    env = course.sandbox_env()
+    iam = client(env, "iam")
+    iam.create_user(UserName="erin")
+    iam.create_group(GroupName="ops")
+    iam.add_user_to_group(UserName="erin", GroupName="ops")
+    key = iam.create_access_key(UserName="erin")["AccessKey"]
+    erin = {**env, "AWS_ACCESS_KEY_ID": key["AccessKeyId"],
+            "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
+    client(erin, "sts").get_caller_identity()
+    return str(key["SecretAccessKey"])
+
+
+def test_stop_and_start_give_back_the_same_account(fresh: Course) -> None:
+    secret = make_history(fresh)
+    before = snapshot(fresh)
+    assert fresh.grade("sandbox", "stop").returncode == 0
+    assert fresh.grade("sandbox", "start").returncode == 0
+    after = snapshot(fresh)
+    assert after["events"][: len(before["events"])] == before["events"]
+    assert {k: v for k, v in after.items() if k != "events"} == \
+        {k: v for k, v in before.items() if k != "events"}
+    erin_key = after["keys"]["erin"][0]["AccessKeyId"]
+    erin = {**fresh.sandbox_env(), "AWS_ACCESS_KEY_ID": erin_key, "AWS_SECRET_ACCESS_KEY": secret}
+    assert client(erin, "sts").get_caller_identity()["Arn"].endswith(":user/erin")
+
+
+def test_killed_account_comes_back_the_same(fresh: Course) -> None:
+    make_history(fresh)
+    before = snapshot(fresh)
+    runtime = json.loads((fresh.home / "sandbox" / "runtime.json").read_text())
+    os.kill(runtime["pid"], signal.SIGKILL)
+    status = fresh.grade("sandbox", "status")
+    assert status.returncode == 3 and "not running" in status.stdout
+    assert fresh.grade("sandbox", "start").returncode == 0
+    after = snapshot(fresh)
+    assert after["events"][: len(before["events"])] == before["events"]
+    assert after["users"] == before["users"] and after["keys"] == before["keys"]
+    assert after["env"] == before["env"]
+
+
+def test_start_is_idempotent_and_status_says_where(course: Course) -> None:
+    again = course.grade("sandbox", "start")
+    assert again.returncode == 0 and "already running" in again.stdout
+    status = course.grade("sandbox", "status")
+    assert status.returncode == 0
+    assert "running at http://127.0.0.1:" in status.stdout and "since" in status.stdout
+
+
+def test_files_are_private(course: Course) -> None:
+    folder = course.home / "sandbox"
+    assert (folder.stat().st_mode & 0o777) == 0o700
+    for name in ("account.json", "record.sqlite"):
+        assert ((folder / name).stat().st_mode & 0o777) == 0o600, name
+
+
+def test_env_prints_shell_and_json(course: Course) -> None:
+    shell = course.grade("sandbox", "env")
+    names = [line.split("=")[0] for line in shell.stdout.splitlines()]
+    assert names == ["export AWS_ENDPOINT_URL", "export AWS_DEFAULT_REGION",
+                     "export AWS_ACCESS_KEY_ID", "export AWS_SECRET_ACCESS_KEY"]
+    as_json = json.loads(course.grade("sandbox", "env", "--json").stdout)
+    assert set(as_json) == {"AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID",
+                            "AWS_SECRET_ACCESS_KEY"}
+    assert as_json["AWS_ENDPOINT_URL"].startswith("http://127.0.0.1:")
