@@ -74,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         status = error.exit_status
     except KeyboardInterrupt:
         status = 130
-    except Exception as error:  # noqa: BLE001 - never show a learner a traceback
+    except Exception as error:
         from grader.paths import grade_home
 
         log = grade_home() / "grade-errors.log"

@@ -99,7 +99,8 @@ def find(name: str, root: Path = EXERCISES_DIR) -> Exercise:
     for exercise in exercises:
         if wanted == exercise.id or (wanted.isdigit() and int(wanted) == exercise.number):
             return exercise
-    planned = [i for i in COURSE_PATH if wanted == i or (wanted.isdigit() and int(wanted) == int(i[:2]))]
+    planned = [i for i in COURSE_PATH
+               if wanted == i or (wanted.isdigit() and int(wanted) == int(i[:2]))]
     if planned:
         raise GradeError(f"Exercise {planned[0]} is not in this version of the course yet.",
                          "Run `grade list` to see the exercises you can do now.")

@@ -20,7 +20,7 @@ def _target(profile: str | None, live: bool) -> Target:
             account = target.account_id
         except GradeError:
             raise
-        except Exception as error:  # noqa: BLE001 - bad credentials, no network...
+        except Exception as error:
             raise GradeError(f"Could not reach AWS with these credentials: {error}.",
                              "Check the profile with `aws sts get-caller-identity`.") from None
         print(f"Grading AWS account {account} (live, read-only).", file=sys.stderr)

@@ -21,12 +21,11 @@ class RemoteConnectionRefused(ConnectionRefusedError):
 
 
 def is_loopback(address: Any) -> bool:
-    if isinstance(address, tuple) and address:
-        host = str(address[0])
-    elif isinstance(address, str | bytes):
+    if isinstance(address, str | bytes):
         return True  # a Unix socket path stays on this machine
-    else:
+    if not (isinstance(address, tuple) and address):
         return False
+    host = str(address[0])
     if host in {"localhost", ""}:
         return True
     try:
@@ -53,8 +52,8 @@ def _guarded_connect_ex(self: socket.socket, address: Any) -> int:
 
 def forbid_remote() -> None:
     """From now on, this process connects only to loopback addresses."""
-    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign,assignment]
+    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign,assignment]
 
 
 def allow_remote() -> None:

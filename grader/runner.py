@@ -8,8 +8,8 @@ import os
 
 from grader.checks.target import Target
 from grader.errors import GradeError
-from grader.paths import grade_home
 from grader.exercises import Exercise, ExerciseDefinitionError
+from grader.paths import grade_home
 from grader.results import ExerciseResult
 
 

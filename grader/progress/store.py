@@ -86,7 +86,7 @@ class Progress:
 
     def record(self, exercise: str, passed: bool, failed_checks: list[str], mode: str,
                account: str | None = None, at: dt.datetime | None = None) -> None:
-        moment = at or dt.datetime.now(dt.timezone.utc)
+        moment = at or dt.datetime.now(dt.UTC)
         with self._db() as db:
             db.execute(
                 "INSERT INTO gradings (exercise, at, passed, failed_checks, mode, account) "

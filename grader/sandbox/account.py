@@ -48,7 +48,7 @@ class Account:
 
 def new_account(now: dt.datetime | None = None) -> Account:
     """A fresh identity: random account id, root password, seed and grader key."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     opened = (now - dt.timedelta(days=30)).replace(microsecond=0)
     alphabet = string.ascii_letters + string.digits
     upper = string.ascii_uppercase + "234567"

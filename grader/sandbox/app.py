@@ -60,7 +60,7 @@ class SandboxApp:
         self.moto = DomainDispatcherApplication(_create_backend_app)
         self.lock = threading.RLock()
         self.next_seq = record.count() + 1
-        self.started_at = dt.datetime.now(dt.timezone.utc)
+        self.started_at = dt.datetime.now(dt.UTC)
         self.control: dict[str, Callable[[Request, bytes], Response]] = {}
 
     # -- WSGI entry -------------------------------------------------------
@@ -98,12 +98,12 @@ class SandboxApp:
             return aws_errors.invalid_key(service)
         if caller.kind == "Anonymous" and service != "s3":
             return aws_errors.error_response(
-                service, 403, "MissingAuthenticationToken", "Request is missing Authentication Token"
-            )
+                service, 403, "MissingAuthenticationToken",
+                "Request is missing Authentication Token")
         operation = operations.identify(service, environ, body)
         if not operation.implemented_by_model or not _moto_has(service):
             return aws_errors.unsupported(service, operation.name)
-        moment = at or dt.datetime.now(dt.timezone.utc)
+        moment = at or dt.datetime.now(dt.UTC)
         seq = replay_seq if replay_seq is not None else self.next_seq
         mock_random.seed(self.account.seed * 1_000_003 + seq if caller.recorded else 0)
         with time_machine.travel(moment, tick=False):
@@ -133,7 +133,7 @@ class SandboxApp:
                 close()
         except NotImplementedError:
             return aws_errors.unsupported(service, operation)
-        except Exception as error:  # noqa: BLE001 - a moto bug must not become a retried 500
+        except Exception as error:
             return aws_errors.error_response(
                 service, 400, "SimulatorError",
                 f"The simulated account failed on {operation or 'this request'}: {error!r}",

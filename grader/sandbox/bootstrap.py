@@ -36,7 +36,7 @@ def create_backends(account_id: str, region: str) -> None:
         backends: Any = get_backend(service)  # type: ignore[call-overload]
         regions = backends[account_id]
         name = region if region in regions.regions else "aws"  # global services: "aws"
-        regions[name]  # noqa: B018 - creates it
+        regions[name]
 
 
 def open_account(app: SandboxApp) -> RootUser:
@@ -44,6 +44,9 @@ def open_account(app: SandboxApp) -> RootUser:
     account = app.account
     mock_random.seed(account.seed)
     create_backends(account.account_id, account.region)
+    for service in EAGER_SERVICES:  # moto's per-service apps draw random ids when made
+        if service not in app.moto.app_instances:
+            app.moto.app_instances[service] = app.moto.create_app(service)
     iam = _iam(account.account_id)
     existing = root_of(iam)
     if existing is not None:
@@ -58,7 +61,7 @@ def open_account(app: SandboxApp) -> RootUser:
 def first_history(app: SandboxApp, now: dt.datetime | None = None) -> None:
     """The root user's first sign-in and its key's first uses, into the record."""
     account = app.account
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     root = root_of(_iam(account.account_id))
     assert root is not None
     key = root.access_keys[0]

@@ -56,7 +56,7 @@ class Console:
                replaying: bool = False) -> Response:
         payload = _payload(body)
         who, password = str(payload.get("user", "")), str(payload.get("password", ""))
-        moment = at or dt.datetime.now(dt.timezone.utc)
+        moment = at or dt.datetime.now(dt.UTC)
         with time_machine.travel(moment, tick=False):
             ok, identity = self._check_password(who, password)
             if ok:
@@ -108,7 +108,7 @@ class Console:
                                   "the root password is not right."}, 401)
         operation, read_only = KEY_ACTIONS[action]
         key_id = str(payload.get("accessKeyId", ""))
-        moment = at or dt.datetime.now(dt.timezone.utc)
+        moment = at or dt.datetime.now(dt.UTC)
         root = root_of(self.iam)
         assert root is not None
         with time_machine.travel(moment, tick=False):
@@ -130,16 +130,16 @@ class Console:
         if action == "create":
             try:
                 key = create_root_key(self.iam, root)
-            except Exception as error:  # noqa: BLE001 - LimitExceeded
+            except Exception as error:
                 return {}, str(getattr(error, "message", error))
             return {"accessKey": {**_describe(key), "secretAccessKey": key.secret_access_key}}, None
-        key = root.key(key_id)
-        if key is None:
+        existing = root.key(key_id)
+        if existing is None:
             return {}, f"The root user has no access key {key_id!r}."
         if action == "delete":
-            delete_root_key(self.iam, root, key)
+            delete_root_key(self.iam, root, existing)
         else:
-            key.status = "Active" if action == "activate" else "Inactive"
+            existing.status = "Active" if action == "activate" else "Inactive"
         return {"accessKeys": [_describe(k) for k in root.access_keys]}, None
 
     # -- the record ------------------------------------------------------------

@@ -7,6 +7,7 @@ and resets it (the record of the old account is kept under `archive/`).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -60,7 +61,7 @@ def _get(endpoint: str, path: str, token: str | None = None, timeout: float = 2.
     request = urllib.request.Request(endpoint + path)
     if token:
         request.add_header("X-Grade-Token", token)
-    with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310 - loopback
+    with urllib.request.urlopen(request, timeout=timeout) as answer:
         return json.loads(answer.read())
 
 
@@ -80,7 +81,7 @@ def _runtime(folder: Path) -> dict[str, Any] | None:
         path.unlink(missing_ok=True)
         return None
     data["pid"] = pid
-    return data
+    return dict(data)
 
 
 def find(folder: Path | None = None) -> Running | None:
@@ -213,17 +214,15 @@ def stop(folder: Path | None = None) -> bool:
 
 
 def _reap(pid: int) -> None:
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
 
 
 def reset(folder: Path | None = None) -> Running:
     """Stop the account, keep its record under archive/, start it fresh."""
     folder = folder or sandbox_dir()
     stop(folder)
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
     archive = private_dir(folder / "archive" / stamp)
     for name in (RECORD_FILE, RECORD_FILE + "-wal", RECORD_FILE + "-shm"):
         if (folder / name).exists():

@@ -50,14 +50,14 @@ def identify(service: str, environ: dict[str, Any], body: bytes) -> Operation:
 
     try:
         service_model = get_service_model(service)
-    except Exception:  # noqa: BLE001 - botocore has no model for this name
+    except Exception:
         return Operation("", {}, implemented_by_model=False)
     copy = dict(environ)
     copy["wsgi.input"] = io.BytesIO(body)
     request = Request(copy)
     try:
         operation_model, path_params = get_service_router(service).match(request)
-    except Exception:  # noqa: BLE001 - not an operation of this service
+    except Exception:
         return Operation("", {}, implemented_by_model=True)
     try:
         protocol = determine_request_protocol(service_model, request.content_type)
@@ -71,6 +71,6 @@ def identify(service: str, environ: dict[str, Any], body: bytes) -> Operation:
             "url_path": request.path,
             "url_params": path_params,
         })
-    except Exception:  # noqa: BLE001 - parameters are for the record only
+    except Exception:
         parameters = {}
     return Operation(operation_model.name, dict(parameters), implemented_by_model=True)

@@ -29,7 +29,7 @@ def _set(self: IamResponse, user_name: str, arn: str | None) -> None:
     user = self.backend.get_user(user_name)
     if arn:
         self.backend.get_policy(arn)  # NoSuchEntity for a policy that does not exist
-    user.permissions_boundary_arn = arn
+    setattr(user, "permissions_boundary_arn", arn)  # noqa: B010 - moto has no such field
 
 
 def _create_user(original: Callable[[IamResponse], ActionResult]) -> Any:
@@ -60,6 +60,6 @@ def install() -> None:
     if getattr(User, "permissions_boundary", None) is not None:
         return
     User.permissions_boundary = property(_boundary)  # type: ignore[attr-defined]
-    IamResponse.create_user = _create_user(IamResponse.create_user)
+    IamResponse.create_user = _create_user(IamResponse.create_user)  # type: ignore[method-assign]
     IamResponse.put_user_permissions_boundary = put_user_permissions_boundary  # type: ignore[attr-defined]
     IamResponse.delete_user_permissions_boundary = delete_user_permissions_boundary  # type: ignore[attr-defined]

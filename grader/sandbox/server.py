@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -81,16 +82,24 @@ def build_app(folder: Path) -> Any:
     return app
 
 
+def _check_free(port: int) -> None:
+    """Exit with status 3 when `port` is taken (before the slow start-up)."""
+    with socket.socket() as probe:
+        try:
+            probe.bind((HOST, port))
+        except OSError as error:
+            print(f"port {port} cannot be used: {error.strerror}", file=sys.stderr)
+            raise SystemExit(3) from None
+
+
 def serve(folder: Path, port: int) -> None:
     from werkzeug.serving import make_server
 
     forbid_remote()
+    if port:
+        _check_free(port)
     app = build_app(folder)
-    try:
-        server = make_server(HOST, port, app, threaded=True)
-    except OSError as error:
-        print(f"port {port} cannot be used: {error.strerror}", file=sys.stderr)
-        raise SystemExit(3) from None
+    server = make_server(HOST, port, app, threaded=True)
     runtime = folder / RUNTIME_FILE
 
     def stop(*_: Any) -> None:
@@ -102,7 +111,7 @@ def serve(folder: Path, port: int) -> None:
         "pid": os.getpid(),
         "port": server.server_port,
         "endpoint": f"http://{HOST}:{server.server_port}",
-        "startedAt": dt.datetime.now(dt.timezone.utc).isoformat(),
+        "startedAt": dt.datetime.now(dt.UTC).isoformat(),
     }) + "\n")
     try:
         server.serve_forever(poll_interval=0.1)

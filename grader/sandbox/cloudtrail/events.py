@@ -66,7 +66,7 @@ def event_time(event: Event) -> dt.datetime:
 
 
 def zulu(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def user_identity(event: Event, account_id: str) -> dict[str, Any]:

@@ -37,7 +37,7 @@ def attach(record: Record, account_id: str) -> None:
     """Answer LookupEvents from `record` (called when the sandbox starts)."""
     _state["record"] = record
     _state["account_id"] = account_id
-    CloudTrailResponse.lookup_events = _lookup_events_response
+    setattr(CloudTrailResponse, "lookup_events", _lookup_events_response)  # noqa: B010
 
 
 class InvalidLookupAttributes(JsonRESTError):
@@ -74,10 +74,10 @@ def _moment(value: Any) -> dt.datetime | None:
     if isinstance(value, dt.datetime):
         moment = value
     elif isinstance(value, int | float) or str(value).replace(".", "", 1).isdigit():
-        moment = dt.datetime.fromtimestamp(float(value), dt.timezone.utc)
+        moment = dt.datetime.fromtimestamp(float(value), dt.UTC)
     else:
         moment = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def lookup(record: Record, account_id: str, params: dict[str, Any]) -> dict[str, Any]:

@@ -34,8 +34,8 @@ def iso(moment: dt.datetime | None, missing: str = "N/A") -> str:
     if moment is None:
         return missing
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
 
 
 def _flag(value: bool) -> str:

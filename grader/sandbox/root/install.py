@@ -33,7 +33,7 @@ def _remember_password_change(original: Callable[..., Any]) -> Any:
     @functools.wraps(original)
     def wrapper(self: IAMBackend, user_name: str, *args: Any, **kwargs: Any) -> Any:
         result = original(self, user_name, *args, **kwargs)
-        self.get_user(user_name).password_last_changed = utcnow()
+        setattr(self.get_user(user_name), "password_last_changed", utcnow())  # noqa: B010
         return result
 
     return wrapper
@@ -60,8 +60,10 @@ def install() -> None:
         return
     for name, method in responses.PATCHES.items():
         setattr(IamResponse, name, method)
-    IAMBackend.get_account_summary = _account_summary(IAMBackend.get_account_summary)
+    IAMBackend.get_account_summary = _account_summary(  # type: ignore[method-assign]
+        IAMBackend.get_account_summary)
     for name in ("create_login_profile", "update_login_profile"):
         setattr(IAMBackend, name, _remember_password_change(getattr(IAMBackend, name)))
-    STSBackend.get_caller_identity = _caller_identity(STSBackend.get_caller_identity)
+    STSBackend.get_caller_identity = _caller_identity(  # type: ignore[method-assign]
+        STSBackend.get_caller_identity)
     _installed = True

@@ -52,7 +52,7 @@ def create_root_key(backend: IAMBackend, root: RootUser) -> AccessKey:
         raise LimitExceededException(
             f"Cannot exceed quota for AccessKeysPerUser: {LIMIT_KEYS}"
         )
-    key = AccessKey(user_name=None, prefix="AKIA", account_id=backend.account_id)
+    key = AccessKey(user_name=None, prefix="AKIA", account_id=backend.account_id)  # type: ignore[abstract]
     root.access_keys.append(key)
     backend.access_keys[key.physical_resource_id] = key
     return key

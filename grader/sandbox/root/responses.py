@@ -122,7 +122,7 @@ def generate_credential_report(self: IamResponse) -> ActionResult:
     from moto.core.utils import utcnow
 
     generated = getattr(self.backend, "credential_report_time", None)
-    self.backend.credential_report_time = utcnow()
+    setattr(self.backend, "credential_report_time", utcnow())  # noqa: B010
     self.backend.credential_report = True
     if generated is None:
         return ActionResult({

@@ -1,0 +1,106 @@
+"""Benchmarks of issue 2's budgets, on this machine (not run as tests).
+
+    .venv/bin/python bench/bench_grader.py [--write bench/RESULTS.md]
+
+- `grade sandbox start` until it answers (account with a solved exercise 03
+  in its record, so the start includes rebuilding it): median <= 1.5 s;
+- `grade 03` on that solved account, a cold process each time: median <= 1.0 s;
+- one request through the sandbox (`iam get-user`), measured at the client,
+  which bounds the server's time from above: median <= 20 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, env=env, text=True, capture_output=True, check=False)
+
+
+def timed(env: dict[str, str], *args: str) -> float:
+    started = time.perf_counter()
+    done = run(env, *args)
+    elapsed = time.perf_counter() - started
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"{args} failed: {done.stderr}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--write", type=Path)
+    parser.add_argument("--runs", type=int, default=10)
+    options = parser.parse_args()
+    home = Path(tempfile.mkdtemp(prefix="grade-bench-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "GRADE_"))}
+    env.update(GRADE_HOME=str(home), PATH=f"{BIN}:{env['PATH']}", NO_COLOR="1",
+               AWS_CONFIG_FILE=str(home / "none"), AWS_SHARED_CREDENTIALS_FILE=str(home / "none"))
+    grade = str(BIN / "grade")
+    run(env, grade, "sandbox", "start")
+    learner = {**env, **json.loads(run(env, grade, "sandbox", "env", "--json").stdout)}
+    solution = ROOT / "exercises" / "03-stop-using-root" / "solution" / "solution.sh"
+    assert run(learner, "bash", str(solution)).returncode == 0
+    assert run(env, grade, "03").returncode == 0
+
+    starts = []
+    for _ in range(options.runs):
+        run(env, grade, "sandbox", "stop")
+        starts.append(timed(env, grade, "sandbox", "start"))
+    grades = [timed(env, grade, "03") for _ in range(options.runs)]
+
+    import boto3
+
+    learner = {**env, **json.loads(run(env, grade, "sandbox", "env", "--json").stdout)}
+    account = json.loads((home / "sandbox" / "account.json").read_text())
+    iam = boto3.client("iam", endpoint_url=learner["AWS_ENDPOINT_URL"], region_name="us-east-1",
+                       aws_access_key_id=account["grader_key_id"],
+                       aws_secret_access_key=account["grader_secret"])
+    iam.get_user(UserName="alice")
+    requests = []
+    for _ in range(200):
+        started = time.perf_counter()
+        iam.get_user(UserName="alice")
+        requests.append(time.perf_counter() - started)
+    run(env, grade, "sandbox", "stop")
+
+    rows = [
+        ("`grade sandbox start` until it answers", statistics.median(starts), max(starts), 1.5),
+        ("`grade 03` on a solved account, cold", statistics.median(grades), max(grades), 1.0),
+        ("one `iam get-user` through the sandbox", statistics.median(requests),
+         max(requests), 0.020),
+    ]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Machine: {os.cpu_count()} cores, {platform.python_implementation()} "
+        f"{platform.python_version()}, {platform.machine()}; {options.runs} runs "
+        "(200 for the request). Produced by `bench/bench_grader.py`.",
+        "",
+        "| What | Median | Worst | Budget |",
+        "|---|---|---|---|",
+    ]
+    for name, median, worst, budget in rows:
+        verdict = "ok" if median <= budget else "OVER"
+        lines.append(f"| {name} | {median * 1000:.0f} ms | {worst * 1000:.0f} ms | "
+                     f"{budget * 1000:.0f} ms ({verdict}) |")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if options.write:
+        options.write.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
