@@ -5,7 +5,8 @@
     grade console root-keys              list the root user's access keys
     grade console root-keys delete KEY   delete one (also: deactivate, activate, create)
 
-The console's page is also open in a browser at `<endpoint>/_sandbox/console/`.
+Each command is recorded as the AWS console's would be (a `ConsoleLogin`
+event for each sign-in).
 """
 
 from __future__ import annotations

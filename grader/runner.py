@@ -17,6 +17,7 @@ def run_checks(exercise: Exercise, target: Target) -> ExerciseResult:
     """Grade `exercise` on `target`; GradeError when the grading cannot run."""
     import pytest
 
+    from grader.checks import plugin as fixtures
     from grader.checks.plugin import GradingPlugin
 
     plugin = GradingPlugin(target)
@@ -29,7 +30,7 @@ def run_checks(exercise: Exercise, target: Target) -> ExerciseResult:
     ]
     errors = io.StringIO()
     with contextlib.redirect_stderr(errors):
-        code = pytest.main(args, plugins=[plugin])
+        code = pytest.main(args, plugins=[plugin, fixtures])
     if code == pytest.ExitCode.INTERNAL_ERROR and plugin.error is None:
         log = grade_home() / "grade-errors.log"
         with log.open("a", encoding="utf-8") as handle:

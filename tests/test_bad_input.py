@@ -82,3 +82,29 @@ def test_progress_survives_bad_input(fresh: Course) -> None:
     assert_clean_refusal(fresh.grade("03", "--profile", "nope"), "profile")
     after = sqlite3.connect(progress).execute("SELECT COUNT(*) FROM gradings").fetchone()[0]
     assert after == before >= 1
+
+
+def test_corrupt_record(home: Course) -> None:
+    assert home.grade("sandbox", "start").returncode == 0
+    assert home.grade("sandbox", "stop").returncode == 0
+    record = home.home / "sandbox" / "record.sqlite"
+    record.write_bytes(b"garbage" * 1000)
+    assert_clean_refusal(home.grade("sandbox", "start"), "record", "is damaged",
+                         "grade sandbox reset")
+    assert home.grade("sandbox", "reset").returncode == 0
+    assert home.grade("sandbox", "stop").returncode == 0
+    kept = list((home.home / "sandbox" / "archive").rglob("record.sqlite"))
+    assert kept and kept[0].read_bytes() == b"garbage" * 1000
+
+
+def test_a_check_without_data_stops_the_grading(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from grader.checks.target import sandbox_target
+    from grader.errors import GradeError
+    from grader.exercises import find
+    from grader.runner import run_checks
+
+    nobody = sandbox_target("http://127.0.0.1:9", "us-east-1", "AKIAEXAMPLE", "secret")
+    with pytest.raises(GradeError, match="Could not reach the account"):
+        run_checks(find("03"), nobody)

@@ -67,3 +67,18 @@ def test_broken_solution_fails_its_check(fresh: Course, script: Path) -> None:
     status, passed = verdicts(fresh)
     assert status == 1
     assert [c for c in CHECKS if not passed[c]] == [c for c in CHECKS if c in expected], passed
+
+
+NOTEBOOK_RUNNER = (
+    "import sys, nbformat, nbclient\n"
+    "notebook = nbformat.read(sys.argv[1], as_version=4)\n"
+    "nbclient.NotebookClient(notebook, timeout=120, kernel_name='python3').execute()\n"
+)
+
+
+def test_notebook_solution_passes(fresh: Course) -> None:
+    notebook = FOLDER / "solution" / "solution.ipynb"
+    done = fresh.run([sys.executable, "-c", NOTEBOOK_RUNNER, str(notebook)])
+    assert done.returncode == 0, done.stderr[-2000:]
+    status, passed = verdicts(fresh)
+    assert status == 0 and all(passed.values()), passed

@@ -21,6 +21,32 @@ from grader.checks.target import Target
 from grader.errors import GradeError
 from grader.results import CheckResult
 
+TARGET = pytest.StashKey[Target]()
+
+
+@pytest.fixture(scope="session")
+def target(request: pytest.FixtureRequest) -> Target:
+    """The account being graded (simulated or live)."""
+    return request.config.stash[TARGET]
+
+
+@pytest.fixture(scope="session")
+def aws(target: Target) -> Callable[[str], Any]:
+    """`aws("iam")`: a read-only boto3 client for the target account."""
+    return target.client
+
+
+@pytest.fixture(scope="session")
+def iam_state(target: Target) -> iam_state_module.IamState:
+    """The account's users, groups, policies and root keys, read once."""
+    return iam_state_module.collect(target)
+
+
+@pytest.fixture(scope="session")
+def activity(target: Target) -> list[activity_module.Activity]:
+    """Who did what, oldest first, from CloudTrail's event history."""
+    return activity_module.collect(target)
+
 
 class GradingPlugin:
     """One grading: the target account in, check results out."""
@@ -31,24 +57,8 @@ class GradingPlugin:
         self.error: GradeError | None = None
         self.collection_errors: list[str] = []
 
-    # -- fixtures -----------------------------------------------------------
-
-    @pytest.fixture(scope="session")
-    def target(self) -> Target:
-        return self._target
-
-    @pytest.fixture(scope="session")
-    def aws(self) -> Callable[[str], Any]:
-        """`aws("iam")`: a read-only boto3 client for the target account."""
-        return self._target.client
-
-    @pytest.fixture(scope="session")
-    def iam_state(self) -> iam_state_module.IamState:
-        return iam_state_module.collect(self._target)
-
-    @pytest.fixture(scope="session")
-    def activity(self) -> list[activity_module.Activity]:
-        return activity_module.collect(self._target)
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.stash[TARGET] = self._target
 
     # -- results --------------------------------------------------------------
 

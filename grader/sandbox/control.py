@@ -183,6 +183,12 @@ def _start_failure(code: int, port: int, log_path: Path) -> GradeError:
             f"Port {port} is already in use on 127.0.0.1.",
             "Run `grade sandbox start` without --port to pick a free one, or choose another.",
         )
+    if code == 4:
+        return GradeError(
+            f"The simulated account's record {log_path.parent / RECORD_FILE} is damaged.",
+            "Run `grade sandbox reset` to start a fresh account (the damaged record is kept "
+            "under archive/; your progress is kept).",
+        )
     lines = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
     last = lines[-1] if lines else "no reason given"
     return GradeError(

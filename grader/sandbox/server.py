@@ -14,6 +14,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,12 @@ def build_app(folder: Path) -> Any:
 
     root.install()
     permissions_boundaries.install()
-    record = Record(folder / RECORD_FILE)
+    try:
+        record = Record(folder / RECORD_FILE)
+        record.count()
+    except sqlite3.DatabaseError as error:
+        print(f"the record {folder / RECORD_FILE} is damaged: {error}", file=sys.stderr)
+        raise SystemExit(4) from None
     app = SandboxApp(account, record)
     Console(app)
     attach(record, account.account_id)
