@@ -44,9 +44,15 @@ def open_account(app: SandboxApp) -> RootUser:
     account = app.account
     mock_random.seed(account.seed)
     create_backends(account.account_id, account.region)
+    # moto builds each service's app from some account's backend, just to read its
+    # URLs ("the exact account is irrelevant"): let it be this account's, already made,
+    # rather than a second IAM backend with all of AWS's managed policies (0.2 s).
+    from moto.moto_server import werkzeug_app
+
+    setattr(werkzeug_app, "DEFAULT_ACCOUNT_ID", account.account_id)  # noqa: B010
     for service in EAGER_SERVICES:  # moto's per-service apps draw random ids when made
         if service not in app.moto.app_instances:
-            app.moto.app_instances[service] = app.moto.create_app(service)
+            app.moto.app_instances[service] = app.moto.create_app(service)  # type: ignore[arg-type]
     iam = _iam(account.account_id)
     existing = root_of(iam)
     if existing is not None:
