@@ -28,6 +28,9 @@ def run_checks(exercise: Exercise, target: Target) -> ExerciseResult:
         "-p", "no:stepwise", "-p", "no:legacypath", "-p", "no:unittest",
         "--ignore", str(exercise.folder / "solution"), "--ignore", str(exercise.folder / "broken"),
     ]
+    # Checks need no third-party pytest plugin; not loading them saves time and keeps a
+    # learner's own plugins from changing how their work is graded.
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     errors = io.StringIO()
     with contextlib.redirect_stderr(errors):
         code = pytest.main(args, plugins=[plugin, fixtures])
