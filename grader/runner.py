@@ -26,6 +26,7 @@ def run_checks(exercise: Exercise, target: Target) -> ExerciseResult:
         "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:warnings",
         "-p", "no:doctest", "-p", "no:junitxml", "-p", "no:pastebin", "-p", "no:nose",
         "-p", "no:stepwise", "-p", "no:legacypath", "-p", "no:unittest",
+        "-p", "no:unraisableexception", "-p", "no:threadexception", "-p", "no:faulthandler",
         "--ignore", str(exercise.folder / "solution"), "--ignore", str(exercise.folder / "broken"),
     ]
     # Checks need no third-party pytest plugin; not loading them saves time and keeps a

@@ -7,7 +7,7 @@ import json
 import socket
 import sqlite3
 
-from tests.conftest import Course
+from tests.conftest import EXERCISES, Course
 
 
 def assert_clean_refusal(done, *words: str) -> None:  # type: ignore[no-untyped-def]
@@ -108,3 +108,32 @@ def test_a_check_without_data_stops_the_grading(tmp_path) -> None:  # type: igno
     nobody = sandbox_target("http://127.0.0.1:9", "us-east-1", "AKIAEXAMPLE", "secret")
     with pytest.raises(GradeError, match="Could not reach the account"):
         run_checks(find("03"), nobody)
+
+
+def test_the_learners_aws_configuration_does_not_disturb_grading(fresh: Course) -> None:
+    env = {**fresh.env, "AWS_PROFILE": "no-such-profile", "AWS_DEFAULT_REGION": "eu-west-3"}
+    done = fresh.grade("03", "--json", env=env)
+    assert done.returncode == 1, done.stderr
+
+
+def test_a_check_that_breaks_is_not_a_verdict(tmp_path, fresh: Course) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    import pytest
+
+    from grader.checks.target import sandbox_target
+    from grader.errors import GradeError
+    from grader.exercises import load
+    from grader.runner import run_checks
+
+    folder = tmp_path / "09-broken-check"
+    shutil.copytree(EXERCISES / "00-setup", folder)
+    (folder / "exercise.toml").write_text(
+        (folder / "exercise.toml").read_text().replace('"00-setup"', '"09-broken-check"'))
+    check = folder / "test_setup.py"
+    check.write_text(check.read_text().replace("calls = [", "calls = {}['missing'] or ["))
+    account = fresh.account()
+    target = sandbox_target(fresh.sandbox_env()["AWS_ENDPOINT_URL"], "us-east-1",
+                            account["grader_key_id"], account["grader_secret"])
+    with pytest.raises(GradeError, match="Could not run the check 'called-get-caller-identity'"):
+        run_checks(load(folder), target)

@@ -84,7 +84,16 @@ class GradingPlugin:
         if excinfo is not None and isinstance(excinfo.value, GradeError):
             self.error = self.error or excinfo.value
             return
-        if report.when == "call" or (report.when == "setup" and report.failed):
+        if excinfo is not None and not isinstance(excinfo.value, AssertionError):
+            # Not a verdict: the data could not be read, or the check itself broke.
+            what = "read the account for" if report.when == "setup" else "run"
+            self.error = self.error or GradeError(
+                f"Could not {what} the check {info.id!r}: "
+                f"{type(excinfo.value).__name__}: {excinfo.value}",
+                "Nothing was graded. If this persists, please report it.",
+            )
+            return
+        if report.when == "call":
             message = ""
             if report.failed and excinfo is not None:
                 message = _message(excinfo.value)
@@ -95,8 +104,6 @@ class GradingPlugin:
 
 
 def _message(error: BaseException) -> str:
-    """The first line a check's assertion gave: what is wrong with which resource."""
+    """What a check's assertion said: what is wrong with which resource."""
     text = str(error).strip()
-    if isinstance(error, AssertionError):
-        return text.split("\nassert ")[0].strip() or "the check's condition is not met"
-    return f"{type(error).__name__}: {text}".strip()
+    return text.split("\nassert ")[0].strip() or "the check's condition is not met"

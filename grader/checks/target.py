@@ -8,6 +8,7 @@ profile or environment and says which account it reads.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +21,7 @@ class Target:
     """Where the checks read from, and how they reach it."""
 
     mode: str  # "sandbox" | "live"
-    session: Any  # a boto3 Session
+    session: Any  # a botocore Session (boto3 is not needed, and slower to import)
     region: str
     endpoint: str | None = None
     _clients: dict[str, Any] = field(default_factory=dict)
@@ -36,7 +37,7 @@ class Target:
             kwargs: dict[str, Any] = {"region_name": self.region, "config": config}
             if self.endpoint:
                 kwargs["endpoint_url"] = self.endpoint
-            self._clients[service] = install_guard(self.session.client(service, **kwargs))
+            self._clients[service] = install_guard(self.session.create_client(service, **kwargs))
         return self._clients[service]
 
     @property
@@ -47,31 +48,38 @@ class Target:
 
 
 def sandbox_target(endpoint: str, region: str, access_key_id: str, secret: str) -> Target:
-    import boto3
+    """The simulated account, read with the grader's key; the learner's AWS
+    configuration (profiles, config files) plays no part."""
+    import botocore.session
 
-    session = boto3.Session(
-        aws_access_key_id=access_key_id, aws_secret_access_key=secret, region_name=region
-    )
+    ignored = (None, None, None, None)  # (config key, env var, default, conversion)
+    session = botocore.session.Session(session_vars={
+        "profile": ignored,
+        "config_file": (None, None, os.devnull, None),
+        "credentials_file": (None, None, os.devnull, None),
+    })
+    session.set_credentials(access_key_id, secret)
     return Target("sandbox", session, region, endpoint)
 
 
 def live_target(profile: str | None) -> Target:
     """A target for a real account: the named profile, or the environment's credentials."""
-    import boto3
     import botocore.exceptions
+    import botocore.session
 
+    session = botocore.session.Session(profile=profile)
     try:
-        session = boto3.Session(profile_name=profile) if profile else boto3.Session()
+        credentials = session.get_credentials()
+        region = session.get_config_variable("region") or "us-east-1"
     except botocore.exceptions.ProfileNotFound:
         raise GradeError(
             f"There is no AWS profile named {profile!r}.",
             "List yours with `aws configure list-profiles`, or create one with "
             "`aws configure --profile NAME`.",
         ) from None
-    if session.get_credentials() is None:
+    if credentials is None:
         raise GradeError(
             "No AWS credentials found for live grading.",
             "Pass --profile NAME, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.",
         )
-    region = session.region_name or "us-east-1"
-    return Target("live", session, region)
+    return Target("live", session, str(region))
