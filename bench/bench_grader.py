@@ -110,7 +110,11 @@ def main() -> None:
     text = "\n".join(lines) + "\n"
     print(text)
     if options.write:
-        options.write.write_text(text)
+        kept = ""
+        if options.write.exists():  # other benchmarks' sections stay
+            old = options.write.read_text()
+            kept = old[old.index("\n## "):] if "\n## " in old else ""
+        options.write.write_text(text + kept)
 
 
 if __name__ == "__main__":
