@@ -18,6 +18,7 @@ import argparse
 import sys
 import traceback
 from collections.abc import Sequence
+from pathlib import Path
 
 from grader.errors import GradeError
 
@@ -56,6 +57,8 @@ def _grade_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="grade", description="Grade one exercise.")
     parser.add_argument("exercise", help="its id (03-stop-using-root) or number (03, 3)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--answers", type=Path,
+                        help="a quiz's answers file (default: answers.toml in its folder)")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--profile", help="grade a real AWS account with this profile")
     where.add_argument("--live", action="store_true",
@@ -94,7 +97,7 @@ def run(args: list[str]) -> int:
     from grader.grading import grade
 
     return grade(options.exercise, as_json=options.json, profile=options.profile,
-                 live=options.live)
+                 live=options.live, answers=options.answers)
 
 
 def _command(options: argparse.Namespace) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 from grader.checks.target import Target, live_target, sandbox_target
 from grader.errors import GradeError
@@ -38,13 +39,15 @@ def _target(profile: str | None, live: bool) -> Target:
 
 
 def grade(name: str, as_json: bool = False, profile: str | None = None,
-          live: bool = False) -> int:
+          live: bool = False, answers: Path | None = None) -> int:
     exercise = find(name)
-    if exercise.kind != "hands-on":
-        raise GradeError(f"{exercise.id} is a quiz; quizzes are not graded by this version.",
-                         "Update the course to grade it.")
-    target = _target(profile, live)
-    result = run_checks(exercise, target)
+    if exercise.kind == "quiz":
+        from grader.quiz.grading import grade_quiz
+
+        interactive = not as_json and sys.stdin.isatty() and sys.stdout.isatty()
+        result = grade_quiz(exercise, answers, lambda: _target(profile, live), interactive)
+    else:
+        result = run_checks(exercise, _target(profile, live))
     Progress().record(exercise.id, result.passed, result.failed_ids, result.mode,
                       result.account_id)
     if as_json:

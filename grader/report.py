@@ -49,6 +49,8 @@ def render_result(result: ExerciseResult, stream: TextIO = sys.stdout) -> str:
     for check in result.checks:
         if check.passed:
             lines.append(f"  {style.good('PASS')}  {check.title}")
+            if result.mode == "quiz":
+                lines.append(style.dim(_indent("Why:", check.why)))
             continue
         lines.append(f"  {style.bad('FAIL')}  {check.title}")
         if check.message:

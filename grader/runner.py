@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import sys
 
 from grader.checks.target import Target
 from grader.errors import GradeError
@@ -23,6 +24,7 @@ def run_checks(exercise: Exercise, target: Target) -> ExerciseResult:
     plugin = GradingPlugin(target)
     args = [
         str(exercise.folder), "-c", os.devnull, "--rootdir", str(exercise.folder),
+        "--import-mode=importlib",  # checks of different exercises may share file names
         "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:warnings",
         "-p", "no:doctest", "-p", "no:junitxml", "-p", "no:pastebin", "-p", "no:nose",
         "-p", "no:stepwise", "-p", "no:legacypath", "-p", "no:unittest",
@@ -33,8 +35,15 @@ def run_checks(exercise: Exercise, target: Target) -> ExerciseResult:
     # learner's own plugins from changing how their work is graded.
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     errors = io.StringIO()
-    with contextlib.redirect_stderr(errors):
-        code = pytest.main(args, plugins=[plugin, fixtures])
+    loaded = set(sys.modules)
+    try:
+        with contextlib.redirect_stderr(errors):
+            code = pytest.main(args, plugins=[plugin, fixtures])
+    finally:  # an exercise's check modules must not linger for the next grading
+        for name in set(sys.modules) - loaded:
+            if str(getattr(sys.modules[name], "__file__", "") or "").startswith(
+                    str(exercise.folder)):
+                del sys.modules[name]
     if code == pytest.ExitCode.INTERNAL_ERROR and plugin.error is None:
         log = grade_home() / "grade-errors.log"
         with log.open("a", encoding="utf-8") as handle:

@@ -21,8 +21,7 @@ def test_site_builds_strict_and_offline(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     page = (site / "exercises" / "03-stop-using-root.html").read_text()
     readme = (ROOT / "exercises" / "03-stop-using-root" / "README.md").read_text()
-    first_step = re.search(r"1\. \*\*(.+?)\*\*", readme)
-    assert first_step and first_step.group(1) in page
+    assert "Any names work" in readme and "Any names work" in page
     for html in site.rglob("*.html"):
         text = html.read_text()
         remote = re.findall(r'(?:src|href)="(https?://[^"]+)"', text)
