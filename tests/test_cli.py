@@ -24,7 +24,7 @@ def test_progress_and_next_step(fresh: Course) -> None:
     assert fresh.grade("00").returncode == 0
     fresh.grade("03")
     after = fresh.grade()
-    assert "done" in after.stdout and "Next: 03-stop-using-root" in after.stdout
+    assert "done" in after.stdout and "Next: 01-shared-responsibility" in after.stdout
     assert "(1 attempt)" in after.stdout
 
 

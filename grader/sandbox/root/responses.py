@@ -18,7 +18,12 @@ from moto.iam.exceptions import NotFoundException
 from moto.iam.responses import IamResponse
 
 from grader.sandbox.root.credential_report import credential_report
-from grader.sandbox.root.models import create_root_key, delete_root_key, root_for_key
+from grader.sandbox.root.models import (
+    RootUser,
+    create_root_key,
+    delete_root_key,
+    root_for_key,
+)
 
 
 def _not_found(access_key_id: str) -> NotFoundException:
@@ -55,42 +60,41 @@ def create_access_key(self: IamResponse) -> ActionResult:
     return ActionResult({"AccessKey": self.backend.create_access_key(user_name)})
 
 
-def update_access_key(self: IamResponse) -> EmptyResult:
+def _key_to_change(self: IamResponse) -> tuple[RootUser | None, Any, str]:
+    """Whose key `AccessKeyId` is: `(root, key, "")` for root's own key, or
+    `(None, None, user_name)` for a user's; NoSuchEntity for anything else."""
     user_name = self._get_param("UserName")
     access_key_id = self._get_param("AccessKeyId")
-    status = self._get_param("Status")
     if not user_name:
         root = root_for_key(self.backend, self.get_access_key())
         if root is not None:
             key = root.key(access_key_id)
             if key is None:
                 raise _not_found(access_key_id)
-            key.status = status
-            return EmptyResult()
+            return root, key, ""
         user_name = _caller_user_name(self)
     user = self.backend.get_user(user_name)
     if not any(k.access_key_id == access_key_id for k in user.access_keys):
         raise _not_found(access_key_id)
-    self.backend.update_access_key(user_name, access_key_id, status)
+    return None, None, str(user_name)
+
+
+def update_access_key(self: IamResponse) -> EmptyResult:
+    root, key, user_name = _key_to_change(self)
+    status = self._get_param("Status")
+    if root is not None:
+        key.status = status
+    else:
+        self.backend.update_access_key(user_name, self._get_param("AccessKeyId"), status)
     return EmptyResult()
 
 
 def delete_access_key(self: IamResponse) -> EmptyResult:
-    user_name = self._get_param("UserName")
-    access_key_id = self._get_param("AccessKeyId")
-    if not user_name:
-        root = root_for_key(self.backend, self.get_access_key())
-        if root is not None:
-            key = root.key(access_key_id)
-            if key is None:
-                raise _not_found(access_key_id)
-            delete_root_key(self.backend, root, key)
-            return EmptyResult()
-        user_name = _caller_user_name(self)
-    user = self.backend.get_user(user_name)
-    if not any(k.access_key_id == access_key_id for k in user.access_keys):
-        raise _not_found(access_key_id)
-    self.backend.delete_access_key(access_key_id, user_name)
+    root, key, user_name = _key_to_change(self)
+    if root is not None:
+        delete_root_key(self.backend, root, key)
+    else:
+        self.backend.delete_access_key(self._get_param("AccessKeyId"), user_name)
     return EmptyResult()
 
 
