@@ -47,7 +47,8 @@ def browser() -> Iterator[Any]:
 class Visit:
     """A browser tab that records console errors and any request off localhost."""
 
-    def __init__(self, browser: Any, scheme: str = "light") -> None:
+    def __init__(self, browser: Any, scheme: str = "light", files: bool = False) -> None:
+        self.files = files  # True: the site is opened from the file system
         self.context = browser.new_context(color_scheme=scheme)
         self.page = self.context.new_page()
         self.errors: list[str] = []
@@ -57,8 +58,8 @@ class Visit:
         self.context.route("**/*", self._only_local)
 
     def _only_local(self, route: Any) -> None:
-        host = urlparse(route.request.url).hostname
-        if host in {"127.0.0.1", "localhost"}:
+        url = urlparse(route.request.url)
+        if (url.scheme == "file") if self.files else url.hostname in {"127.0.0.1", "localhost"}:
             route.continue_()
         else:
             self.remote.append(route.request.url)
@@ -161,3 +162,15 @@ def test_no_serious_accessibility_violations(site: str, built: Path, browser: An
     tab.close()
     assert found == []
 
+
+
+def test_the_built_folder_works_offline_from_files(built: Path, browser: Any) -> None:
+    """Opened from the file system (no server, no network), pages and search work."""
+    tab = Visit(browser, files=True)
+    tab.page.goto((built / "lessons" / "cloudtrail.html").as_uri())
+    assert tab.page.locator("article h1").first.inner_text().startswith("AWS CloudTrail")
+    search = tab.page.locator("input.md-search__input")
+    search.click()
+    search.press_sequentially("multi-factor", delay=50)
+    tab.page.locator(".md-search-result__item").first.wait_for(timeout=10_000)
+    tab.close()
