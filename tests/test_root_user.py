@@ -169,3 +169,19 @@ def test_grader_reads_survive_deleted_keys_and_are_not_recorded(fresh: Course) -
     assert status == 1
     assert {c["id"]: c["passed"] for c in result["checks"]}["root-has-no-access-keys"]
     _ = boto3_session
+
+
+def test_a_wrong_secret_is_refused_and_not_recorded(fresh: Course) -> None:
+    env = fresh.sandbox_env()
+    wrong = {**env, "AWS_SECRET_ACCESS_KEY": "x" * 40}
+    for service, call in (("iam", "list_users"), ("s3", "list_buckets"),
+                          ("cloudtrail", "lookup_events")):
+        with pytest.raises(ClientError) as refused:
+            getattr(client(wrong, service), call)()
+        assert error_code(refused) == "SignatureDoesNotMatch", service
+    events = client(env, "cloudtrail").lookup_events()["Events"]
+    assert not [e for e in events if e["EventName"] in {"ListUsers", "ListBuckets"}]
+    s3 = client(env, "s3")
+    s3.create_bucket(Bucket="signed-names")
+    s3.put_object(Bucket="signed-names", Key="a folder/ünïcode + plus.txt", Body=b"ok")
+    assert s3.get_object(Bucket="signed-names", Key="a folder/ünïcode + plus.txt")["Body"].read() == b"ok"

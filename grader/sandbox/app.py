@@ -34,6 +34,7 @@ from grader.sandbox import aws_errors, callers, operations
 from grader.sandbox.account import Account
 from grader.sandbox.cloudtrail.events import hide_secrets, resources_of
 from grader.sandbox.record import Event, Record
+from grader.sandbox.signatures import MISMATCH, signature_matches
 
 CONTROL_PREFIX = "/_sandbox/"
 StartResponse = Callable[..., Any]
@@ -93,9 +94,13 @@ class SandboxApp:
             signature.access_key_id if signature else None,
             _iam(self.account.account_id),
             self.account.grader_key_id,
+            self.account.grader_secret,
         )
         if caller.kind == "Invalid":
             return aws_errors.invalid_key(service)
+        if replay_seq is None and caller.secret is not None and \
+                not signature_matches(environ, body, caller.secret):
+            return aws_errors.error_response(service, 403, "SignatureDoesNotMatch", MISMATCH)
         if caller.kind == "Anonymous" and service != "s3":
             return aws_errors.error_response(
                 service, 403, "MissingAuthenticationToken",

@@ -24,23 +24,26 @@ class Caller:
     name: str | None = None
     arn: str | None = None
     principal_id: str | None = None
+    secret: str | None = None  # the key's secret, to check the request's signature
 
     @property
     def recorded(self) -> bool:
         return self.kind not in {"Grader", "Invalid"}
 
 
-def resolve(access_key_id: str | None, iam: IAMBackend, grader_key_id: str) -> Caller:
+def resolve(access_key_id: str | None, iam: IAMBackend, grader_key_id: str,
+            grader_secret: str) -> Caller:
     if access_key_id is None:
         return Caller("Anonymous")
     if access_key_id == grader_key_id:
-        return Caller("Grader", access_key_id)
+        return Caller("Grader", access_key_id, secret=grader_secret)
     root = root_for_key(iam, access_key_id)
     if root is not None:
         key = root.key(access_key_id)
         if key is None or key.status != "Active":
             return Caller("Invalid", access_key_id)
-        return Caller("Root", access_key_id, None, root.arn, root.account_id)
+        return Caller("Root", access_key_id, None, root.arn, root.account_id,
+                      key.secret_access_key)
     key = iam.access_keys.get(access_key_id)
     if key is None or key.status != "Active":
         return Caller("Invalid", access_key_id)
@@ -48,5 +51,7 @@ def resolve(access_key_id: str | None, iam: IAMBackend, grader_key_id: str) -> C
         user = iam.users.get(key.user_name)
         if user is None:
             return Caller("Invalid", access_key_id)
-        return Caller("IAMUser", access_key_id, user.name, user.arn, user.id)
-    return Caller("AssumedRole", access_key_id, None, key.role_arn, access_key_id)
+        return Caller("IAMUser", access_key_id, user.name, user.arn, user.id,
+                      key.secret_access_key)
+    return Caller("AssumedRole", access_key_id, None, key.role_arn, access_key_id,
+                  key.secret_access_key)
