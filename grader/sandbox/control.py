@@ -263,14 +263,7 @@ def grader_environment(running: Running) -> dict[str, str]:
     }
 
 
-def wait_gone(pid: int, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while _alive(pid) and time.monotonic() < deadline:
-        _reap(pid)
-        time.sleep(0.02)
-
-
 __all__ = [
     "NOT_RUNNING", "Running", "environment", "find", "grader_environment", "require",
-    "reset", "start", "stop", "wait_gone",
+    "reset", "start", "stop",
 ]

@@ -85,10 +85,6 @@ class Event:
     body: bytes
     seq: int = field(default=0)
 
-    @property
-    def succeeded(self) -> bool:
-        return self.error_code is None and self.status < 400
-
 
 _JSON_FIELDS = {"parameters", "response", "resources", "headers"}
 
