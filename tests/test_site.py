@@ -26,3 +26,24 @@ def test_site_builds_strict_and_offline(tmp_path: Path) -> None:
         text = html.read_text()
         remote = re.findall(r'(?:src|href)="(https?://[^"]+)"', text)
         assert not [u for u in remote if "fonts.g" in u or u.endswith(".js")], (html, remote)
+
+
+def test_lesson_self_checks_come_from_the_quiz_files(tmp_path: Path) -> None:
+    from grader.quiz.model import load_quiz
+    from grader.quiz.scoring import right_answer_text
+
+    site = tmp_path / "site"
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "--site-dir", str(site)],
+                   cwd=ROOT, env=env, check=True, capture_output=True, timeout=120)
+    pages = {"01-shared-responsibility": "lessons/shared-responsibility.html",
+             "02-root-user": "lessons/root-user.html", "07-checkpoint": "lessons/checkpoint.html"}
+    for exercise, page in pages.items():
+        html = (site / page).read_text()
+        text = re.sub(r"<[^>]+>", "", html)
+        quiz = load_quiz(ROOT / "exercises" / exercise)
+        summaries = re.findall(r"<summary>\d+\. (.+?)</summary>", html)
+        assert len(summaries) == len(quiz.questions), exercise
+        for question in quiz.questions:
+            if not question.from_account:
+                assert "Answer: " + right_answer_text(quiz, question) in text, question.id
