@@ -48,6 +48,11 @@ def admin_problems(state: IamState, user: User) -> list[str]:
     if user.boundary and not grants_full_admin([user.boundary.document]):
         problems.append(f"user {user.name}'s permissions boundary {user.boundary.name} "
                         "limits what the group grants")
+    every_policy = [p.document for p in user.policies] + [
+        p.document for g in user.groups if g in state.groups for p in state.groups[g].policies]
+    if not problems and not grants_full_admin(every_policy):
+        problems.append(f"another policy of user {user.name} (on the user or in one of its "
+                        "groups) denies some actions, so the user is not a full admin")
     return problems
 
 
