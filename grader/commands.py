@@ -50,6 +50,7 @@ def sandbox(action: str, port: int = 0, as_json: bool = False) -> int:
         else:
             print(f"The simulated AWS account is already running at {running.endpoint}.")
         print('Point the AWS CLI and boto3 at it with:  eval "$(grade sandbox env)"')
+        print(f"Its console (sign-in, root's access keys): {running.endpoint}/_sandbox/console/")
         print(f"Root user's console sign-in: {running.account.root_email} / "
               f"{running.account.root_password}")
         return 0

@@ -6,7 +6,8 @@
     grade console root-keys delete KEY   delete one (also: deactivate, activate, create)
 
 Each command is recorded as the AWS console's would be (a `ConsoleLogin`
-event for each sign-in).
+event for each sign-in). The same console is a small web page at
+`<endpoint>/_sandbox/console/` (`grade sandbox start` prints the address).
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import time_machine
@@ -43,12 +44,18 @@ class Console:
         self.app = app
         app.control["console/signin"] = self.signin
         app.control["console/root-access-keys"] = self.root_access_keys
+        app.control["console/"] = self.page
 
     @property
     def iam(self) -> Any:
         from grader.sandbox.app import _iam
 
         return _iam(self.app.account.account_id)
+
+    def page(self, _request: Request, _body: bytes) -> Response:
+        """The console's small web page (it calls the two endpoints below)."""
+        html = (Path(__file__).parent / "console_page" / "index.html").read_bytes()
+        return Response(html, 200, content_type="text/html; charset=utf-8")
 
     # -- sign-in --------------------------------------------------------------
 

@@ -1,0 +1,52 @@
+"""The simulated console's web page, in a real headless Chromium."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import Course, client
+from tests.site_server import CHROMIUM, CHROMIUM_ARGS
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), f"Chromium is not installed at {CHROMIUM}"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def test_root_signs_in_and_deletes_its_key(fresh: Course, browser: Any) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    env = fresh.sandbox_env()
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(env["AWS_ENDPOINT_URL"] + "/_sandbox/console/")
+    assert not [v for v in Axe().run(page).response["violations"]
+                if v["impact"] in {"serious", "critical"}]
+    page.fill("#user", "root")
+    page.fill("#password", "not the password")
+    page.click("button[type=submit]")
+    page.locator("#message.error").wait_for()
+    page.fill("#password", fresh.account()["root_password"])
+    page.click("button[type=submit]")
+    key = env["AWS_ACCESS_KEY_ID"]
+    page.get_by_role("button", name=f"Delete {key}").click()
+    page.get_by_text("The root user has no access keys.").wait_for()
+    assert errors == []
+    events = client(env | {"AWS_ACCESS_KEY_ID": fresh.account()["grader_key_id"],
+                           "AWS_SECRET_ACCESS_KEY": fresh.account()["grader_secret"]},
+                    "cloudtrail").lookup_events()["Events"]
+    names = [e["EventName"] for e in events[:4]]
+    assert names == ["DeleteAccessKey", "ListAccessKeys", "ConsoleLogin", "ConsoleLogin"]
+    _, result = fresh.grade_json("03")
+    assert {c["id"]: c["passed"] for c in result["checks"]}["root-has-no-access-keys"]
