@@ -37,6 +37,7 @@ class User:
     groups: list[str]
     policies: list[Policy]
     boundary: Policy | None
+    last_used: str | None = None  # when its password or a key was last used (credential report)
 
 
 @dataclass
@@ -148,17 +149,33 @@ class _Collector:
             policies.append(Policy(policy_name, None, parse_document(document)))
         return Group(name, entry["Arn"], policies)
 
-    def root_keys(self) -> RootKeys:
+    def root_keys(self, row: dict[str, str]) -> RootKeys:
         summary = _call(self.iam, "get_account_summary")["SummaryMap"]
-        row = root_row(self.iam)
         active = sum(row.get(f"access_key_{n}_active") == "true" for n in (1, 2))
         existing = sum(row.get(f"access_key_{n}_last_rotated", "N/A") != "N/A" for n in (1, 2))
         present = bool(summary.get("AccountAccessKeysPresent")) or existing > 0
         return RootKeys(present, active, max(existing - active, 0))
 
 
-def root_row(iam: Any, wait: float = 20.0) -> dict[str, str]:
+def root_row(iam: Any) -> dict[str, str]:
     """The `<root_account>` row of a fresh credential report."""
+    rows = credential_report(iam)
+    if "<root_account>" not in rows:
+        raise GradeError("The credential report has no <root_account> row.",
+                         "The account could not be read completely; try again.")
+    return rows["<root_account>"]
+
+
+def last_used(row: dict[str, str]) -> str | None:
+    """The latest use of a user's password or keys in its report row, None if never."""
+    dates = [row.get(name, "") for name in (
+        "password_last_used", "access_key_1_last_used_date", "access_key_2_last_used_date")]
+    found = sorted(d for d in dates if d[:2] in {"19", "20"})
+    return found[-1] if found else None
+
+
+def credential_report(iam: Any, wait: float = 20.0) -> dict[str, dict[str, str]]:
+    """A fresh credential report's rows, by user name (root is `<root_account>`)."""
     from botocore.exceptions import ClientError
 
     _call(iam, "generate_credential_report")
@@ -174,12 +191,8 @@ def root_row(iam: Any, wait: float = 20.0) -> dict[str, str]:
             time.sleep(1)
     if isinstance(content, str):
         content = base64.b64decode(content)
-    rows = list(csv.DictReader(io.StringIO(content.decode("utf-8"))))
-    for row in rows:
-        if row.get("user") == "<root_account>":
-            return row
-    raise GradeError("The credential report has no <root_account> row.",
-                     "The account could not be read completely; try again.")
+    rows = csv.DictReader(io.StringIO(content.decode("utf-8")))
+    return {row.get("user", ""): row for row in rows}
 
 
 def collect(target: Target, with_root: bool = True) -> IamState:
@@ -192,6 +205,12 @@ def collect(target: Target, with_root: bool = True) -> IamState:
     for entry in _pages(collector.iam, "list_groups", "Groups"):
         group = collector.group(entry)
         state.groups[group.name] = group
+    report = credential_report(collector.iam)
+    for user in state.users.values():
+        user.last_used = last_used(report.get(user.name, {}))
     if with_root:
-        state.root_keys = collector.root_keys()
+        if "<root_account>" not in report:
+            raise GradeError("The credential report has no <root_account> row.",
+                             "The account could not be read completely; try again.")
+        state.root_keys = collector.root_keys(report["<root_account>"])
     return state
