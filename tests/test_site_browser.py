@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 import pytest
 
 from tests.conftest import ROOT
-from tests.site_server import CHROMIUM, CHROMIUM_ARGS, build_site, serve
+from tests.site_server import build_site, serve
 
 LESSONS = ["Shared responsibility", "The root user", "Stop using the root user",
            "Multi-factor authentication", "CloudTrail", "Billing reports",
@@ -31,17 +31,6 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def site(built: Path) -> Iterator[str]:
     with serve(built) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), f"Chromium is not installed at {CHROMIUM}"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 class Visit:

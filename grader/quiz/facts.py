@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import re
 
-from grader.checks.iam_state import root_row
-from grader.checks.target import Target
-
 
 def normalise(fact: str, value: str) -> str:
     """A learner's answer in the form the fact is compared in."""
@@ -18,9 +15,8 @@ def normalise(fact: str, value: str) -> str:
     return found.group(1) if found else text
 
 
-def read_fact(fact: str, target: Target) -> str:
-    """The account's true value, in the normalised form."""
-    row = root_row(target.client("iam"))
+def read_fact(fact: str, row: dict[str, str]) -> str:
+    """The account's true value, from root's credential report row, normalised."""
     if fact == "root-access-keys-present":
         present = any(row.get(f"access_key_{n}_last_rotated", "N/A") != "N/A" for n in (1, 2))
         return "yes" if present else "no"
