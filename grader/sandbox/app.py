@@ -17,6 +17,7 @@ places rebuilds the same account: same ids, same secrets (`replay`).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import json
 import threading
@@ -183,7 +184,9 @@ class SandboxApp:
         self.next_seq = event.seq + 1
 
 
+@functools.cache
 def _moto_has(service: str) -> bool:
+    """Whether moto models `service` (moto lists its folders: once per service)."""
     from moto.backends import list_of_moto_modules
 
     return service in set(list_of_moto_modules())
