@@ -61,7 +61,8 @@ def sandbox(action: str, port: int = 0, as_json: bool = False) -> int:
     if action == "reset":
         running = control.reset()
         print(f"The simulated AWS account is back to its starting state, at {running.endpoint}.")
-        print('Its root access key may be new: run  eval "$(grade sandbox env)"  again.')
+        print("Root's first access key is back (the same as at the start); if your terminal")
+        print('uses other credentials, run  eval "$(grade sandbox env)"  again.')
         return 0
     if action == "status":
         found = control.find()
