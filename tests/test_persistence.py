@@ -94,3 +94,22 @@ def test_env_prints_shell_and_json(fresh: Course) -> None:
     assert set(as_json) == {"AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID",
                             "AWS_SECRET_ACCESS_KEY"}
     assert as_json["AWS_ENDPOINT_URL"].startswith("http://127.0.0.1:")
+
+
+def test_concurrent_requests_are_all_recorded_and_replayed(fresh: Course) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    env = fresh.sandbox_env()
+
+    def make_groups(worker: int) -> None:
+        iam = client(env, "iam")
+        for number in range(15):
+            iam.create_group(GroupName=f"team-{worker}-{number}")
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(make_groups, range(4)))
+    before = snapshot(fresh)
+    assert len(before["groups"]) == 60
+    assert fresh.grade("sandbox", "stop").returncode == 0
+    assert fresh.grade("sandbox", "start").returncode == 0
+    assert snapshot(fresh) == before
