@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from grader.checks.iam_state import _call
+from grader.checks.calls import call
 from grader.checks.target import Target
 
 
@@ -71,7 +71,7 @@ def collect(target: Target) -> list[Activity]:
         args: dict[str, Any] = {"MaxResults": 50}
         if token:
             args["NextToken"] = token
-        page = _call(cloudtrail, "lookup_events", **args)
+        page = call(cloudtrail, "lookup_events", **args)
         for event in page.get("Events", []):
             found.append(_activity(json.loads(event["CloudTrailEvent"])))
         token = page.get("NextToken")

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from grader.checks.calls import call, pages
 from grader.checks.policies import grants_full_admin, parse_document
 from grader.checks.target import Target
 from grader.errors import GradeError
@@ -67,35 +68,6 @@ class IamState:
     root_keys: RootKeys | None = None
 
 
-def _call(client: Any, operation: str, **kwargs: Any) -> Any:
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    try:
-        return getattr(client, operation)(**kwargs)
-    except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "")
-        message = error.response.get("Error", {}).get("Message", "")
-        raise GradeError(
-            f"Could not read the account ({operation}: {code} {message}).".replace(" )", ")"),
-            "Check that the credentials you grade with may read IAM (e.g. SecurityAudit).",
-        ) from None
-    except BotoCoreError as error:
-        raise GradeError(f"Could not reach the account ({operation}): {error}.",
-                         "Is the simulated account running? Try `grade sandbox status`.") from None
-
-
-def _pages(client: Any, operation: str, key: str, **kwargs: Any) -> list[Any]:
-    items: list[Any] = []
-    marker: str | None = None
-    while True:
-        args = dict(kwargs, Marker=marker) if marker else kwargs
-        page = _call(client, operation, **args)
-        items += page.get(key, [])
-        if not page.get("IsTruncated"):
-            return items
-        marker = page["Marker"]
-
-
 class _Collector:
     def __init__(self, target: Target) -> None:
         self.iam = target.client("iam")
@@ -103,8 +75,8 @@ class _Collector:
 
     def managed(self, arn: str, name: str) -> Policy:
         if arn not in self._managed:
-            version = _call(self.iam, "get_policy", PolicyArn=arn)["Policy"]["DefaultVersionId"]
-            document = _call(self.iam, "get_policy_version", PolicyArn=arn,
+            version = call(self.iam, "get_policy", PolicyArn=arn)["Policy"]["DefaultVersionId"]
+            document = call(self.iam, "get_policy_version", PolicyArn=arn,
                              VersionId=version)["PolicyVersion"]["Document"]
             self._managed[arn] = Policy(name, arn, parse_document(document))
         return self._managed[arn]
@@ -118,18 +90,18 @@ class _Collector:
             has_password = True
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") != "NoSuchEntity":
-                _call(self.iam, "get_login_profile", UserName=name)  # raises the reason
+                call(self.iam, "get_login_profile", UserName=name)  # raises the reason
             has_password = False
         groups = [g["GroupName"] for g in
-                  _pages(self.iam, "list_groups_for_user", "Groups", UserName=name)]
+                  pages(self.iam, "list_groups_for_user", "Groups", UserName=name)]
         policies = [self.managed(p["PolicyArn"], p["PolicyName"]) for p in
-                    _pages(self.iam, "list_attached_user_policies", "AttachedPolicies",
+                    pages(self.iam, "list_attached_user_policies", "AttachedPolicies",
                            UserName=name)]
-        for policy_name in _pages(self.iam, "list_user_policies", "PolicyNames", UserName=name):
-            document = _call(self.iam, "get_user_policy", UserName=name,
+        for policy_name in pages(self.iam, "list_user_policies", "PolicyNames", UserName=name):
+            document = call(self.iam, "get_user_policy", UserName=name,
                              PolicyName=policy_name)["PolicyDocument"]
             policies.append(Policy(policy_name, None, parse_document(document)))
-        boundary_info = _call(self.iam, "get_user", UserName=name)["User"].get(
+        boundary_info = call(self.iam, "get_user", UserName=name)["User"].get(
             "PermissionsBoundary")
         boundary = None
         if boundary_info:
@@ -140,17 +112,17 @@ class _Collector:
     def group(self, entry: dict[str, Any]) -> Group:
         name = entry["GroupName"]
         policies = [self.managed(p["PolicyArn"], p["PolicyName"]) for p in
-                    _pages(self.iam, "list_attached_group_policies", "AttachedPolicies",
+                    pages(self.iam, "list_attached_group_policies", "AttachedPolicies",
                            GroupName=name)]
-        for policy_name in _pages(self.iam, "list_group_policies", "PolicyNames",
+        for policy_name in pages(self.iam, "list_group_policies", "PolicyNames",
                                   GroupName=name):
-            document = _call(self.iam, "get_group_policy", GroupName=name,
+            document = call(self.iam, "get_group_policy", GroupName=name,
                              PolicyName=policy_name)["PolicyDocument"]
             policies.append(Policy(policy_name, None, parse_document(document)))
         return Group(name, entry["Arn"], policies)
 
     def root_keys(self, row: dict[str, str]) -> RootKeys:
-        summary = _call(self.iam, "get_account_summary")["SummaryMap"]
+        summary = call(self.iam, "get_account_summary")["SummaryMap"]
         active = sum(row.get(f"access_key_{n}_active") == "true" for n in (1, 2))
         existing = sum(row.get(f"access_key_{n}_last_rotated", "N/A") != "N/A" for n in (1, 2))
         present = bool(summary.get("AccountAccessKeysPresent")) or existing > 0
@@ -178,7 +150,7 @@ def credential_report(iam: Any, wait: float = 20.0) -> dict[str, dict[str, str]]
     """A fresh credential report's rows, by user name (root is `<root_account>`)."""
     from botocore.exceptions import ClientError
 
-    _call(iam, "generate_credential_report")
+    call(iam, "generate_credential_report")
     deadline = time.monotonic() + wait
     while True:
         try:
@@ -187,7 +159,7 @@ def credential_report(iam: Any, wait: float = 20.0) -> dict[str, dict[str, str]]
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "")
             if code not in {"ReportInProgress", "ReportNotReady"} or time.monotonic() > deadline:
-                _call(iam, "get_credential_report")  # raises with the reason
+                call(iam, "get_credential_report")  # raises with the reason
             time.sleep(1)
     if isinstance(content, str):
         content = base64.b64decode(content)
@@ -199,10 +171,10 @@ def collect(target: Target, with_root: bool = True) -> IamState:
     """Read the whole IAM picture of the target account."""
     collector = _Collector(target)
     state = IamState()
-    for entry in _pages(collector.iam, "list_users", "Users"):
+    for entry in pages(collector.iam, "list_users", "Users"):
         user = collector.user(entry)
         state.users[user.name] = user
-    for entry in _pages(collector.iam, "list_groups", "Groups"):
+    for entry in pages(collector.iam, "list_groups", "Groups"):
         group = collector.group(entry)
         state.groups[group.name] = group
     report = credential_report(collector.iam)
