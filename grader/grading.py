@@ -54,4 +54,18 @@ def grade(name: str, as_json: bool = False, profile: str | None = None,
         print(json.dumps(result.to_json(), indent=2))
     else:
         sys.stdout.write(render_result(result, sys.stdout))
+        if result.passed:
+            print(_next_step(exercise.id))
     return 0 if result.passed else 1
+
+
+def _next_step(done: str) -> str:
+    """What to do after passing `done`: the first exercise not passed yet."""
+    from grader.exercises import all_exercises
+
+    progress = Progress().summary()
+    for exercise in all_exercises():
+        if exercise.id != done and not (exercise.id in progress and progress[exercise.id].passed):
+            return (f"Next: {exercise.id} ({exercise.title}). "
+                    f"`grade show {exercise.id[:2]}` shows the task.")
+    return "That was the last exercise: you have done the whole course."

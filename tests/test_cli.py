@@ -21,7 +21,9 @@ def test_progress_and_next_step(fresh: Course) -> None:
     before = fresh.grade()
     assert before.returncode == 0 and "Next: 00-setup" in before.stdout
     fresh.run(["aws", "sts", "get-caller-identity"])
-    assert fresh.grade("00").returncode == 0
+    passed = fresh.grade("00")
+    assert passed.returncode == 0
+    assert "Next: 01-shared-responsibility" in passed.stdout
     fresh.grade("03")
     after = fresh.grade()
     assert "done" in after.stdout and "Next: 01-shared-responsibility" in after.stdout
