@@ -82,8 +82,7 @@ def test_unimplemented_operations_fail_fast_with_4xx(fresh: Course) -> None:
     iam = client(env, "iam")
     started = time.monotonic()
     with pytest.raises(ClientError) as refused:
-        iam.simulate_principal_policy(PolicySourceArn="arn:aws:iam::123456789012:user/x",
-                                      ActionNames=["s3:ListBucket"])
+        iam.generate_service_last_accessed_details(Arn="arn:aws:iam::123456789012:user/x")
     assert time.monotonic() - started < 2
     assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
-    assert "does not support iam:SimulatePrincipalPolicy" in str(refused.value)
+    assert "does not support iam:GenerateServiceLastAccessedDetails" in str(refused.value)

@@ -5,6 +5,9 @@
 - `root`: the root user as AWS has it (keys, summary, credential report);
 - `cloudtrail`: LookupEvents answered from the record;
 - `console`: the console-only root tasks (sign-in, root's access keys);
+- `permissions_boundaries`, `simulation`: IAM features moto lacks (users'
+  permissions boundaries; SimulatePrincipalPolicy, answered by `grader.policy`);
+- `signatures`: SigV4 signature checks (a wrong secret is refused);
 - `app`: the WSGI application that ties them to moto;
 - `server`: the process; `control`: start/stop/status from the `grade` side.
 """

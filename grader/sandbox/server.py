@@ -37,7 +37,7 @@ def build_app(folder: Path) -> Any:
     os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
     os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "false")
 
-    from grader.sandbox import permissions_boundaries, root
+    from grader.sandbox import permissions_boundaries, root, simulation
     from grader.sandbox.app import SandboxApp, _iam, json_response
     from grader.sandbox.bootstrap import first_history, open_account
     from grader.sandbox.cloudtrail.lookup import attach
@@ -48,6 +48,7 @@ def build_app(folder: Path) -> Any:
 
     root.install()
     permissions_boundaries.install()
+    simulation.install()
     try:
         record = Record(folder / RECORD_FILE)
         record.count()
