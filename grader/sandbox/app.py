@@ -31,7 +31,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from werkzeug.wrappers import Request, Response
 
 from grader.readonly import is_read_only
-from grader.sandbox import aws_errors, callers, operations
+from grader.sandbox import authorization, aws_errors, callers, operations
 from grader.sandbox.account import Account
 from grader.sandbox.cloudtrail.events import hide_secrets, resources_of
 from grader.sandbox.record import Event, Record
@@ -110,6 +110,13 @@ class SandboxApp:
         if not operation.implemented_by_model or not _moto_has(service):
             return aws_errors.unsupported(service, operation.name)
         moment = at or dt.datetime.now(dt.UTC)
+        if caller.kind == "IAMUser":
+            refused = self._authorize(caller, service, operation, signature, environ, moment)
+            if refused is not None:
+                if replay_seq is None:
+                    self._remember(environ, body, moment, signature, caller, service,
+                                   operation, refused)
+                return refused
         seq = replay_seq if replay_seq is not None else self.next_seq
         mock_random.seed(self.account.seed * 1_000_003 + seq if caller.recorded else 0)
         with time_machine.travel(moment, tick=False):
@@ -118,6 +125,25 @@ class SandboxApp:
             self._remember(environ, body, moment, signature, caller, service, operation,
                            response)
         return response
+
+    def _authorize(self, caller: callers.Caller, service: str,
+                   operation: operations.Operation, signature: operations.Signature | None,
+                   environ: dict[str, Any], moment: dt.datetime) -> Response | None:
+        """AccessDenied when the IAM user's policies do not allow the request."""
+        refused = authorization.authorize(
+            _iam(self.account.account_id), str(caller.name), str(caller.arn),
+            str(caller.principal_id), service, operation.name, operation.parameters,
+            signature.region if signature else self.account.region,
+            environ.get("REMOTE_ADDR") or "127.0.0.1", moment)
+        if refused is None:
+            return None
+        decision, action, resource = refused
+        message = authorization.refusal_message(str(caller.arn), action, resource, decision)
+        if service == "s3":
+            return aws_errors.error_response(service, 403, "AccessDenied", "Access Denied")
+        code = "AccessDeniedException" if aws_errors.protocol_of(service) == "json" \
+            else "AccessDenied"
+        return aws_errors.error_response(service, 403, code, message)
 
     def _dispatch(self, environ: dict[str, Any], body: bytes, service: str,
                   operation: str) -> Response:

@@ -12,31 +12,14 @@ from typing import Any
 
 from moto.core.responses import ActionResult
 from moto.iam.exceptions import IAMException, NotFoundException
-from moto.iam.models import IAMBackend, Policy
 from moto.iam.responses import IamResponse
 
 from grader.policy import Request, evaluate
+from grader.sandbox.principal_policies import policies_of_user
 
 
 class InvalidInput(IAMException):
     code = "InvalidInput"
-
-
-def _default_document(policy: Policy) -> str:
-    version = next(v for v in policy.versions if v.version_id == policy.default_version_id)
-    return str(version.document)
-
-
-def _documents_of_user(backend: IAMBackend, user_name: str) -> tuple[list[Any], list[Any] | None]:
-    user = backend.get_user(user_name)
-    documents: list[Any] = list(user.policies.values())
-    documents += [_default_document(p) for p in user.managed_policies.values()]
-    for group in backend.get_groups_for_user(user_name):
-        documents += list(group.policies.values())
-        documents += [_default_document(p) for p in group.managed_policies.values()]
-    boundary_arn = getattr(user, "permissions_boundary_arn", None)
-    boundary = [_default_document(backend.get_policy(boundary_arn))] if boundary_arn else None
-    return documents, boundary
 
 
 def _context(entries: list[dict[str, Any]], user_name: str) -> dict[str, str | list[str]]:
@@ -54,7 +37,7 @@ def simulate_principal_policy(self: IamResponse) -> ActionResult:
                            f"(PolicySourceArn {source!r}).")
     user_name = source.rsplit("/", 1)[-1]
     try:
-        documents, boundary = _documents_of_user(self.backend, user_name)
+        documents, boundary = policies_of_user(self.backend, user_name)
     except NotFoundException:
         raise NotFoundException(f"The user with name {user_name} cannot be found.") from None
     documents += list(self._get_param("PolicyInputList") or [])
