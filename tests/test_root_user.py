@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import json
 
 import pytest
 from botocore.exceptions import ClientError
@@ -83,6 +84,10 @@ def test_root_key_operations_without_user_name_act_on_root_only(fresh: Course) -
         iam.create_access_key()
     assert error_code(refused) == "LimitExceeded"
     # An IAM user without a user name acts on its own keys and cannot touch root's.
+    iam.put_user_policy(UserName="alice", PolicyName="own-keys", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": ["iam:ListAccessKeys", "iam:DeleteAccessKey"],
+            "Resource": "arn:aws:iam::*:user/${aws:username}"}]}))
     alice = {**env, "AWS_ACCESS_KEY_ID": alice_key["AccessKeyId"],
              "AWS_SECRET_ACCESS_KEY": alice_key["SecretAccessKey"]}
     alice_iam = client(alice, "iam")
@@ -134,8 +139,6 @@ def test_console_signin_checks_the_password(fresh: Course) -> None:
     assert ":root" in right.stdout
     events = client(fresh.sandbox_env(), "cloudtrail").lookup_events(LookupAttributes=[
         {"AttributeKey": "EventName", "AttributeValue": "ConsoleLogin"}])["Events"]
-    import json
-
     outcomes = [json.loads(e["CloudTrailEvent"])["responseElements"]["ConsoleLogin"]
                 for e in events]
     assert outcomes[:2] == ["Success", "Failure"]
