@@ -55,6 +55,7 @@ def test_group_admin_rights_apply_and_force_mfa_denies(fresh: Course) -> None:
         client(alice, "iam").create_user(UserName="dave")
     assert "with an explicit deny" in str(refused.value)
     assert client(alice, "iam").get_user()["User"]["UserName"] == "alice"  # allowed without MFA
+    assert client(alice, "iam").list_mfa_devices()["MFADevices"] == []  # her own devices
     assert fresh.grade("sandbox", "stop").returncode == 0
     assert fresh.grade("sandbox", "start").returncode == 0
     names = {u["UserName"] for u in root_iam.list_users()["Users"]}

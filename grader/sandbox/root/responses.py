@@ -98,6 +98,20 @@ def delete_access_key(self: IamResponse) -> EmptyResult:
     return EmptyResult()
 
 
+def list_mfa_devices(self: IamResponse) -> ActionResult:
+    """Without a user name: the caller's own MFA devices (root's, for root)."""
+    user_name = self._get_param("UserName")
+    if not user_name:
+        root = root_for_key(self.backend, self.get_access_key())
+        if root is not None:
+            return ActionResult({"MFADevices": [], "IsTruncated": False})
+        user_name = _caller_user_name(self)
+    devices = self.backend.list_mfa_devices(user_name)
+    return ActionResult({"MFADevices": [
+        {"UserName": user_name, "SerialNumber": d.serial_number, "EnableDate": d.enable_date}
+        for d in devices], "IsTruncated": False})
+
+
 def get_access_key_last_used(self: IamResponse) -> ActionResult:
     access_key_id = self._get_param("AccessKeyId")
     root = root_for_key(self.backend, access_key_id)
@@ -155,6 +169,7 @@ PATCHES = {
     "update_access_key": update_access_key,
     "delete_access_key": delete_access_key,
     "get_access_key_last_used": get_access_key_last_used,
+    "list_mfa_devices": list_mfa_devices,
     "generate_credential_report": generate_credential_report,
     "get_credential_report": get_credential_report,
 }
