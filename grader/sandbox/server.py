@@ -92,6 +92,9 @@ def build_app(folder: Path) -> Any:
 def _check_free(port: int) -> None:
     """Exit with status 3 when `port` is taken (before the slow start-up)."""
     with socket.socket() as probe:
+        # As the server itself will: connections of the last run waiting out
+        # TIME_WAIT must not make the port look taken.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((HOST, port))
         except OSError as error:
