@@ -10,10 +10,12 @@ its place in the course.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from grader.errors import GradeError
 from grader.paths import EXERCISES_DIR
@@ -48,15 +50,20 @@ class ExerciseDefinitionError(GradeError):
     """An exercise folder whose metadata is wrong (a course author's mistake)."""
 
 
+def read_definition(path: Path, error: type[GradeError]) -> dict[str, Any]:
+    """A course author's TOML file (exercise.toml, quiz.toml), or `error` saying why not."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as reason:
+        raise error(f"{path} cannot be read: {reason}.",
+                    "Fix the file (course authors).") from None
+
+
 def load(folder: Path) -> Exercise:
     """Read and validate one exercise folder."""
     meta_path = folder / "exercise.toml"
     where = f"{meta_path}"
-    try:
-        meta = tomllib.loads(meta_path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise ExerciseDefinitionError(f"{where} cannot be read: {error}.",
-                                      "Fix the file (course authors).") from None
+    meta = read_definition(meta_path, ExerciseDefinitionError)
     problems = []
     unknown = set(meta) - _KEYS
     if unknown:
@@ -86,10 +93,11 @@ def load(folder: Path) -> Exercise:
     )
 
 
-def all_exercises(root: Path = EXERCISES_DIR) -> list[Exercise]:
-    """Every exercise of the course, in course order."""
+@functools.cache
+def all_exercises(root: Path = EXERCISES_DIR) -> tuple[Exercise, ...]:
+    """Every exercise of the course, in course order (read once per process)."""
     folders = sorted(p for p in root.iterdir() if p.is_dir() and (p / "exercise.toml").exists())
-    return [load(folder) for folder in folders]
+    return tuple(load(folder) for folder in folders)
 
 
 def find(name: str, root: Path = EXERCISES_DIR) -> Exercise:

@@ -17,11 +17,11 @@ from grader.runner import run_checks
 def _target(profile: str | None, live: bool) -> Target:
     if profile or live:
         target = live_target(profile)
+        from botocore.exceptions import BotoCoreError, ClientError
+
         try:
             account = target.account_id
-        except GradeError:
-            raise
-        except Exception as error:
+        except (BotoCoreError, ClientError) as error:  # bad credentials, no network...
             raise GradeError(f"Could not reach AWS with these credentials: {error}.",
                              "Check the profile with `aws sts get-caller-identity`.") from None
         print(f"Grading AWS account {account} (live, read-only).", file=sys.stderr)
@@ -34,7 +34,7 @@ def _target(profile: str | None, live: bool) -> Target:
     creds = control.grader_environment(running)
     target = sandbox_target(creds["endpoint"], creds["region"], creds["access_key_id"],
                             creds["secret_access_key"])
-    target._account_id = running.account.account_id
+    target.known_account = running.account.account_id
     return target
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import textwrap
+from collections.abc import Sequence
 from typing import TextIO
 
 from grader.exercises import Exercise
@@ -68,7 +69,7 @@ def render_result(result: ExerciseResult, stream: TextIO = sys.stdout) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_progress(exercises: list[Exercise], progress: dict[str, ExerciseProgress],
+def render_progress(exercises: Sequence[Exercise], progress: dict[str, ExerciseProgress],
                     stream: TextIO = sys.stdout) -> str:
     style = Style(stream)
     lines = [style.bold("Secure Your AWS Account: your progress"), ""]

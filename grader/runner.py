@@ -60,5 +60,5 @@ def run_checks(exercise: Exercise, target: Target) -> ExerciseResult:
     if not plugin.results:
         raise GradeError(f"No check of {exercise.id} ran.",
                          "This is a mistake in the exercise (course authors).")
-    account = target._account_id
+    account = target.known_account
     return ExerciseResult(exercise.id, exercise.title, target.mode, plugin.results, account)

@@ -25,7 +25,7 @@ class Target:
     region: str
     endpoint: str | None = None
     _clients: dict[str, Any] = field(default_factory=dict)
-    _account_id: str | None = None
+    known_account: str | None = None  # the account id, once known
 
     def client(self, service: str) -> Any:
         """A read-only client for `service`, made once per grading."""
@@ -42,9 +42,9 @@ class Target:
 
     @property
     def account_id(self) -> str:
-        if self._account_id is None:
-            self._account_id = str(self.client("sts").get_caller_identity()["Account"])
-        return self._account_id
+        if self.known_account is None:
+            self.known_account = str(self.client("sts").get_caller_identity()["Account"])
+        return self.known_account
 
 
 def sandbox_target(endpoint: str, region: str, access_key_id: str, secret: str) -> Target:

@@ -29,7 +29,7 @@ def grade_quiz(exercise: Exercise, answers_path: Path | None,
         def fact(name: str) -> str:
             return read_fact(name, row)
 
-        account = target._account_id
+        account = target.known_account
     todo = missing(quiz, answers)
     if todo and interactive:
         from grader.quiz.interactive import ask

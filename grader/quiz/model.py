@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from grader.errors import GradeError
+from grader.exercises import read_definition
 
 QUIZ_FILE = "quiz.toml"
 ACCOUNT_FACTS = {
@@ -85,11 +85,7 @@ class QuizDefinitionError(GradeError):
 
 def load_quiz(folder: Path) -> Quiz:
     path = folder / QUIZ_FILE
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise QuizDefinitionError(f"{path} cannot be read: {error}.",
-                                  "Fix the quiz file (course authors).") from None
+    data = read_definition(path, QuizDefinitionError)
     questions = []
     seen: set[str] = set()
     for number, raw in enumerate(data.get("question", []), start=1):
