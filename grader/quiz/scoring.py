@@ -8,14 +8,12 @@ from grader.exercises import Exercise
 from grader.quiz.facts import normalise
 from grader.quiz.model import Question, Quiz, answer_hash, right_letters
 from grader.results import CheckResult, ExerciseResult
-
-SITE = "http://127.0.0.1:8000/"
+from grader.site import page_url
 
 
 def lesson_url(question: Question) -> str:
-    page, _, anchor = question.lesson.partition("#")
-    url = SITE + page.removesuffix(".md") + ".html"
-    return f"{url}#{anchor}" if anchor else url
+    """The question's lesson section on the running course site."""
+    return page_url(question.lesson)
 
 
 def is_right(quiz: Quiz, question: Question, answer: str,
