@@ -2,11 +2,10 @@
 
 - `account`: who the account is (id, root user's sign-in, the grader's key);
 - `record`: every request, who made it and what came of it (durable);
-- `root`: the root user as AWS has it (keys, summary, credential report);
+- `iam`: IAM as AWS has it where moto differs: the root user (keys, summary,
+  credential report), users' permissions boundaries, SimulatePrincipalPolicy;
 - `cloudtrail`: LookupEvents answered from the record;
 - `console`: the console-only root tasks (sign-in, root's access keys);
-- `permissions_boundaries`, `simulation`: IAM features moto lacks (users'
-  permissions boundaries; SimulatePrincipalPolicy, answered by `grader.policy`);
 - `signatures`: SigV4 signature checks (a wrong secret is refused);
 - `app`: the WSGI application that ties them to moto;
 - `server`: the process; `control`: start/stop/status from the `grade` side.

@@ -16,7 +16,7 @@ from typing import Any
 from moto.iam.models import IAMBackend
 
 from grader.policy import Decision, Request, evaluate
-from grader.sandbox.principal_policies import policies_of_user
+from grader.sandbox.iam.models import policies_of_user
 
 # Calls AWS allows to any authenticated principal, whatever its policies say.
 ALWAYS_ALLOWED = frozenset({("sts", "GetCallerIdentity")})

@@ -21,7 +21,7 @@ from moto.moto_api._internal import mock_random
 from werkzeug.wrappers import Request
 
 from grader.sandbox.app import SandboxApp, _iam, environ_for
-from grader.sandbox.root.models import RootUser, create_root, create_root_key, root_of
+from grader.sandbox.iam.models import RootUser, create_root, create_root_key, root_of
 
 EAGER_SERVICES = ("iam", "sts", "s3", "cloudtrail")
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from moto.iam.models import IAMBackend
 
-from grader.sandbox.root.models import root_for_key
+from grader.sandbox.iam.models import root_for_key
 
 
 @dataclass(frozen=True)

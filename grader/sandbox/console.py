@@ -21,8 +21,8 @@ from moto.core.utils import utcnow
 from werkzeug.wrappers import Request, Response
 
 from grader.sandbox.app import json_response, raw_request
+from grader.sandbox.iam.models import create_root_key, delete_root_key, root_of
 from grader.sandbox.record import Event
-from grader.sandbox.root.models import create_root_key, delete_root_key, root_of
 
 if TYPE_CHECKING:
     from grader.sandbox.app import SandboxApp

@@ -37,18 +37,16 @@ def build_app(folder: Path) -> Any:
     os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
     os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "false")
 
-    from grader.sandbox import permissions_boundaries, root, simulation
+    from grader.sandbox import iam
     from grader.sandbox.app import SandboxApp, _iam, json_response
     from grader.sandbox.bootstrap import first_history, open_account
     from grader.sandbox.cloudtrail.lookup import attach
     from grader.sandbox.console import Console
+    from grader.sandbox.iam.models import root_of
     from grader.sandbox.record import RECORD_FILE, Record
     from grader.sandbox.replay import replay
-    from grader.sandbox.root.models import root_of
 
-    root.install()
-    permissions_boundaries.install()
-    simulation.install()
+    iam.install()
     try:
         record = Record(folder / RECORD_FILE)
         record.count()

@@ -1,4 +1,4 @@
-"""Apply the root user to moto's IAM and STS, once per process."""
+"""Apply the IAM additions (root user, boundaries, simulator) to moto, once per process."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 from moto.core.utils import utcnow
-from moto.iam.models import AccountSummary, IAMBackend
+from moto.iam.models import AccountSummary, IAMBackend, User
 from moto.iam.responses import IamResponse
 from moto.sts.models import STSBackend
 
-from grader.sandbox.root import responses
-from grader.sandbox.root.models import root_for_key, root_of
+from grader.sandbox.iam import responses
+from grader.sandbox.iam.models import root_for_key, root_of
 
 _installed = False
 
@@ -54,7 +54,7 @@ def _caller_identity(original: Callable[..., tuple[str, str, str]]) -> Any:
 
 
 def install() -> None:
-    """Make moto's IAM and STS know the root user (idempotent)."""
+    """Make moto's IAM and STS answer as AWS does where this package says so (idempotent)."""
     global _installed
     if _installed:
         return
@@ -66,4 +66,7 @@ def install() -> None:
         setattr(IAMBackend, name, _remember_password_change(getattr(IAMBackend, name)))
     STSBackend.get_caller_identity = _caller_identity(  # type: ignore[method-assign]
         STSBackend.get_caller_identity)
+    User.permissions_boundary = property(responses.user_boundary)  # type: ignore[attr-defined]
+    IamResponse.create_user = responses.create_user_with_boundary(  # type: ignore[method-assign]
+        IamResponse.create_user)
     _installed = True

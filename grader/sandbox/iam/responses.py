@@ -1,27 +1,34 @@
-"""Access-key operations that act on the caller's own keys, as AWS documents.
+"""IAM operations answered as AWS answers them, where moto answers otherwise or not at all.
 
-When ListAccessKeys, CreateAccessKey, UpdateAccessKey or DeleteAccessKey is
-called without a user name, AWS acts on the keys of whoever signed the
-request: the root user's own keys when root calls (root may even delete the
-key it signs with), the calling IAM user's keys otherwise. moto looks the
-key up among every user's keys instead and knows no root; these methods
-replace moto's on `IamResponse` (see `install`).
+- Access keys and MFA devices without a user name act on the caller's own
+  (root's own keys when root calls; root may even delete the key it signs with).
+- GetAccessKeyLastUsed and the credential report know the root user.
+- IAM users' permissions boundaries (moto 5.2.5 models them for roles only):
+  CreateUser's `PermissionsBoundary`, Put/DeleteUserPermissionsBoundary.
+- SimulatePrincipalPolicy for users, answered by `grader.policy`.
+
+`install` puts these methods on moto's `IamResponse`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from moto.core.responses import ActionResult, EmptyResult
-from moto.iam.exceptions import NotFoundException
+from moto.iam.exceptions import IAMException, NotFoundException
+from moto.iam.models import User
 from moto.iam.responses import IamResponse
 
-from grader.sandbox.root.credential_report import credential_report
-from grader.sandbox.root.models import (
+from grader.policy import Request, evaluate
+from grader.sandbox.iam.models import (
     RootUser,
     create_root_key,
+    credential_report,
     delete_root_key,
+    policies_of_user,
     root_for_key,
 )
 
@@ -163,6 +170,84 @@ def get_credential_report(self: IamResponse) -> ActionResult:
     })
 
 
+def user_boundary(self: User) -> dict[str, str] | None:
+    arn = getattr(self, "permissions_boundary_arn", None)
+    if not arn:
+        return None
+    return {"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": arn}
+
+
+def _set(self: IamResponse, user_name: str, arn: str | None) -> None:
+    user = self.backend.get_user(user_name)
+    if arn:
+        self.backend.get_policy(arn)  # NoSuchEntity for a policy that does not exist
+    setattr(user, "permissions_boundary_arn", arn)  # noqa: B010 - moto has no such field
+
+
+def create_user_with_boundary(original: Callable[[IamResponse], ActionResult]) -> Any:
+    @functools.wraps(original)
+    def create_user(self: IamResponse) -> ActionResult:
+        boundary = self._get_param("PermissionsBoundary")
+        if boundary:
+            self.backend.get_policy(boundary)
+        result = original(self)
+        if boundary:
+            _set(self, self._get_param("UserName"), boundary)
+        return result
+
+    return create_user
+
+
+def put_user_permissions_boundary(self: IamResponse) -> EmptyResult:
+    _set(self, self._get_param("UserName"), self._get_param("PermissionsBoundary"))
+    return EmptyResult()
+
+
+def delete_user_permissions_boundary(self: IamResponse) -> EmptyResult:
+    _set(self, self._get_param("UserName"), None)
+    return EmptyResult()
+
+
+class InvalidInput(IAMException):
+    code = "InvalidInput"
+
+
+def _context(entries: list[dict[str, Any]], user_name: str) -> dict[str, str | list[str]]:
+    context: dict[str, str | list[str]] = {"aws:username": user_name}
+    for entry in entries or []:
+        values = [str(v) for v in entry.get("ContextKeyValues", [])]
+        context[entry["ContextKeyName"]] = values if len(values) != 1 else values[0]
+    return context
+
+
+def simulate_principal_policy(self: IamResponse) -> ActionResult:
+    source = self._get_param("PolicySourceArn") or ""
+    if ":user/" not in source:
+        raise InvalidInput("The simulated account simulates IAM users only "
+                           f"(PolicySourceArn {source!r}).")
+    user_name = source.rsplit("/", 1)[-1]
+    try:
+        documents, boundary = policies_of_user(self.backend, user_name)
+    except NotFoundException:
+        raise NotFoundException(f"The user with name {user_name} cannot be found.") from None
+    documents += list(self._get_param("PolicyInputList") or [])
+    boundary = list(self._get_param("PermissionsBoundaryPolicyInputList") or []) or boundary
+    context = _context(self._get_param("ContextEntries") or [], user_name)
+    results = []
+    for action in self._get_param("ActionNames") or []:
+        for resource in self._get_param("ResourceArns") or ["*"]:
+            decision = evaluate(documents, Request(action, resource, context), boundary)
+            results.append({
+                "EvalActionName": action,
+                "EvalResourceName": resource,
+                "EvalDecision": decision.decision,
+                "MatchedStatements": [{"SourcePolicyId": str(s.get("Sid", ""))}
+                                      for s in decision.matched],
+                "MissingContextValues": [],
+            })
+    return ActionResult({"EvaluationResults": results, "IsTruncated": False})
+
+
 PATCHES = {
     "list_access_keys": list_access_keys,
     "create_access_key": create_access_key,
@@ -172,4 +257,7 @@ PATCHES = {
     "list_mfa_devices": list_mfa_devices,
     "generate_credential_report": generate_credential_report,
     "get_credential_report": get_credential_report,
+    "put_user_permissions_boundary": put_user_permissions_boundary,
+    "delete_user_permissions_boundary": delete_user_permissions_boundary,
+    "simulate_principal_policy": simulate_principal_policy,
 }

@@ -1,0 +1,180 @@
+"""What moto's IAM lacks, kept on its IAMBackend: the root user, and what reads IAM state.
+
+- the root user (`backend.root`): its access keys, its password's last use, its MFA;
+- the policies that apply to an IAM user (for authorization and the simulator);
+- the credential report in AWS's format, `<root_account>` first: AWS documents
+  22 columns; root's row says `not_supported` where a root password cannot be
+  described; dates are ISO 8601 with `+00:00`; `N/A` means "not applicable" and
+  `no_information` a password never used.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Sequence
+from typing import Any
+
+from moto.iam.exceptions import LimitExceededException
+from moto.iam.models import AccessKey, IAMBackend, Policy, User
+
+LIMIT_KEYS = 2
+
+
+class RootUser:
+    """The account's root user: its keys, its password's last use, its MFA."""
+
+    def __init__(self, account_id: str, created: dt.datetime, email: str) -> None:
+        self.account_id = account_id
+        self.create_date = created
+        self.email = email
+        self.password_last_used: dt.datetime | None = None
+        self.access_keys: list[AccessKey] = []
+        self.mfa_serials: list[str] = []
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:iam::{self.account_id}:root"
+
+    def key(self, access_key_id: str) -> AccessKey | None:
+        return next((k for k in self.access_keys if k.access_key_id == access_key_id), None)
+
+
+def root_of(backend: IAMBackend) -> RootUser | None:
+    """The root user of this IAM backend, None before the account is set up."""
+    root: Any = getattr(backend, "root", None)
+    return root if isinstance(root, RootUser) else None
+
+
+def create_root(backend: IAMBackend, email: str, created: dt.datetime) -> RootUser:
+    """Give the account its root user (idempotent)."""
+    existing = root_of(backend)
+    if existing is not None:
+        return existing
+    root = RootUser(backend.account_id, created, email)
+    backend.root = root  # type: ignore[attr-defined]
+    return root
+
+
+def create_root_key(backend: IAMBackend, root: RootUser) -> AccessKey:
+    """A new access key for root, known to moto so that it maps to the account."""
+    if len(root.access_keys) >= LIMIT_KEYS:
+        raise LimitExceededException(
+            f"Cannot exceed quota for AccessKeysPerUser: {LIMIT_KEYS}"
+        )
+    key = AccessKey(user_name=None, prefix="AKIA", account_id=backend.account_id)  # type: ignore[abstract]
+    root.access_keys.append(key)
+    backend.access_keys[key.physical_resource_id] = key
+    return key
+
+
+def delete_root_key(backend: IAMBackend, root: RootUser, key: AccessKey) -> None:
+    root.access_keys.remove(key)
+    backend.access_keys.pop(key.physical_resource_id, None)
+
+
+def root_for_key(backend: IAMBackend, access_key_id: str) -> RootUser | None:
+    """The root user if `access_key_id` is one of its keys."""
+    root = root_of(backend)
+    if root is not None and root.key(access_key_id) is not None:
+        return root
+    return None
+
+
+def default_document(policy: Policy) -> str:
+    version = next(v for v in policy.versions if v.version_id == policy.default_version_id)
+    return str(version.document)
+
+
+def policies_of_user(backend: IAMBackend, user_name: str) -> tuple[list[Any], list[Any] | None]:
+    """(identity policy documents, boundary documents or None) of one user."""
+    user = backend.get_user(user_name)
+    documents: list[Any] = list(user.policies.values())
+    documents += [default_document(p) for p in user.managed_policies.values()]
+    for group in backend.get_groups_for_user(user_name):
+        documents += list(group.policies.values())
+        documents += [default_document(p) for p in group.managed_policies.values()]
+    boundary_arn = getattr(user, "permissions_boundary_arn", None)
+    boundary = [default_document(backend.get_policy(boundary_arn))] if boundary_arn else None
+    return documents, boundary
+
+
+COLUMNS = (
+    "user", "arn", "user_creation_time", "password_enabled", "password_last_used",
+    "password_last_changed", "password_next_rotation", "mfa_active",
+    "access_key_1_active", "access_key_1_last_rotated", "access_key_1_last_used_date",
+    "access_key_1_last_used_region", "access_key_1_last_used_service",
+    "access_key_2_active", "access_key_2_last_rotated", "access_key_2_last_used_date",
+    "access_key_2_last_used_region", "access_key_2_last_used_service",
+    "cert_1_active", "cert_1_last_rotated", "cert_2_active", "cert_2_last_rotated",
+)
+
+
+def iso(moment: dt.datetime | None, missing: str = "N/A") -> str:
+    if moment is None:
+        return missing
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _key_columns(keys: Sequence[AccessKey]) -> list[str]:
+    columns: list[str] = []
+    for index in range(2):
+        if index >= len(keys):
+            columns += ["false", "N/A", "N/A", "N/A", "N/A"]
+            continue
+        key = keys[index]
+        used: Any = key.last_used
+        columns += [
+            _flag(key.status == "Active"),
+            iso(key.create_date),
+            iso(used.timestamp) if used else "N/A",
+            used.region if used else "N/A",
+            used.service if used else "N/A",
+        ]
+    return columns
+
+
+_NO_CERTS = ["false", "N/A", "false", "N/A"]
+
+
+def root_row(root: RootUser) -> list[str]:
+    return [
+        "<root_account>", root.arn, iso(root.create_date), "not_supported",
+        iso(root.password_last_used, missing="no_information"),
+        "not_supported", "not_supported", _flag(bool(root.mfa_serials)),
+        *_key_columns(root.access_keys), *_NO_CERTS,
+    ]
+
+
+def user_row(user: User) -> list[str]:
+    has_password = bool(user.password)
+    if has_password:
+        last_used = iso(user.password_last_used, missing="no_information")
+        last_changed = iso(getattr(user, "password_last_changed", None) or user.create_date)
+    else:
+        last_used = last_changed = "N/A"
+    return [
+        user.name, user.arn, iso(user.create_date), _flag(has_password), last_used,
+        last_changed, "N/A", _flag(bool(user.mfa_devices)),
+        *_key_columns(user.get_all_access_keys()), *_NO_CERTS,
+    ]
+
+
+def credential_report(backend: IAMBackend) -> str:
+    """The whole report as CSV text, `<root_account>` first, then users by creation."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    root = root_of(backend)
+    if root is not None:
+        writer.writerow(root_row(root))
+    for user in sorted(backend.users.values(), key=lambda u: u.create_date):
+        writer.writerow(user_row(user))
+    return out.getvalue()
