@@ -43,7 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     console = sub.add_parser("console", help="the simulated account's console")
     console_sub = console.add_subparsers(dest="console_command", required=True)
     signin = console_sub.add_parser("signin", help="sign in with a password")
-    signin.add_argument("user", help="`root`, or an IAM user's name")
+    signin.add_argument(
+        "user", help="the root user (the account's e-mail address, or `root`), or an IAM user")
     signin.add_argument("--password")
     keys = console_sub.add_parser("root-keys", help="the root user's access keys")
     keys.add_argument("action", nargs="?", default="list",

@@ -144,6 +144,19 @@ def test_console_signin_checks_the_password(fresh: Course) -> None:
     assert outcomes[:2] == ["Success", "Failure"]
 
 
+def test_root_signs_in_with_the_accounts_email_as_printed(fresh: Course) -> None:
+    """`grade sandbox start` prints `EMAIL / PASSWORD`: that sign-in works as printed."""
+    printed = fresh.grade("sandbox", "start").stdout
+    line = next(x for x in printed.splitlines() if x.startswith("Root user's console sign-in"))
+    email, password = line.split(": ", 1)[1].split(" / ")
+    assert email == fresh.account()["root_email"]
+    done = fresh.grade("console", "signin", email.upper(), "--password", password)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith(":root.")
+    wrong = fresh.grade("console", "signin", "someone@example.com", "--password", password)
+    assert wrong.returncode == 1
+
+
 def test_console_root_keys(fresh: Course) -> None:
     env = fresh.sandbox_env()
     password = fresh.account()["root_password"]

@@ -62,7 +62,8 @@ class Console:
     def signin(self, request: Request, body: bytes, at: dt.datetime | None = None,
                replaying: bool = False) -> Response:
         payload = _payload(body)
-        who, password = str(payload.get("user", "")), str(payload.get("password", ""))
+        who = self._user_name(str(payload.get("user", "")))
+        password = str(payload.get("password", ""))
         moment = at or dt.datetime.now(dt.UTC)
         with time_machine.travel(moment, tick=False):
             ok, identity = self._check_password(who, password)
@@ -77,6 +78,14 @@ class Console:
         if not ok:
             return json_response({"error": "Your authentication information is incorrect."}, 401)
         return json_response({"signedIn": identity["arn"] if identity else None})
+
+    def _user_name(self, typed: str) -> str:
+        """`root` for the root user, typed as `root` or as the account's e-mail address
+        (as on AWS's sign-in page, case does not matter); else the IAM user's name."""
+        typed = typed.strip()
+        if typed.lower() in {"root", self.app.account.root_email.lower()}:
+            return "root"
+        return typed
 
     def _check_password(self, who: str, password: str) -> tuple[bool, dict[str, Any] | None]:
         account = self.app.account
