@@ -1,13 +1,13 @@
 """`grade`: the learner's command. Thin: it parses arguments and calls the rest.
 
     grade                       your progress and the next step
-    grade list                  the exercises
-    grade show 03               an exercise's task
-    grade hint 03               the next hint for an exercise
     grade 03 [--json]           grade an exercise in the simulated account
     grade 03 --profile NAME     grade a real AWS account, read-only (or --live)
+    grade list | show 03 | hint 03 | solution 03
+    grade watch 03              re-grade whenever the simulated account changes
+    grade restart 03            start an exercise over
     grade sandbox start|stop|status|reset|env [--json]
-    grade console signin root|USER / grade console root-keys [ACTION KEY]
+    grade console signin root|EMAIL|USER / grade console root-keys [ACTION KEY]
 
 Exit status: 0 all checks pass, 1 some fail, 2 the grading could not run.
 """
@@ -15,33 +15,64 @@ Exit status: 0 all checks pass, 1 some fail, 2 the grading could not run.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from grader.errors import GradeError
 
-COMMANDS = {"list", "show", "hint", "sandbox", "console", "progress"}
+COMMANDS = {"list", "show", "hint", "solution", "watch", "restart", "sandbox", "console",
+            "progress"}
+USAGE = """grade [NN] [--json] [--profile NAME | --live] [--answers FILE]
+       grade {list,show,hint,solution,watch,restart,sandbox,console,progress} ..."""
+EPILOG = """\
+grade NN grades exercise NN (its number, 03 or 3, or its id, 03-stop-using-root)
+in the simulated account; --profile NAME or --live grade a real AWS account,
+read-only; --answers FILE gives a quiz's answers; --json prints one JSON object.
+
+Exit status: 0 all checks pass, 1 some fail, 2 the grading could not run
+(`grade sandbox status`: 3 when the simulated account is not running)."""
+
+
+class UsageError(GradeError):
+    """The command line itself is wrong."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a mistake is a `UsageError` (one line, exit 2, --json aware)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message}.", f"See `{self.prog} -h`.")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="grade", description="Grade the exercises of Secure Your AWS Account.",
-        epilog="Exit status: 0 all checks pass, 1 some fail, 2 the grading could not run.")
-    sub = parser.add_subparsers(dest="command")
+    parser = _Parser(prog="grade", usage=USAGE, epilog=EPILOG,
+                     description="Grade the exercises of Secure Your AWS Account.",
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", title="commands", parser_class=_Parser)
     sub.add_parser("progress", help="your progress and the next step (the default)")
     sub.add_parser("list", help="the exercises of the course")
-    show = sub.add_parser("show", help="an exercise's task")
-    show.add_argument("exercise")
-    hint = sub.add_parser("hint", help="the next hint for an exercise")
-    hint.add_argument("exercise")
-    sandbox = sub.add_parser("sandbox", help="the simulated AWS account")
+    for name, text in (("show", "an exercise's task"),
+                       ("hint", "the next hint for an exercise"),
+                       ("solution", "an exercise's worked solution (asks twice)"),
+                       ("watch", "re-grade whenever the simulated account changes (Ctrl-C stops)"),
+                       ("restart", "start an exercise over")):
+        command = sub.add_parser(name, help=text, description=text)
+        command.add_argument("exercise", help="its number (03) or id (03-stop-using-root)")
+        if name == "restart":
+            command.add_argument("--yes", action="store_true", help="do not ask to confirm")
+    sandbox = sub.add_parser(
+        "sandbox", help="the simulated AWS account",
+        epilog="Exit status: 0 done; 2 it could not be done; status: 3 not running.")
     sandbox.add_argument("action", choices=["start", "stop", "status", "reset", "env"])
     sandbox.add_argument("--port", type=int, default=0, help="with start: the port to use")
     sandbox.add_argument("--json", action="store_true", help="with env: one JSON object")
     console = sub.add_parser("console", help="the simulated account's console")
-    console_sub = console.add_subparsers(dest="console_command", required=True)
+    console_sub = console.add_subparsers(dest="console_command", required=True,
+                                         parser_class=_Parser)
     signin = console_sub.add_parser("signin", help="sign in with a password")
     signin.add_argument(
         "user", help="the root user (the account's e-mail address, or `root`), or an IAM user")
@@ -55,8 +86,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _grade_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="grade", description="Grade one exercise.")
-    parser.add_argument("exercise", help="its id (03-stop-using-root) or number (03, 3)")
+    parser = _Parser(prog="grade", usage=USAGE, description="Grade one exercise.")
+    parser.add_argument("exercise", help="its number (03, 3) or id (03-stop-using-root)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--answers", type=Path,
                         help="a quiz's answers file (default: answers.toml in its folder)")
@@ -72,9 +103,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         status = run(args)
     except GradeError as error:
-        print(f"grade: {error.reason}", file=sys.stderr)
-        if error.fix:
-            print(f"       {error.fix}", file=sys.stderr)
+        _refuse(error, as_json="--json" in args)
         status = error.exit_status
     except KeyboardInterrupt:
         status = 130
@@ -84,10 +113,21 @@ def main(argv: Sequence[str] | None = None) -> None:
         log = grade_home() / "grade-errors.log"
         with log.open("a", encoding="utf-8") as handle:
             handle.write(traceback.format_exc())
-        print(f"grade: an unexpected error stopped grading: {error!r}", file=sys.stderr)
-        print(f"       The details are in {log}; please report them.", file=sys.stderr)
+        _refuse(GradeError(f"an unexpected error stopped grading: {error!r}",
+                           f"The details are in {log}; please report them."),
+                as_json="--json" in args)
         status = 2
     sys.exit(status)
+
+
+def _refuse(error: GradeError, as_json: bool) -> None:
+    """Say why `grade` could not do its job: one line on stderr, and JSON on stdout if asked."""
+    print(f"grade: {error.reason}", file=sys.stderr)
+    if error.fix:
+        print(f"       {error.fix}", file=sys.stderr)
+    if as_json:
+        print(json.dumps({"error": error.reason, "fix": error.fix,
+                          "exitStatus": error.exit_status}))
 
 
 def run(args: list[str]) -> int:
@@ -108,10 +148,12 @@ def _command(options: argparse.Namespace) -> int:
         return commands.progress()
     if options.command == "list":
         return commands.list_exercises()
-    if options.command == "show":
-        return commands.show(options.exercise)
-    if options.command == "hint":
-        return commands.hint(options.exercise)
+    if options.command in ("show", "hint", "solution", "watch"):
+        return int(getattr(commands, options.command)(options.exercise))
+    if options.command == "restart":
+        from grader.restart import restart
+
+        return restart(options.exercise, assume_yes=options.yes)
     if options.command == "sandbox":
         return commands.sandbox(options.action, options.port, options.json)
     from grader import console_cli
@@ -123,5 +165,3 @@ def _command(options: argparse.Namespace) -> int:
 
 if __name__ == "__main__":
     main()
-
-

@@ -1,16 +1,24 @@
-"""The `grade` commands other than grading: progress, list, show, hint, sandbox."""
+"""The `grade` commands other than grading: progress, list, show, hint, solution, sandbox."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shlex
 import sys
+import textwrap
+from pathlib import Path
 
-from grader.exercises import all_exercises, find
+from grader.exercises import Exercise, all_exercises, find
 from grader.progress.store import Progress
-from grader.report import render_progress
+from grader.report import render_progress, width, wrap
 from grader.sandbox import control
+from grader.site import page_url
+
+# Variables that would make the AWS CLI or boto3 use other credentials than the
+# simulated account's: `grade sandbox env` unsets them.
+CONFLICTING = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 
 
 def progress() -> int:
@@ -24,9 +32,56 @@ def list_exercises() -> int:
     return 0
 
 
+_ADMONITION = re.compile(r'^!!! *(\w+)(?: +"([^"]*)")? *\n((?:(?: {4}.*)?\n)+)', re.MULTILINE)
+
+
+def _quote_admonitions(text: str) -> str:
+    """The site's `!!! warning "Title"` boxes as block quotes, which a terminal can show."""
+    def quote(found: re.Match[str]) -> str:
+        title = found.group(2) or found.group(1).capitalize()
+        body = textwrap.dedent(found.group(3)).strip("\n")
+        return "\n".join([f"> **{title}**", ">"] + [f"> {line}".rstrip()
+                                                   for line in body.splitlines()]) + "\n"
+
+    return _ADMONITION.sub(quote, text)
+
+
+_INLINE_CODE = re.compile(r"`[^`\n]+`")
+_NBSP = "\u00a0"
+
+
+def print_markdown(text: str) -> None:
+    """Markdown rendered for a terminal (plain text, no colour, in a pipe).
+
+    Lines break only between words, never inside a `command`: spaces inside
+    inline code are held together while rich wraps, and given back after."""
+    import io
+
+    from rich import _wrap
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    text = _quote_admonitions(text)
+    text = _INLINE_CODE.sub(lambda found: found.group(0).replace(" ", _NBSP), text)
+    terminal = sys.stdout.isatty()
+    out = io.StringIO()
+    console = Console(file=out, width=width(), no_color=not terminal, force_terminal=terminal,
+                      highlight=False, emoji=False)
+    breakable = _wrap.re_word
+    _wrap.re_word = re.compile(r"[ \t\n\r\f\v]*[^ \t\n\r\f\v]+[ \t\n\r\f\v]*")
+    try:
+        console.print(Markdown(text, code_theme="ansi_dark", hyperlinks=False))
+    finally:
+        _wrap.re_word = breakable
+    rendered = out.getvalue().replace(_NBSP, " ")
+    if not terminal:  # rich pads every line to the width: not wanted in a file
+        rendered = "\n".join(line.rstrip() for line in rendered.splitlines()) + "\n"
+    sys.stdout.write(rendered)
+
+
 def show(name: str) -> int:
     exercise = find(name)
-    sys.stdout.write(exercise.task)
+    print_markdown(exercise.task)
     print(f"\nWhen you are done, run `grade {exercise.id[:2]}`.")
     return 0
 
@@ -34,11 +89,67 @@ def show(name: str) -> int:
 def hint(name: str) -> int:
     exercise = find(name)
     index = Progress().next_hint(exercise.id, len(exercise.hints))
+    if index is None:
+        print(wrap(f"There are no more hints for {exercise.id}: you have seen all "
+                   f"{len(exercise.hints)}. The lesson explains each step: "
+                   f"{page_url(exercise.lesson)}"))
+        print()
+        print(wrap(f"Still stuck? `grade solution {exercise.id[:2]}` shows a worked solution."))
+        return 0
     print(f"Hint {index + 1} of {len(exercise.hints)} for {exercise.id}:\n")
-    print(exercise.hints[index])
+    print(wrap(exercise.hints[index]))
     if index + 1 < len(exercise.hints):
-        print(f"\nStill stuck? `grade hint {exercise.id[:2]}` again gives the next hint.")
+        print()
+        print(wrap(f"Still stuck? `grade hint {exercise.id[:2]}` again gives the next hint."))
     return 0
+
+
+def solution(name: str) -> int:
+    """A worked solution, shown the second time it is asked for."""
+    exercise = find(name)
+    number = exercise.id[:2]
+    if exercise.kind == "quiz":
+        print(wrap(f"{exercise.id} is a quiz: `grade {number}` explains each answer, right "
+                   f"or wrong, and links the lesson it comes from: {page_url(exercise.lesson)}"))
+        return 0
+    scripts = _solution_files(exercise)
+    if not scripts:
+        print(f"{exercise.id} has no worked solution yet.")
+        return 0
+    if Progress().ask_solution(exercise.id) < 2:
+        print(wrap(f"Reading a worked solution is fine: it is how many people learn. You will "
+                   f"learn more, though, if you try once more with the hints "
+                   f"(`grade hint {number}`) and the lesson ({page_url(exercise.lesson)}) first."))
+        print()
+        print(wrap(f"Run `grade solution {number}` again to see the solution."))
+        return 0
+    main, *others = scripts
+    print_markdown(f"# A worked solution for {exercise.id}\n\n"
+                   f"`{main.relative_to(exercise.folder.parent.parent)}`:\n\n"
+                   f"```{_language(main.suffix)}\n{main.read_text(encoding='utf-8')}\n```\n")
+    if others:
+        listed = ", ".join(str(p.relative_to(exercise.folder.parent.parent)) for p in others)
+        print(wrap(f"The same done other ways: {listed}."))
+    return 0
+
+
+def _solution_files(exercise: Exercise) -> list[Path]:
+    folder = exercise.folder / "solution"
+    if not folder.is_dir():
+        return []
+    found = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    # The AWS CLI script first: it is the one the lesson shows.
+    return sorted(found, key=lambda p: (p.name != "solution.sh", p.name))
+
+
+def _language(suffix: str) -> str:
+    return {".sh": "bash", ".py": "python", ".ipynb": "json"}.get(suffix, "text")
+
+
+def watch(name: str) -> int:
+    from grader.watch import watch as run_watch
+
+    return run_watch(find(name))
 
 
 def sandbox(action: str, port: int = 0, as_json: bool = False) -> int:
@@ -78,10 +189,12 @@ def sandbox(action: str, port: int = 0, as_json: bool = False) -> int:
     env = control.environment(running)
     if as_json:
         print(json.dumps(env))
-    else:
-        for name, value in env.items():
-            print(f"export {name}={shlex.quote(value)}")
-        if "AWS_ACCESS_KEY_ID" not in env:
-            print("# The root user has no access keys left: use your IAM user's keys.",
-                  file=sys.stderr)
+        return 0
+    print(f"unset {' '.join(CONFLICTING)}")
+    for name, value in env.items():
+        print(f"export {name}={shlex.quote(value)}")
+    if "AWS_ACCESS_KEY_ID" not in env:
+        print("unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY")
+        print("# The root user has no access keys left: use your IAM user's keys.",
+              file=sys.stderr)
     return 0

@@ -112,10 +112,23 @@ def find(name: str, root: Path = EXERCISES_DIR) -> Exercise:
     if planned:
         raise GradeError(f"Exercise {planned[0]} is not in this version of the course yet.",
                          "Run `grade list` to see the exercises you can do now.")
+    close = _nearest(wanted, exercises)
+    suggestion = f"Did you mean `grade {close}`? " if close else ""
+    raise GradeError(f"There is no exercise {name!r}.",
+                     f"{suggestion}Run `grade list` to see them all.")
+
+
+def _nearest(wanted: str, exercises: tuple[Exercise, ...]) -> str | None:
+    """The exercise id a mistyped name most likely meant: same number first, then by name."""
+    number = re.match(r"^(\d+)", wanted)
+    same_number = [e for e in exercises if number and e.number == int(number.group(1))]
+    if same_number:
+        return same_number[0].id
+    starting = [e.id for e in exercises if e.id.startswith(wanted) or e.id[3:].startswith(wanted)]
+    if starting:
+        return starting[0]
     ids = [e.id for e in exercises]
     by_name = {e.id[3:]: e.id for e in exercises}
     close = difflib.get_close_matches(wanted, ids, n=1, cutoff=0.4) or [
         by_name[m] for m in difflib.get_close_matches(wanted, list(by_name), n=1, cutoff=0.4)]
-    suggestion = f"Did you mean `grade {close[0]}`? " if close else ""
-    raise GradeError(f"There is no exercise {name!r}.",
-                     f"{suggestion}Run `grade list` to see them all.")
+    return close[0] if close else None

@@ -14,7 +14,7 @@ from grader.report import render_result
 from grader.runner import run_checks
 
 
-def _target(profile: str | None, live: bool) -> Target:
+def target_for(profile: str | None, live: bool) -> Target:
     if profile or live:
         target = live_target(profile)
         from botocore.exceptions import BotoCoreError, ClientError
@@ -41,13 +41,24 @@ def _target(profile: str | None, live: bool) -> Target:
 def grade(name: str, as_json: bool = False, profile: str | None = None,
           live: bool = False, answers: Path | None = None) -> int:
     exercise = find(name)
+    if answers is not None and exercise.kind != "quiz":
+        raise GradeError(f"--answers is for quizzes; {exercise.id} is a hands-on exercise, "
+                         "graded from the account itself.",
+                         f"Run `grade {exercise.id[:2]}` without --answers.")
     if exercise.kind == "quiz":
         from grader.quiz.grading import grade_quiz
 
         interactive = not as_json and sys.stdin.isatty() and sys.stdout.isatty()
-        result = grade_quiz(exercise, answers, lambda: _target(profile, live), interactive)
+        result = grade_quiz(exercise, answers, lambda: target_for(profile, live), interactive)
     else:
-        result = run_checks(exercise, _target(profile, live))
+        target = target_for(profile, live)
+        before = _events_now(target)
+        result = run_checks(exercise, target)
+        if result.passed and before is not None:
+            from grader.paths import sandbox_dir
+            from grader.sandbox import checkpoints
+
+            checkpoints.mark(sandbox_dir(), exercise.id, before)
     Progress().record(exercise.id, result.passed, result.failed_ids, result.mode,
                       result.account_id)
     if as_json:
@@ -57,6 +68,15 @@ def grade(name: str, as_json: bool = False, profile: str | None = None,
         if result.passed:
             print(_next_step(exercise.id))
     return 0 if result.passed else 1
+
+
+def _events_now(target: Target) -> int | None:
+    """How many events the simulated account's record holds (None for a real account)."""
+    if target.mode != "sandbox":
+        return None
+    from grader.sandbox import control
+
+    return control.events(control.require())
 
 
 def _next_step(done: str) -> str:

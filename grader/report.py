@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -34,10 +36,27 @@ class Style:
         return self._wrap("2", text)
 
 
-def _indent(label: str, text: str, width: int = 88) -> str:
-    body = textwrap.fill(text, width=width, initial_indent=f"      {label} ",
-                         subsequent_indent=" " * (7 + len(label)))
-    return body
+_CODE = re.compile(r"`[^`]*`")
+_GLUE = "\x00"  # stands for a space inside `code` while wrapping
+
+
+def width() -> int:
+    """How wide to write: the terminal's width, at most 100 columns (88 in a pipe)."""
+    columns = shutil.get_terminal_size((88, 24)).columns
+    return max(40, min(columns, 100))
+
+
+def wrap(text: str, indent: str = "", first: str | None = None, columns: int = 0) -> str:
+    """`text` filled to the width, broken only between words and never inside a `command`."""
+    glued = _CODE.sub(lambda found: found.group(0).replace(" ", _GLUE), text)
+    filled = textwrap.fill(glued, width=columns or width(), initial_indent=first or indent,
+                           subsequent_indent=indent, break_long_words=False,
+                           break_on_hyphens=False)
+    return filled.replace(_GLUE, " ")
+
+
+def _indent(label: str, text: str) -> str:
+    return wrap(text, indent=" " * (7 + len(label)), first=f"      {label} ")
 
 
 def render_result(result: ExerciseResult, stream: TextIO = sys.stdout) -> str:
@@ -58,21 +77,40 @@ def render_result(result: ExerciseResult, stream: TextIO = sys.stdout) -> str:
             lines.append(_indent("What is wrong:", check.message))
         lines.append(_indent("Why it matters:", check.why))
         lines.append(_indent("What to do:", check.hint))
+        if check.permanent:
+            lines.append(_indent("Start over:", restart_advice(result.exercise)))
     passed = sum(c.passed for c in result.checks)
     lines.append("")
     if result.passed:
         lines.append(style.good(f"All {len(result.checks)} checks pass. Well done!"))
     else:
+        number = result.exercise[:2]
+        stuck = any(c.permanent for c in result.checks if not c.passed)
+        advice = (f" A failing check cannot be fixed in this account: `grade restart {number}` "
+                  "starts the exercise over." if stuck else
+                  f" Fix the first failing one, then run `grade {number}` again "
+                  f"(`grade hint {number}` for a hint).")
         lines.append(style.bad(f"{passed} of {len(result.checks)} checks pass.") +
-                     f" Fix the first failing one, then run `grade {result.exercise[:2]}` "
-                     f"again (`grade hint {result.exercise[:2]}` for a hint).")
+                     wrap(advice, columns=10_000))
     return "\n".join(lines) + "\n"
+
+
+def restart_advice(exercise: str) -> str:
+    """What to do about a check that the account's history makes fail for good."""
+    return ("The account's record of who did what cannot be changed, as in AWS, where "
+            "CloudTrail keeps it too. In a real account you would live with it and do "
+            f"better from now on; here you can try again: `grade restart {exercise[:2]}` "
+            "rebuilds the account as it was when you began this exercise (what you did in "
+            "earlier exercises stays).")
 
 
 def render_progress(exercises: Sequence[Exercise], progress: dict[str, ExerciseProgress],
                     stream: TextIO = sys.stdout) -> str:
     style = Style(stream)
-    lines = [style.bold("Secure Your AWS Account: your progress"), ""]
+    done = sum(1 for e in exercises if progress.get(e.id) and progress[e.id].passed)
+    lines = [style.bold("Secure Your AWS Account: your progress"), "",
+             f"  {progress_bar(done, len(exercises), stream)}  {done} of {len(exercises)} "
+             "exercises done", ""]
     next_up: Exercise | None = None
     for exercise in exercises:
         entry = progress.get(exercise.id)
@@ -90,6 +128,16 @@ def render_progress(exercises: Sequence[Exercise], progress: dict[str, ExerciseP
     if next_up is None:
         lines.append(style.good("You have done every exercise of the course."))
     else:
-        lines.append(f"Next: {next_up.id}. Read the task with `grade show {next_up.id[:2]}`, "
-                     f"do it, then run `grade {next_up.id[:2]}`.")
+        lines.append(wrap(f"Next: {next_up.id}. Read the task with "
+                          f"`grade show {next_up.id[:2]}`, do it, then run "
+                          f"`grade {next_up.id[:2]}`."))
     return "\n".join(lines) + "\n"
+
+
+def progress_bar(done: int, total: int, stream: TextIO, size: int = 24) -> str:
+    """`[#########---------------]`, in block characters on a terminal that takes them."""
+    filled = round(size * done / total) if total else 0
+    encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+    blocks = stream.isatty() and encoding == "utf8"
+    full, empty = ("\u2588", "\u2591") if blocks else ("#", "-")
+    return "[" + full * filled + empty * (size - filled) + "]"

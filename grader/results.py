@@ -14,6 +14,7 @@ class CheckResult:
     message: str  # what is wrong with which resource; "" when passed
     hint: str
     why: str
+    permanent: bool = False  # a failure the account's record keeps: only a restart clears it
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ def test_list_show_and_hint(home: Course) -> None:
     assert listed.returncode == 0
     assert "00-setup" in listed.stdout and "03-stop-using-root" in listed.stdout
     shown = home.grade("show", "3")
-    assert shown.returncode == 0 and "# Stop using the root user" in shown.stdout
+    assert shown.returncode == 0 and "Stop using the root user" in shown.stdout
     first = home.grade("hint", "03")
     second = home.grade("hint", "03-stop-using-root")
     assert "Hint 1 of 4" in first.stdout and "Hint 2 of 4" in second.stdout

@@ -47,4 +47,6 @@ def test_a_killed_writer_leaves_a_consistent_file(tmp_path: Path) -> None:
 
 def test_hints_are_graduated(tmp_path: Path) -> None:
     progress = Progress(tmp_path / "progress.sqlite")
-    assert [progress.next_hint("03", 3) for _ in range(5)] == [0, 1, 2, 2, 2]
+    assert [progress.next_hint("03", 3) for _ in range(5)] == [0, 1, 2, None, None]
+    assert [progress.ask_solution("03") for _ in range(3)] == [1, 2, 3]
+    assert progress.ask_solution("00") == 1

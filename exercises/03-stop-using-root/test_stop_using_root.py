@@ -157,7 +157,9 @@ def test_root_has_no_access_keys(iam_state: IamState) -> None:
     why="Every time root is used for everyday work its credentials are exposed again, and "
         "nothing can limit what a mistake or a thief does with them.",
     hint="After switching to your IAM user, do everything as that user; use root only for the "
-         "tasks only root can do (such as removing root's own access keys).",
+         "tasks only root can do (such as removing root's own access keys). Check who your "
+         "terminal is with `aws sts get-caller-identity` before each change.",
+    permanent=True,
 )
 def test_root_not_used_after_admin(iam_state: IamState, activity: list[Activity]) -> None:
     admins = {u.name for u in admin_users(iam_state)}
@@ -170,4 +172,5 @@ def test_root_not_used_after_admin(iam_state: IamState, activity: list[Activity]
                 if a.by_root and not a.read_only and not is_root_only_task(a)]
     shown = ", ".join(a.describe() for a in everyday[:3])
     more = f" and {len(everyday) - 3} more" if len(everyday) > 3 else ""
-    assert not everyday, f"root was used for everyday work after you switched: {shown}{more}"
+    assert not everyday, (f"root was used for everyday work after you had switched to your IAM "
+                          f"user: {shown}{more}. The account's record keeps those calls")

@@ -100,6 +100,7 @@ class GradingPlugin:
             self.results.append(CheckResult(
                 id=info.id, title=info.title, passed=report.passed,
                 message=message, hint=info.hint, why=info.why,
+                permanent=info.permanent,
             ))
 
 

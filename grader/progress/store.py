@@ -1,6 +1,10 @@
 """Progress, kept in `GRADE_HOME/progress.sqlite`.
 
 Every grading is one row (exercise, time, verdict, failing checks, mode).
+A quiz's questions answered right in a terminal are remembered one row each
+(`quiz_right_answers`), so that answering again asks only the others; tables
+added by a newer `grade` are created if missing (`CREATE TABLE IF NOT
+EXISTS`), never by rewriting the file.
 SQLite makes each write all-or-nothing, so two `grade` runs that overlap,
 or one killed mid-write, leave the file consistent; a damaged file is never
 overwritten: `grade` stops and says where it is.
@@ -34,6 +38,17 @@ CREATE INDEX IF NOT EXISTS gradings_exercise ON gradings(exercise);
 CREATE TABLE IF NOT EXISTS hints (
     exercise TEXT PRIMARY KEY,
     shown INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS solution_requests (
+    exercise TEXT PRIMARY KEY,
+    asked INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS quiz_right_answers (
+    exercise TEXT NOT NULL,
+    question TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY (exercise, question)
 );
 """
 
@@ -118,14 +133,51 @@ class Progress:
             )
         return found
 
-    def next_hint(self, exercise: str, available: int) -> int:
-        """The index of the next hint to show (0-based), remembering it was shown."""
+    def next_hint(self, exercise: str, available: int) -> int | None:
+        """The index of the next hint to show (0-based), remembering it was shown;
+        None once all `available` hints have been shown."""
         with self._db() as db:
             db.execute("BEGIN IMMEDIATE")
             row = db.execute("SELECT shown FROM hints WHERE exercise=?", (exercise,)).fetchone()
             shown = int(row[0]) if row else 0
-            index = min(shown, available - 1)
             db.execute("INSERT INTO hints (exercise, shown) VALUES (?, ?) ON CONFLICT(exercise) "
                        "DO UPDATE SET shown=excluded.shown", (exercise, min(shown + 1, available)))
             db.execute("COMMIT")
-            return index
+            return shown if shown < available else None
+
+    def ask_solution(self, exercise: str) -> int:
+        """How many times the worked solution has been asked for, this time included."""
+        with self._db() as db:
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("INSERT INTO solution_requests (exercise, asked) VALUES (?, 1) "
+                       "ON CONFLICT(exercise) DO UPDATE SET asked=asked+1", (exercise,))
+            row = db.execute("SELECT asked FROM solution_requests WHERE exercise=?",
+                             (exercise,)).fetchone()
+            db.execute("COMMIT")
+            return int(row[0])
+
+    def right_answers(self, exercise: str) -> dict[str, str]:
+        """The quiz answers remembered as right, by question id (to be scored again)."""
+        with self._db() as db:
+            rows = db.execute("SELECT question, answer FROM quiz_right_answers WHERE exercise=?",
+                              (exercise,))
+            return {str(question): str(answer) for question, answer in rows.fetchall()}
+
+    def remember_right_answer(self, exercise: str, question: str, answer: str,
+                              at: dt.datetime | None = None) -> None:
+        moment = at or dt.datetime.now(dt.UTC)
+        with self._db() as db:
+            db.execute("INSERT INTO quiz_right_answers (exercise, question, answer, at) "
+                       "VALUES (?, ?, ?, ?) ON CONFLICT(exercise, question) DO UPDATE SET "
+                       "answer=excluded.answer, at=excluded.at",
+                       (exercise, question, answer, moment.isoformat()))
+
+    def forget_answers(self, exercise: str, questions: list[str] | None = None) -> int:
+        """Forget the remembered right answers (of these questions, or all); how many."""
+        with self._db() as db:
+            if questions is None:
+                done = db.execute("DELETE FROM quiz_right_answers WHERE exercise=?", (exercise,))
+            else:
+                done = db.executemany("DELETE FROM quiz_right_answers WHERE exercise=? AND "
+                                      "question=?", [(exercise, q) for q in questions])
+            return done.rowcount

@@ -64,6 +64,8 @@ class SandboxApp:
         self.next_seq = record.count() + 1
         self.started_at = dt.datetime.now(dt.UTC)
         self.control: dict[str, Callable[[Request, bytes], Response]] = {}
+        self.control_unlocked: set[str] = set()  # handlers that wait: they must not hold `lock`
+        self.changed = threading.Condition()
 
     # -- WSGI entry -------------------------------------------------------
 
@@ -71,9 +73,12 @@ class SandboxApp:
         path = environ.get("PATH_INFO", "")
         body = _read_body(environ)
         if path.startswith(CONTROL_PREFIX):
-            handler = self.control.get(path[len(CONTROL_PREFIX):])
+            name = path[len(CONTROL_PREFIX):]
+            handler = self.control.get(name)
             if handler is None:
                 response = Response("not found\n", 404)
+            elif name in self.control_unlocked:
+                response = handler(Request(environ), body)
             else:
                 with self.lock:
                     response = handler(Request(environ), body)
@@ -208,6 +213,14 @@ class SandboxApp:
     def append(self, event: Event) -> None:
         self.record.append(event)
         self.next_seq = event.seq + 1
+        with self.changed:
+            self.changed.notify_all()
+
+    def wait_for_change(self, after: int, timeout: float) -> int:
+        """The number of events in the record, once it is more than `after` (or on timeout)."""
+        with self.changed:
+            self.changed.wait_for(lambda: self.next_seq - 1 > after, timeout)
+            return self.next_seq - 1
 
 
 @functools.cache

@@ -11,7 +11,9 @@ import contextlib
 import datetime as dt
 import json
 import os
+import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -23,6 +25,7 @@ from typing import Any
 from grader.errors import GradeError
 from grader.paths import private_dir, sandbox_dir, write_private
 from grader.sandbox.account import Account, load_account, new_account, save_account
+from grader.sandbox.checkpoints import CHECKPOINTS_FILE, forget_after
 from grader.sandbox.record import RECORD_FILE
 from grader.sandbox.server import RUNTIME_FILE
 
@@ -224,19 +227,56 @@ def _reap(pid: int) -> None:
         os.waitpid(pid, os.WNOHANG)
 
 
+def _archive(folder: Path) -> Path:
+    """A new folder under archive/ for what is about to be replaced."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    return private_dir(folder / "archive" / stamp)
+
+
 def reset(folder: Path | None = None) -> Running:
     """Stop the account, keep its record under archive/, start it fresh."""
     folder = folder or sandbox_dir()
     stop(folder)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    archive = private_dir(folder / "archive" / stamp)
-    for name in (RECORD_FILE, RECORD_FILE + "-wal", RECORD_FILE + "-shm"):
+    archive = _archive(folder)
+    for name in (RECORD_FILE, RECORD_FILE + "-wal", RECORD_FILE + "-shm", CHECKPOINTS_FILE):
         if (folder / name).exists():
             os.replace(folder / name, archive / name)
     try:
         load_account(folder)
     except GradeError:
         os.replace(folder / "account.json", archive / "account.json")
+    running, _ = start(folder=folder)
+    return running
+
+
+def rewind(events: int, folder: Path | None = None) -> Running:
+    """Rebuild the account from the first `events` events of its record.
+
+    The whole record is first copied under archive/ (SQLite's online backup, so
+    the copy is consistent); only then are the later events taken out of the
+    live record, and the account restarted, which replays what is left.
+    """
+    folder = folder or sandbox_dir()
+    stop(folder)
+    archive = _archive(folder)
+    source = sqlite3.connect(folder / RECORD_FILE)
+    try:
+        copy = sqlite3.connect(archive / RECORD_FILE)
+        with copy:
+            source.backup(copy)
+        copy.close()
+        (archive / RECORD_FILE).chmod(0o600)
+        with source:
+            source.execute("DELETE FROM events WHERE seq > ?", (events,))
+    except sqlite3.DatabaseError as error:
+        raise GradeError(f"The simulated account's record could not be rewound ({error}).",
+                         "Nothing was lost: the record is as it was. Try "
+                         "`grade sandbox reset` to start the whole account over.") from None
+    finally:
+        source.close()
+    if (folder / CHECKPOINTS_FILE).exists():
+        shutil.copy2(folder / CHECKPOINTS_FILE, archive / CHECKPOINTS_FILE)
+    forget_after(folder, events)
     running, _ = start(folder=folder)
     return running
 
@@ -253,6 +293,12 @@ def environment(running: Running) -> dict[str, str]:
     return env
 
 
+def events(running: Running, after: int = -1, wait: float = 0.0) -> int:
+    """How many events the account's record holds; with `wait`, waits until more than `after`."""
+    return int(_get(running.endpoint, f"/_sandbox/changes?after={after}&wait={wait}",
+                    running.account.grader_secret, timeout=wait + 5.0)["events"])
+
+
 def grader_environment(running: Running) -> dict[str, str]:
     """The grader's own credentials: not the learner's, not an IAM key."""
     return {
@@ -264,6 +310,6 @@ def grader_environment(running: Running) -> dict[str, str]:
 
 
 __all__ = [
-    "NOT_RUNNING", "Running", "environment", "find", "grader_environment", "require",
-    "reset", "start", "stop",
+    "NOT_RUNNING", "Running", "environment", "events", "find", "grader_environment", "require",
+    "reset", "rewind", "start", "stop",
 ]

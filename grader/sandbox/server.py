@@ -37,7 +37,7 @@ def build_app(folder: Path) -> Any:
     os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
     os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "false")
 
-    from grader.sandbox import iam
+    from grader.sandbox import checkpoints, iam
     from grader.sandbox.app import SandboxApp, _iam, json_response
     from grader.sandbox.bootstrap import first_history, open_account
     from grader.sandbox.cloudtrail.lookup import attach
@@ -59,6 +59,7 @@ def build_app(folder: Path) -> Any:
     open_account(app)
     if record.count() == 0:
         first_history(app)
+        checkpoints.mark(folder, checkpoints.OPENED, app.next_seq - 1)
     else:
         replay(app)
 
@@ -82,8 +83,22 @@ def build_app(folder: Path) -> Any:
              "status": k.status} for k in keys
         ]})
 
+    def changes(request: Any, _body: bytes) -> Any:
+        """`?after=N&wait=S`: answers once the record holds more than N events (or after S s),
+        so that `grade watch` re-grades as soon as the learner changes something."""
+        if request.headers.get("X-Grade-Token") != account.grader_secret:
+            return json_response({"error": "not allowed"}, 403)
+        try:
+            after = int(request.args.get("after", "0"))
+            wait = min(max(float(request.args.get("wait", "0")), 0.0), 60.0)
+        except ValueError:
+            return json_response({"error": "after and wait must be numbers"}, 400)
+        return json_response({"events": app.wait_for_change(after, wait)})
+
     app.control["health"] = health
     app.control["credentials"] = credentials
+    app.control["changes"] = changes
+    app.control_unlocked.add("changes")
     return app
 
 

@@ -1,0 +1,72 @@
+"""`grade restart NN`: start an exercise over.
+
+For a hands-on exercise, the simulated account is rebuilt from its record
+as it was when the exercise began (after the earlier exercise the learner
+last passed), so that a mistake the record keeps for good (root used after
+the switch to the IAM user, in 03) no longer counts, while the work of
+earlier exercises stays. Everything done since is archived, never deleted.
+For a quiz, the answers remembered as right are forgotten, so that every
+question is asked again.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from grader.errors import GradeError
+from grader.exercises import Exercise, find
+from grader.paths import sandbox_dir
+from grader.report import wrap
+from grader.sandbox import checkpoints, control
+
+
+def restart(name: str, assume_yes: bool = False) -> int:
+    exercise = find(name)
+    if exercise.kind == "quiz":
+        from grader.quiz.restart import restart_quiz
+
+        restart_quiz(exercise.id)
+        print(wrap(f"{exercise.id} starts over: `grade {exercise.id[:2]}` asks every "
+                   "question again."))
+        return 0
+    return _restart_hands_on(exercise, assume_yes)
+
+
+def _restart_hands_on(exercise: Exercise, assume_yes: bool) -> int:
+    number = exercise.id[:2]
+    running = control.require()
+    folder = sandbox_dir()
+    start = checkpoints.start_of(folder, exercise.number)
+    if start is None:
+        raise GradeError(
+            "This simulated account does not know where each exercise began (it was made "
+            "by an older version of the course).",
+            "`grade sandbox reset` starts the whole account over instead.")
+    total = control.events(running)
+    since = total - start.events
+    where = ("as it was when it was opened" if start.name == checkpoints.OPENED
+             else f"as it was when you first passed {start.name}")
+    print(wrap(f"This rebuilds your simulated account {where}, so that you can do "
+               f"{exercise.id} again from its start. The {since} request(s) made since then "
+               "are undone in the account (its old record is kept under the sandbox's "
+               "archive/ folder); what you did before stays."))
+    if since == 0:
+        print("Nothing was done since then: the account is already there.")
+        return 0
+    if not assume_yes and not _confirmed():
+        print("Nothing was changed.")
+        return 1
+    control.rewind(start.events, folder)
+    print()
+    print(wrap(f"{exercise.id} starts over. If your terminal used credentials made since "
+               f"then, point it at the account again: eval \"$(grade sandbox env)\". Then "
+               f"`grade show {number}`."))
+    return 0
+
+
+def _confirmed() -> bool:
+    if not sys.stdin.isatty():
+        raise GradeError("`grade restart` changes the account: it asks before it does.",
+                         "Run it in a terminal, or add --yes to confirm.")
+    answer = input("Start over? [y/N] ")
+    return answer.strip().lower() in {"y", "yes"}
