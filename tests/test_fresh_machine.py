@@ -109,7 +109,7 @@ def test_the_readme_commands_work_on_a_fresh_machine(machine: Machine) -> None:
         assert "Traceback" not in again.stderr
     finally:
         course.send_signal(signal.SIGINT)
-        out, err = course.communicate(timeout=60)
+        _, err = course.communicate(timeout=60)
     # No build tool's deprecation warning (pip's notes about this machine's own
     # configuration are not ours to fix).
     assert "BuildBackendWarning" not in err and "deprecat" not in err.lower(), err

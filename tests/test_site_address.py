@@ -80,7 +80,7 @@ def test_a_port_taken_by_another_program_is_said_plainly(home: Course) -> None:
         taken.listen()
         port = taken.getsockname()[1]
         done = _site(home, port)
-        out, err = done.communicate(timeout=60)
+        _, err = done.communicate(timeout=60)
     assert done.returncode == 3
     assert f"Port {port} is already used by another program" in err
     assert "PORT=" in err and "Traceback" not in err
