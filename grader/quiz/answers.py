@@ -5,28 +5,48 @@
     root-only-tasks = "b, d"
     root-key-last-used = "2026-11-27"
 
-Every problem names its line: TOML that does not parse, a question id that
-the quiz does not have, a letter that is not an option, a missing answer.
+The file is the learner's own: it is not part of the course's git tree
+(`.gitignore` has `exercises/*/answers.toml`, so pulling a new version of
+the course never conflicts with it). `grade NN` writes a blank one from the
+quiz when it needs one and there is none (`write_blank`).
+
+Every problem is one line naming what is wrong, with its line where it has
+one: a path that is missing or is a folder, text that is not UTF-8 (a UTF-8
+byte-order mark is skipped; UTF-16 and UTF-32 with a byte-order mark, as
+Windows Notepad saves "Unicode", are read too), TOML that does not parse,
+a question id that the quiz does not have, a letter that is not an option,
+an account answer not in its stated form, a missing answer.
 """
 
 from __future__ import annotations
 
+import codecs
+import os
 import re
 import tomllib
 from pathlib import Path
 
 from grader.errors import GradeError
-from grader.quiz.model import Question, Quiz
+from grader.quiz.facts import problem
+from grader.quiz.model import ACCOUNT_FACTS, Question, Quiz
 
 ANSWERS_FILE = "answers.toml"
 _LINE = re.compile(r"^\s*\"?([A-Za-z0-9_-]+)\"?\s*=")
+# Longest first: a UTF-32-LE mark begins with the UTF-16-LE one.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le", "UTF-32"), (codecs.BOM_UTF32_BE, "utf-32-be", "UTF-32"),
+    (codecs.BOM_UTF8, "utf-8", "UTF-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le", "UTF-16"), (codecs.BOM_UTF16_BE, "utf-16-be", "UTF-16"),
+)
+_SAVE_AS_UTF8 = "Save it as UTF-8 text (in Notepad: File > Save as, Encoding: UTF-8)."
 
 
 class AnswersFileError(GradeError):
     """The learner's answers file cannot be used as it is."""
 
 
-def _line_of(text: str, key: str) -> int:
+def line_of(text: str, key: str) -> int:
+    """The line (from 1) where `key` is answered in `text`, 0 if it is not."""
     for number, line in enumerate(text.splitlines(), start=1):
         match = _LINE.match(line)
         if match and match.group(1) == key:
@@ -34,15 +54,60 @@ def _line_of(text: str, key: str) -> int:
     return 0
 
 
+def _where_to_get_one(quiz: Quiz) -> str:
+    number = quiz.exercise[:2]
+    return (f"Check the path; or run `grade {number}` without --answers: in a terminal it "
+            "asks the questions, elsewhere it writes a blank answers file to fill in.")
+
+
+def answers_text(path: Path, quiz: Quiz) -> str:
+    """The answers file's text, or AnswersFileError saying in one line why it cannot be read."""
+    if path.is_dir():
+        inside = path / ANSWERS_FILE
+        raise AnswersFileError(f"{path} is a folder, not a file.",
+                               f"Did you mean {inside}?" if inside.is_file()
+                               else "Give the path of the answers file itself.")
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise AnswersFileError(f"{path} does not exist.", _where_to_get_one(quiz)) from None
+    except PermissionError:
+        raise AnswersFileError(f"{path} cannot be read: permission denied.",
+                               "Check the file's permissions.") from None
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise AnswersFileError(f"{path} cannot be read: {reason}.",
+                               "Check the file, or write a new one.") from None
+    return _decoded(path, raw)
+
+
+def _decoded(path: Path, raw: bytes) -> str:
+    for bom, codec, name in _BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw[len(bom):].decode(codec)
+            except UnicodeDecodeError as error:
+                line = raw[:len(bom) + error.start].count(b"\n") + 1
+                raise AnswersFileError(f"{path} starts like {name} text but is not {name} "
+                                       f"(line {line}).", _SAVE_AS_UTF8) from None
+    if b"\x00" in raw:  # UTF-16 or UTF-32 without a byte-order mark, or not text at all
+        raise AnswersFileError(f"{path} is not UTF-8 text: it has NUL bytes, as UTF-16 "
+                               "without a byte-order mark would.", _SAVE_AS_UTF8)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[:error.start].count(b"\n") + 1
+        raise AnswersFileError(f"{path} is not UTF-8 text (line {line} has a byte that "
+                               "UTF-8 does not allow).", _SAVE_AS_UTF8) from None
+
+
 def read_answers(path: Path, quiz: Quiz) -> dict[str, str]:
     """Answers by question id; empty strings for questions not answered yet."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return {}
-    except OSError as error:
-        raise AnswersFileError(f"{path} cannot be read: {error.strerror}.",
-                               "Check the file's permissions.") from None
+    return parse_answers(path, answers_text(path, quiz), quiz)
+
+
+def parse_answers(path: Path, text: str, quiz: Quiz) -> dict[str, str]:
+    """Answers by question id from the file's text (`path` only names it in messages)."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -50,7 +115,7 @@ def read_answers(path: Path, quiz: Quiz) -> dict[str, str]:
                                'Each line should look like: question-id = "b"') from None
     answers: dict[str, str] = {}
     for key, value in data.items():
-        line = _line_of(text, key)
+        line = line_of(text, key)
         question = quiz.question(key)
         if question is None:
             known = ", ".join(q.id for q in quiz.questions)
@@ -64,7 +129,14 @@ def read_answers(path: Path, quiz: Quiz) -> dict[str, str]:
 
 
 def _checked(path: Path, line: int, question: Question, value: str) -> str:
-    if not value or question.from_account:
+    if not value:
+        return value
+    if question.from_account:
+        wrong_form = problem(question.from_account, value)
+        if wrong_form:
+            raise AnswersFileError(f"{path}, line {line}: {value!r} is not an answer to "
+                                   f"{question.id!r}: {wrong_form}.",
+                                   f"Answer with {ACCOUNT_FACTS[question.from_account]}.")
         return value
     letters = list(re.sub(r"[\s,;]+", "", value.lower()))
     wrong = [letter for letter in letters if letter not in question.letters]
@@ -89,8 +161,6 @@ def blank_answers_file(quiz: Quiz) -> str:
     for question in quiz.questions:
         lines.append(f"# {question.prompt}")
         if question.from_account:
-            from grader.quiz.model import ACCOUNT_FACTS
-
             lines.append(f"#   ({ACCOUNT_FACTS[question.from_account]})")
         for letter, option in zip(question.letters, question.options, strict=True):
             lines.append(f"#   {letter}) {option}")
@@ -99,3 +169,24 @@ def blank_answers_file(quiz: Quiz) -> str:
         lines.append(f'{question.id} = ""')
         lines.append("")
     return "\n".join(lines)
+
+
+def write_blank(path: Path, quiz: Quiz) -> bool:
+    """Write the blank answers file at `path` unless a file is there; True if written.
+
+    Never overwrites: the file is created exclusively, so a learner's answers
+    written meanwhile (another `grade` run, an editor) are kept.
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        return False
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise AnswersFileError(
+            f"{path} does not exist and could not be written ({reason}).",
+            f"Run `grade {quiz.exercise[:2]}` in a terminal to answer there, "
+            "or pass --answers FILE.") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(blank_answers_file(quiz) + "\n")
+    return True

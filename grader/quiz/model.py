@@ -4,12 +4,13 @@
     id = "hypervisor"
     prompt = "Who patches the hypervisor under your EC2 instances?"
     options = ["AWS", "You"]
-    answer = "sha256:..."        # `grade quiz-hash` prints it; never the plain answer
+    answer = "sha256:..."        # sealed by `python -m grader.quiz.seal`; never plain
     explanation = "The virtualisation layer is AWS's side of the line."
     lesson = "lessons/shared-responsibility.md#where-the-line-falls"
 
 A question may instead be answered from the account (`from_account =
-"root-access-keys-present"`); its right answer is then read at grading time.
+"root-access-keys-present"`); its right answer is then read at grading time
+(grader/quiz/facts.py), and ACCOUNT_FACTS says in which form to answer.
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ from grader.errors import GradeError
 from grader.exercises import read_definition
 
 QUIZ_FILE = "quiz.toml"
+SEAL_COMMAND = "python -m grader.quiz.seal"
 ACCOUNT_FACTS = {
     "root-access-keys-present": "yes or no",
-    "root-access-key-last-used": "a date, YYYY-MM-DD",
+    "root-access-key-last-used": "a date, YYYY-MM-DD, or none if the report shows no use: "
+                                 "root has no access keys, or has never used them",
 }
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _KEYS = {"id", "prompt", "options", "multiple", "answer", "explanation", "lesson", "from_account"}
@@ -75,8 +78,9 @@ def right_letters(exercise: str, question: Question) -> str:
         for combo in combinations(question.letters, size):
             if answer_hash(exercise, question.id, "".join(combo)) == question.answer:
                 return "".join(combo)
-    raise QuizDefinitionError(f"{exercise}/{QUIZ_FILE}: no option of {question.id!r} matches "
-                              "its answer hash.", "Recompute it with `grade quiz-hash`.")
+    raise QuizDefinitionError(
+        f"{exercise}/{QUIZ_FILE}: no option of {question.id!r} matches its answer hash.",
+        f"Write the plain answer and run `{SEAL_COMMAND} exercises/{exercise}`.")
 
 
 class QuizDefinitionError(GradeError):
@@ -107,7 +111,7 @@ def load_quiz(folder: Path) -> Quiz:
                   and all(isinstance(o, str) and o for o in options)):
             problems.append("options must be a list of 2 to 8 texts")
         elif not str(raw.get("answer", "")).startswith("sha256:"):
-            problems.append("answer must be a hash (`grade quiz-hash`)")
+            problems.append(f"answer must be a hash (`{SEAL_COMMAND} exercises/{folder.name}`)")
         if problems:
             raise QuizDefinitionError(f"{where}: " + "; ".join(problems) + ".",
                                       "Fix the quiz file (course authors).")

@@ -3,7 +3,13 @@
     python -m grader.quiz.seal exercises/01-shared-responsibility
 
 Write `answer = "b"` (or `"a, c"`) while authoring; sealing rewrites each
-such line as `answer = "sha256:..."` and writes a blank `answers.toml`.
+such line as `answer = "sha256:..."` and checks that the quiz loads.
+
+It writes nothing else. The learner's `answers.toml` is not part of the
+course: `grade NN` writes a blank one from quiz.toml when a learner needs it
+(so it always matches the questions), and git ignores it (so a learner's
+answers never conflict with a new version of the course). Sealing never
+touches an answers file a course author may have filled in to try the quiz.
 """
 
 from __future__ import annotations
@@ -12,7 +18,6 @@ import re
 import sys
 from pathlib import Path
 
-from grader.quiz.answers import ANSWERS_FILE, blank_answers_file
 from grader.quiz.model import QUIZ_FILE, answer_hash, load_quiz
 
 _ID = re.compile(r'^id\s*=\s*"([^"]+)"')
@@ -33,8 +38,7 @@ def seal(folder: Path) -> int:
             lines[index] = f'answer = "{answer_hash(folder.name, current, plain.group(1))}"'
             sealed += 1
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    quiz = load_quiz(folder)
-    (folder / ANSWERS_FILE).write_text(blank_answers_file(quiz) + "\n", encoding="utf-8")
+    load_quiz(folder)  # every hash matches an option, every question is valid
     return sealed
 
 
