@@ -1,4 +1,5 @@
-"""Apply the IAM additions (root user, boundaries, simulator) to moto, once per process."""
+"""Apply the IAM additions (root user, boundaries, simulator, password policy) to moto,
+once per process."""
 
 from __future__ import annotations
 
@@ -6,12 +7,11 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from moto.core.utils import utcnow
 from moto.iam.models import AccountSummary, IAMBackend, User
 from moto.iam.responses import IamResponse
 from moto.sts.models import STSBackend
 
-from grader.sandbox.iam import responses
+from grader.sandbox.iam import password_policy, responses
 from grader.sandbox.iam.models import root_for_key, root_of
 
 _installed = False
@@ -29,14 +29,38 @@ def _account_summary(original: Callable[[IAMBackend], AccountSummary]) -> Any:
     return get_account_summary
 
 
-def _remember_password_change(original: Callable[..., Any]) -> Any:
+def _create_login_profile(original: Callable[..., User]) -> Any:
+    """CreateLoginProfile, refusing what the password policy refuses."""
     @functools.wraps(original)
-    def wrapper(self: IAMBackend, user_name: str, *args: Any, **kwargs: Any) -> Any:
-        result = original(self, user_name, *args, **kwargs)
-        setattr(self.get_user(user_name), "password_last_changed", utcnow())  # noqa: B010
-        return result
+    def create_login_profile(self: IAMBackend, user_name: str, password: str) -> User:
+        user = self.get_user(user_name)  # NoSuchEntity first, as moto has it
+        if not user.password:  # else moto refuses it: EntityAlreadyExists
+            password_policy.enforce(self, user, password, changing=False)
+        user = original(self, user_name, password)
+        password_policy.remember(user, password)
+        return user
 
-    return wrapper
+    return create_login_profile
+
+
+def _update_login_profile(original: Callable[..., User]) -> Any:
+    """UpdateLoginProfile, refusing what the password policy refuses. Without a
+    new password it changes only PasswordResetRequired (moto would erase the
+    password); without PasswordResetRequired that stays as it was."""
+    @functools.wraps(original)
+    def update_login_profile(self: IAMBackend, user_name: str, password: str | None,
+                             password_reset_required: bool | None) -> User:
+        user = self.get_user(user_name)
+        if password_reset_required is None:
+            password_reset_required = user.password_reset_required
+        if password is None or not user.password:  # moto: NoSuchEntity without a password
+            return original(self, user_name, user.password, password_reset_required)
+        password_policy.enforce(self, user, password, changing=True)
+        user = original(self, user_name, password, password_reset_required)
+        password_policy.remember(user, password)
+        return user
+
+    return update_login_profile
 
 
 def _caller_identity(original: Callable[..., tuple[str, str, str]]) -> Any:
@@ -62,8 +86,11 @@ def install() -> None:
         setattr(IamResponse, name, method)
     IAMBackend.get_account_summary = _account_summary(  # type: ignore[method-assign]
         IAMBackend.get_account_summary)
-    for name in ("create_login_profile", "update_login_profile"):
-        setattr(IAMBackend, name, _remember_password_change(getattr(IAMBackend, name)))
+    IAMBackend.create_login_profile = _create_login_profile(  # type: ignore[method-assign]
+        IAMBackend.create_login_profile)
+    IAMBackend.update_login_profile = _update_login_profile(  # type: ignore[method-assign]
+        IAMBackend.update_login_profile)
+    IAMBackend.change_password = password_policy.change_password  # type: ignore[attr-defined]
     STSBackend.get_caller_identity = _caller_identity(  # type: ignore[method-assign]
         STSBackend.get_caller_identity)
     User.permissions_boundary = property(responses.user_boundary)  # type: ignore[attr-defined]

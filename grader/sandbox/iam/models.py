@@ -1,7 +1,8 @@
 """What moto's IAM lacks, kept on its IAMBackend: the root user, and what reads IAM state.
 
 - the root user (`backend.root`): its access keys, its password's last use, its MFA;
-- the policies that apply to an IAM user (for authorization and the simulator);
+- the policies that apply to an IAM user (for authorization and the simulator),
+  with what the account's password policy grants every user;
 - the credential report in AWS's format, `<root_account>` first: AWS documents
   22 columns; root's row says `not_supported` where a root password cannot be
   described; dates are ISO 8601 with `+00:00`; `N/A` means "not applicable" and
@@ -87,10 +88,25 @@ def default_document(policy: Policy) -> str:
     return str(version.document)
 
 
+def account_grants(backend: IAMBackend, user: User) -> list[dict[str, Any]]:
+    """What the account's password policy lets every IAM user do: with
+    AllowUsersToChangePassword, AWS "gives IAM users permissions to
+    iam:ChangePassword for only their user and to the iam:GetAccountPasswordPolicy
+    action" without attaching a policy to them (IAM API Reference, PasswordPolicy)."""
+    policy = backend.account_password_policy
+    if policy is None or not policy.allow_users_to_change_password:
+        return []
+    return [{"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "iam:ChangePassword", "Resource": user.arn},
+        {"Effect": "Allow", "Action": "iam:GetAccountPasswordPolicy", "Resource": "*"},
+    ]}]
+
+
 def policies_of_user(backend: IAMBackend, user_name: str) -> tuple[list[Any], list[Any] | None]:
-    """(identity policy documents, boundary documents or None) of one user."""
+    """(identity policy documents, boundary documents or None) of one user,
+    the password policy's grants to every user included."""
     user = backend.get_user(user_name)
-    documents: list[Any] = list(user.policies.values())
+    documents: list[Any] = list(user.policies.values()) + account_grants(backend, user)
     documents += [default_document(p) for p in user.managed_policies.values()]
     for group in backend.get_groups_for_user(user_name):
         documents += list(group.policies.values())

@@ -6,6 +6,8 @@
 - IAM users' permissions boundaries (moto 5.2.5 models them for roles only):
   CreateUser's `PermissionsBoundary`, Put/DeleteUserPermissionsBoundary.
 - SimulatePrincipalPolicy for users, answered by `grader.policy`.
+- ChangePassword (moto 5.2.5 lacks it): an IAM user changes its own password,
+  under the password policy (`password_policy`); root may not call it.
 
 `install` puts these methods on moto's `IamResponse`.
 """
@@ -31,6 +33,7 @@ from grader.sandbox.iam.models import (
     policies_of_user,
     root_for_key,
 )
+from grader.sandbox.iam.password_policy import InvalidUserType
 
 
 def _not_found(access_key_id: str) -> NotFoundException:
@@ -248,6 +251,18 @@ def simulate_principal_policy(self: IamResponse) -> ActionResult:
     return ActionResult({"EvaluationResults": results, "IsTruncated": False})
 
 
+def change_password(self: IamResponse) -> EmptyResult:
+    """ChangePassword, for the IAM user who signs the request (its own password only)."""
+    if root_for_key(self.backend, self.get_access_key()) is not None:
+        # AWS: "If this command is called using AWS account (root) credentials,
+        # the command returns an InvalidUserType error" (the AWS CLI's example).
+        raise InvalidUserType("ChangePassword changes an IAM user's own password; "
+                              "the root user's password is changed in the console.")
+    self.backend.change_password(  # type: ignore[attr-defined]
+        _caller_user_name(self), self._get_param("OldPassword"), self._get_param("NewPassword"))
+    return EmptyResult()
+
+
 PATCHES = {
     "list_access_keys": list_access_keys,
     "create_access_key": create_access_key,
@@ -260,4 +275,5 @@ PATCHES = {
     "put_user_permissions_boundary": put_user_permissions_boundary,
     "delete_user_permissions_boundary": delete_user_permissions_boundary,
     "simulate_principal_policy": simulate_principal_policy,
+    "change_password": change_password,
 }
