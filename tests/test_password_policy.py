@@ -231,3 +231,26 @@ def test_refusals_survive_restart_and_replay(fresh: Course) -> None:
     # The password history came back too: the current password is still refused.
     assert refused(iam.update_login_profile, UserName="jay", Password="Jay-Pass-2") == VIOLATION
     iam.update_login_profile(UserName="jay", Password="Jay-Pass-1")
+
+
+
+def test_a_password_accepted_before_the_rules_existed_survives_replay(fresh: Course) -> None:
+    """The record is history: a password an older simulated account accepted is not
+    refused when the account is rebuilt from it (replay does not judge it again)."""
+    import sqlite3
+
+    strong = "Correct-Horse-Battery-Staple-42"
+    iam = client(fresh.sandbox_env(), "iam")
+    iam.create_user(UserName="olduser")
+    iam.create_login_profile(UserName="olduser", Password=strong)
+    assert fresh.grade("sandbox", "stop").returncode == 0
+    record = sqlite3.connect(fresh.home / "sandbox" / "record.sqlite")
+    with record:  # as an older version, without password rules, would have recorded it
+        changed = record.execute(
+            "UPDATE events SET body = CAST(REPLACE(CAST(body AS TEXT), ?, ?) AS BLOB) "
+            "WHERE operation = 'CreateLoginProfile'", (strong, "weak")).rowcount
+    record.close()
+    assert changed == 1
+    assert fresh.grade("sandbox", "start").returncode == 0
+    signin = fresh.grade("console", "signin", "olduser", "--password", "weak")
+    assert signin.returncode == 0, signin.stderr

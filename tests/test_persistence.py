@@ -88,7 +88,8 @@ def test_env_prints_shell_and_json(fresh: Course) -> None:
     course = fresh
     shell = course.grade("sandbox", "env")
     names = [line.split("=")[0] for line in shell.stdout.splitlines()]
-    assert names == ["export AWS_ENDPOINT_URL", "export AWS_DEFAULT_REGION",
+    assert names == ["unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_SECURITY_TOKEN",
+                     "export AWS_ENDPOINT_URL", "export AWS_DEFAULT_REGION",
                      "export AWS_ACCESS_KEY_ID", "export AWS_SECRET_ACCESS_KEY"]
     as_json = json.loads(course.grade("sandbox", "env", "--json").stdout)
     assert set(as_json) == {"AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID",

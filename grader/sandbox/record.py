@@ -14,11 +14,17 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 RECORD_FILE = "record.sqlite"
+
+# True while the account is being rebuilt from its record: the requests being
+# handled again already happened (they were judged then), so rules that only
+# decide whether a request may happen, like the password policy, stand aside.
+REPLAYING: ContextVar[bool] = ContextVar("replaying", default=False)
 
 _COLUMNS = """
     seq INTEGER PRIMARY KEY,

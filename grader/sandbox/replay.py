@@ -4,7 +4,10 @@ Each recorded request that changed something is sent again, in order, at
 its recorded time and with its recorded place in the record (which seeds
 moto's ids), so the account comes back with the same ids, keys and
 secrets. Reads are not sent again, but they still marked the key that
-signed them as used: that mark is restored directly.
+signed them as used: that mark is restored directly. Requests that were
+refused changed nothing and are not sent again either; those that were
+accepted are not judged again (`REPLAYING`): rules of a newer version of the
+simulated account must not rewrite what already happened.
 """
 
 from __future__ import annotations
@@ -15,17 +18,29 @@ from moto.iam.models import AccessKeyLastUsed
 from werkzeug.wrappers import Request
 
 from grader.sandbox.app import CONTROL_PREFIX, SandboxApp, _iam, environ_for
+from grader.sandbox.record import REPLAYING
+
+# Refused before moto saw them, so they did not mark their key as used.
+REFUSED_AT_THE_DOOR = {"AccessDenied", "AccessDeniedException"}
 
 
 def replay(app: SandboxApp) -> int:
     """Send the record again into a fresh account; returns the events replayed."""
+    token = REPLAYING.set(True)
+    try:
+        return _replay(app)
+    finally:
+        REPLAYING.reset(token)
+
+
+def _replay(app: SandboxApp) -> int:
     iam = _iam(app.account.account_id)
     replayed = 0
     for event in app.record.events():
         moment = dt.datetime.fromisoformat(event.event_time)
-        if not event.replay:
+        if not event.replay or event.status >= 400:
             key = iam.access_keys.get(event.access_key_id or "")
-            if key is not None:
+            if key is not None and event.error_code not in REFUSED_AT_THE_DOOR:
                 key.last_used = AccessKeyLastUsed(moment, event.service, event.region)
             continue
         environ = environ_for(event.method, event.path, event.query, event.headers, event.body)
