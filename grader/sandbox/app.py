@@ -31,7 +31,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from werkzeug.wrappers import Request, Response
 
 from grader.readonly import is_read_only
-from grader.sandbox import authorization, aws_errors, callers, operations
+from grader.sandbox import authorization, aws_errors, callers, operations, validation
 from grader.sandbox.account import Account
 from grader.sandbox.cloudtrail.events import hide_secrets, resources_of
 from grader.sandbox.record import Event, Record
@@ -115,6 +115,14 @@ class SandboxApp:
         if not operation.implemented_by_model or not _moto_has(service):
             return aws_errors.unsupported(service, operation.name)
         moment = at or dt.datetime.now(dt.UTC)
+        invalid = validation.refuse_invalid(
+            service, operation.name, operation.parameters,
+            signature.region if signature else self.account.region)
+        if invalid is not None:
+            if replay_seq is None and caller.recorded:
+                self._remember(environ, body, moment, signature, caller, service, operation,
+                               invalid)
+            return invalid
         if caller.kind == "IAMUser":
             refused = self._authorize(caller, service, operation, signature, environ, moment)
             if refused is not None:
