@@ -31,7 +31,14 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from werkzeug.wrappers import Request, Response
 
 from grader.readonly import is_read_only
-from grader.sandbox import authorization, aws_errors, callers, operations, validation
+from grader.sandbox import (
+    authentication,
+    authorization,
+    aws_errors,
+    callers,
+    operations,
+    validation,
+)
 from grader.sandbox.account import Account
 from grader.sandbox.cloudtrail.events import hide_secrets, resources_of
 from grader.sandbox.record import Event, Record
@@ -71,7 +78,11 @@ class SandboxApp:
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        body = _read_body(environ)
+        try:
+            authentication.check_addressed_here(environ)
+            body = _read_body(environ, authentication.body_limit(environ))
+        except authentication.Refused as refused:
+            return refused.response(environ, start_response)
         if path.startswith(CONTROL_PREFIX):
             name = path[len(CONTROL_PREFIX):]
             handler = self.control.get(name)
@@ -93,61 +104,72 @@ class SandboxApp:
 
     def handle(self, environ: dict[str, Any], body: bytes, at: dt.datetime | None = None,
                replay_seq: int | None = None) -> Response:
-        """Answer one AWS request; record it unless it is being replayed."""
-        signature = operations.signature_of(environ.get("HTTP_AUTHORIZATION"))
-        service = signature.service if signature else "s3"
-        caller = callers.resolve(
-            signature.access_key_id if signature else None,
-            _iam(self.account.account_id),
-            self.account.grader_key_id,
-            self.account.grader_secret,
-        )
+        """Answer one AWS request; record it unless it is being replayed.
+
+        A replayed request passed the door when it was first made: its signature,
+        date and key are not judged again (the key may be gone since)."""
+        moment = at or dt.datetime.now(dt.UTC)
+        try:
+            credentials = authentication.credentials_of(environ)
+            if replay_seq is None:
+                authentication.check_time(environ, credentials, moment)
+        except authentication.Refused as refused:
+            return refused.response
+        service = credentials.service
+        caller = callers.resolve(credentials.access_key_id, _iam(self.account.account_id),
+                                 self.account.grader_key_id, self.account.grader_secret)
         if caller.kind == "Invalid":
             return aws_errors.invalid_key(service)
-        if replay_seq is None and caller.secret is not None and \
-                not signature_matches(environ, body, caller.secret):
-            return aws_errors.error_response(service, 403, "SignatureDoesNotMatch", MISMATCH)
-        if caller.kind == "Anonymous" and service != "s3":
-            return aws_errors.error_response(
-                service, 403, "MissingAuthenticationToken",
-                "Request is missing Authentication Token")
-        operation = operations.identify(service, environ, body)
-        if not operation.implemented_by_model or not _moto_has(service):
+        if replay_seq is None:
+            if not signature_matches(environ, body, str(caller.secret)):
+                return aws_errors.error_response(service, 403, "SignatureDoesNotMatch",
+                                                 MISMATCH)
+            if caller.session_token is not None and \
+                    environ.get("HTTP_X_AMZ_SECURITY_TOKEN") != caller.session_token:
+                return aws_errors.invalid_key(service)
+        if not _moto_has(service):
+            return aws_errors.unsupported(service, "")
+        try:
+            operation = operations.identify(service, environ, body)
+        except authentication.Refused as refused:
+            return refused.response
+        if not operation.implemented_by_model:
             return aws_errors.unsupported(service, operation.name)
-        moment = at or dt.datetime.now(dt.UTC)
-        invalid = validation.refuse_invalid(
-            service, operation.name, operation.parameters,
-            signature.region if signature else self.account.region)
+        if caller.kind == "Grader" and not grader_may_call(service, operation.name):
+            return aws_errors.error_response(
+                service, 403, "AccessDenied",
+                f"The grader's key only reads; it may not call {operation.name}.")
+        region = credentials.region
+        invalid = validation.refuse_invalid(service, operation.name, operation.parameters,
+                                            region)
         if invalid is not None:
             if replay_seq is None and caller.recorded:
-                self._remember(environ, body, moment, signature, caller, service, operation,
-                               invalid)
+                self._remember(environ, body, moment, credentials, caller, operation, invalid)
             return invalid
         if caller.kind == "IAMUser":
-            refused = self._authorize(caller, service, operation, signature, environ, moment)
-            if refused is not None:
+            denied = self._authorize(caller, operation, credentials, environ, moment)
+            if denied is not None:
                 if replay_seq is None:
-                    self._remember(environ, body, moment, signature, caller, service,
-                                   operation, refused)
-                return refused
+                    self._remember(environ, body, moment, credentials, caller, operation,
+                                   denied)
+                return denied
         seq = replay_seq if replay_seq is not None else self.next_seq
         mock_random.seed(self.account.seed * 1_000_003 + seq if caller.recorded else 0)
         with time_machine.travel(moment, tick=False):
             response = self._dispatch(environ, body, service, operation.name)
         if caller.recorded and replay_seq is None:
-            self._remember(environ, body, moment, signature, caller, service, operation,
-                           response)
+            self._remember(environ, body, moment, credentials, caller, operation, response)
         return response
 
-    def _authorize(self, caller: callers.Caller, service: str,
-                   operation: operations.Operation, signature: operations.Signature | None,
-                   environ: dict[str, Any], moment: dt.datetime) -> Response | None:
+    def _authorize(self, caller: callers.Caller, operation: operations.Operation,
+                   credentials: authentication.Credentials, environ: dict[str, Any],
+                   moment: dt.datetime) -> Response | None:
         """AccessDenied when the IAM user's policies do not allow the request."""
+        service = credentials.service
         refused = authorization.authorize(
             _iam(self.account.account_id), str(caller.name), str(caller.arn),
             str(caller.principal_id), service, operation.name, operation.parameters,
-            signature.region if signature else self.account.region,
-            environ.get("REMOTE_ADDR") or "127.0.0.1", moment)
+            credentials.region, environ.get("REMOTE_ADDR") or "127.0.0.1", moment)
         if refused is None:
             return None
         decision, action, resource = refused
@@ -170,24 +192,42 @@ class SandboxApp:
             captured["headers"] = headers
             return lambda data: None
 
+        token = operations.EXPECTED.set(operation)
         try:
-            chunks = self.moto(inner, start_response)
+            chunks = self._service_app(service)(inner, start_response)
             payload = b"".join(chunks)
             close = getattr(chunks, "close", None)
             if close is not None:
                 close()
         except NotImplementedError:
             return aws_errors.unsupported(service, operation)
+        except operations.OperationMismatch as mismatch:
+            return aws_errors.error_response(
+                service, 400, "InvalidAction",
+                f"The request is ambiguous: {mismatch}. Nothing was done.")
         except Exception as error:
             return aws_errors.error_response(
                 service, 400, "SimulatorError",
                 f"The simulated account failed on {operation or 'this request'}: {error!r}",
             )
+        finally:
+            operations.EXPECTED.reset(token)
         return Response(payload, captured["status"], captured["headers"])
 
+    def _service_app(self, service: str) -> Any:
+        """moto's application for the service the request was signed for: the service
+        that runs it is the one whose name the signature carries, whatever else the
+        request says (moto's own routing would also look at the body and the path)."""
+        with self.moto.lock:
+            app = self.moto.app_instances.get(service)
+            if app is None:
+                app = self.moto.create_app(service)  # type: ignore[arg-type]
+                self.moto.app_instances[service] = app
+        return app
+
     def _remember(self, environ: dict[str, Any], body: bytes, moment: dt.datetime,
-                  signature: operations.Signature | None, caller: callers.Caller,
-                  service: str, operation: operations.Operation, response: Response) -> None:
+                  credentials: authentication.Credentials, caller: callers.Caller,
+                  operation: operations.Operation, response: Response) -> None:
         headers = {k: v for k, v in response.headers.items()}
         code, message = aws_errors.parse_error(response.status_code, headers, response.get_data())
         read_only = is_read_only(operation.name)
@@ -201,9 +241,9 @@ class SandboxApp:
             principal_arn=caller.arn,
             principal_id=caller.principal_id,
             access_key_id=caller.access_key_id,
-            service=service,
+            service=credentials.service,
             operation=operation.name,
-            region=signature.region if signature else self.account.region,
+            region=credentials.region,
             read_only=read_only,
             parameters=parameters,
             response=None,
@@ -231,6 +271,22 @@ class SandboxApp:
             return self.next_seq - 1
 
 
+# Reads by name that hand out credentials: the grader's key may not call them.
+CREATES_CREDENTIALS = frozenset({
+    ("sts", "GetSessionToken"), ("sts", "GetFederationToken"),
+    ("cognito-identity", "GetId"), ("cognito-identity", "GetCredentialsForIdentity"),
+    ("cognito-identity", "GetOpenIdToken"), ("sso", "GetRoleCredentials"),
+})
+
+
+def grader_may_call(service: str, operation: str) -> bool:
+    """The grader's key reads, and only reads: its calls are not recorded, so a call
+    that changed the account would change it behind the record's back."""
+    if (service, operation) in CREATES_CREDENTIALS:
+        return False
+    return is_read_only(operation) or operation == "GenerateCredentialReport"
+
+
 @functools.cache
 def _moto_has(service: str) -> bool:
     """Whether moto models `service` (moto lists its folders: once per service)."""
@@ -239,12 +295,23 @@ def _moto_has(service: str) -> bool:
     return service in set(list_of_moto_modules())
 
 
-def _read_body(environ: dict[str, Any]) -> bytes:
-    length = environ.get("CONTENT_LENGTH") or "0"
+def _read_body(environ: dict[str, Any], limit: int) -> bytes:
+    """The request's body, at most `limit` bytes (`Refused` beyond, or for a bad length)."""
     stream = environ["wsgi.input"]
     if environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked":
-        return bytes(stream.read())
-    return bytes(stream.read(int(length))) if int(length) > 0 else b""
+        body = bytes(stream.read(limit + 1))
+        if len(body) > limit:
+            raise authentication.too_large(environ, limit)
+        return body
+    text = (environ.get("CONTENT_LENGTH") or "0").strip()
+    if not text.isdigit():
+        raise authentication.Refused(aws_errors.error_response(
+            authentication.service_guess(environ), 400, "InvalidRequest",
+            f"Content-Length {text[:40]!r} is not a number of bytes."))
+    length = int(text)
+    if length > limit:
+        raise authentication.too_large(environ, limit)
+    return bytes(stream.read(length)) if length > 0 else b""
 
 
 _KEPT_ENVIRON = ("REQUEST_METHOD", "PATH_INFO", "QUERY_STRING", "CONTENT_TYPE")

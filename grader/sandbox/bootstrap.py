@@ -95,4 +95,8 @@ def first_history(app: SandboxApp, now: dt.datetime | None = None) -> None:
         headers = {"HTTP_" + k.upper().replace("-", "_"): str(v)
                    for k, v in request.headers.items() if k.lower() != "content-type"}
         headers["CONTENT_TYPE"] = request.headers["Content-Type"]
-        app.handle(environ_for("POST", "/", "", headers, body), body, at=moment)
+        headers["HTTP_HOST"] = "127.0.0.1"  # signed: it must be sent, as any client does
+        answer = app.handle(environ_for("POST", "/", "", headers, body), body, at=moment)
+        if answer.status_code != 200:  # the starting state would silently be wrong
+            raise RuntimeError(f"the account's starting history could not be made: {action} "
+                               f"was answered {answer.status_code}: {answer.get_data()[:300]!r}")

@@ -19,22 +19,21 @@ from grader.sandbox.iam.models import root_for_key
 class Caller:
     """The identity behind a request, in CloudTrail's terms (`userIdentity`)."""
 
-    kind: str  # Root | IAMUser | AssumedRole | Grader | Anonymous | Invalid
+    kind: str  # Root | IAMUser | AssumedRole | Grader | Invalid
     access_key_id: str | None = None
     name: str | None = None
     arn: str | None = None
     principal_id: str | None = None
     secret: str | None = None  # the key's secret, to check the request's signature
+    session_token: str | None = None  # temporary credentials: the token that must come along
 
     @property
     def recorded(self) -> bool:
         return self.kind not in {"Grader", "Invalid"}
 
 
-def resolve(access_key_id: str | None, iam: IAMBackend, grader_key_id: str,
+def resolve(access_key_id: str, iam: IAMBackend, grader_key_id: str,
             grader_secret: str) -> Caller:
-    if access_key_id is None:
-        return Caller("Anonymous")
     if access_key_id == grader_key_id:
         return Caller("Grader", access_key_id, secret=grader_secret)
     root = root_for_key(iam, access_key_id)
@@ -54,4 +53,13 @@ def resolve(access_key_id: str | None, iam: IAMBackend, grader_key_id: str,
         return Caller("IAMUser", access_key_id, user.name, user.arn, user.id,
                       key.secret_access_key)
     return Caller("AssumedRole", access_key_id, None, key.role_arn, access_key_id,
-                  key.secret_access_key)
+                  key.secret_access_key, _session_token(iam, access_key_id))
+
+
+def _session_token(iam: IAMBackend, access_key_id: str) -> str:
+    """The session token STS handed out with a temporary key ("" if none is known,
+    which no request can match)."""
+    from moto.sts.models import sts_backends
+
+    session = sts_backends[iam.account_id]["aws"].get_assumed_role_from_access_key(access_key_id)
+    return str(session.session_token) if session is not None else ""

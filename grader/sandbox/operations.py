@@ -1,37 +1,32 @@
-"""Which AWS operation a request is, with what parameters, read from the request.
+"""Which AWS operation a request is, with what parameters: exactly the one moto will run.
 
-Uses moto's own router and request parsers, so every protocol (query, JSON,
-REST-XML, REST-JSON) is understood the way moto understands it.
+The operation is read with moto's own router and request parsers, so every
+protocol (query, JSON, REST-XML, REST-JSON) is understood the way moto
+understands it. The request is refused when that reading could differ from
+what moto then runs (an `Action` named twice, parameters both in the URL and
+in the body of a query-protocol request, an operation no parser recognises),
+and `install()` makes moto itself check, before it runs anything, that the
+operation it is about to run is the one identified here (`EXPECTED`): the
+operation that is authorized and recorded is the one that runs.
 """
 
 from __future__ import annotations
 
+import functools
 import io
-import re
+from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 from werkzeug.datastructures import MultiDict
 
-_SCOPE = re.compile(r"Credential=([^/,\s]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request")
+from grader.sandbox import aws_errors
+from grader.sandbox.authentication import Refused
 
-
-@dataclass(frozen=True)
-class Signature:
-    """What a SigV4 Authorization header says about its request."""
-
-    access_key_id: str
-    region: str
-    service: str
-
-
-def signature_of(authorization: str | None) -> Signature | None:
-    if not authorization:
-        return None
-    found = _SCOPE.search(authorization)
-    if not found:
-        return None
-    return Signature(found.group(1), found.group(3), found.group(4).lower())
+# The operation the front desk identified for the request moto is handling.
+EXPECTED: ContextVar[str | None] = ContextVar("expected_operation", default=None)
 
 
 @dataclass(frozen=True)
@@ -41,8 +36,36 @@ class Operation:
     implemented_by_model: bool  # False when moto has no model for the service
 
 
+class OperationMismatch(Exception):
+    """moto was about to run another operation than the one identified."""
+
+
+def _refuse(service: str, code: str, message: str) -> Refused:
+    return Refused(aws_errors.error_response(service, 400, code, message))
+
+
+def _check_unambiguous(service: str, protocol: str, environ: dict[str, Any],
+                       body: bytes) -> None:
+    """Query-protocol requests name their operation once, in the URL or in the body."""
+    if protocol != "query":
+        return
+    in_url = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    form = environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded")
+    try:
+        in_body = parse_qsl(body.decode("utf-8"), keep_blank_values=True) if form else []
+    except UnicodeDecodeError:
+        raise _refuse(service, "MalformedQueryString", "The request body is not UTF-8.") from None
+    if in_url and in_body:
+        raise _refuse(service, "MalformedQueryString",
+                      "Parameters may be sent in the URL or in the body, not both.")
+    actions = [value for key, value in in_url + in_body if key == "Action"]
+    if len(actions) > 1:
+        raise _refuse(service, "MalformedQueryString",
+                      f"The request names its Action {len(actions)} times.")
+
+
 def identify(service: str, environ: dict[str, Any], body: bytes) -> Operation:
-    """The operation and parameters of a request, or name "" when unknown."""
+    """The operation and parameters of a request; `Refused` when they cannot be known."""
     from moto.core.parse import PROTOCOL_PARSERS
     from moto.core.request import Request, determine_request_protocol
     from moto.core.routing import get_service_router
@@ -55,12 +78,15 @@ def identify(service: str, environ: dict[str, Any], body: bytes) -> Operation:
     copy = dict(environ)
     copy["wsgi.input"] = io.BytesIO(body)
     request = Request(copy)
+    protocol = determine_request_protocol(service_model, request.content_type)
+    _check_unambiguous(service, protocol, environ, body)
     try:
         operation_model, path_params = get_service_router(service).match(request)
     except Exception:
-        return Operation("", {}, implemented_by_model=True)
+        raise _refuse(service, "InvalidAction",
+                      f"The request is not an operation of {service} that the simulated "
+                      "account recognises.") from None
     try:
-        protocol = determine_request_protocol(service_model, request.content_type)
         parser = PROTOCOL_PARSERS[protocol](operation_model)
         values: Any = request.values if request.method != "GET" else MultiDict(request.args)
         parameters = parser.parse({
@@ -71,6 +97,30 @@ def identify(service: str, environ: dict[str, Any], body: bytes) -> Operation:
             "url_path": request.path,
             "url_params": path_params,
         })
-    except Exception:
-        parameters = {}
+    except Exception as error:
+        raise _refuse(service, "MalformedQueryString" if protocol == "query" else
+                      "SerializationException",
+                      f"The parameters of {operation_model.name} could not be read: "
+                      f"{str(error)[:200]}") from None
     return Operation(operation_model.name, dict(parameters), implemented_by_model=True)
+
+
+def _checked(original: Callable[[Any], str]) -> Callable[[Any], str]:
+    @functools.wraps(original)
+    def _get_action(self: Any) -> str:
+        action = original(self)
+        expected = EXPECTED.get()
+        if expected is not None and action != expected:
+            raise OperationMismatch(f"moto read {action!r} where the front desk read "
+                                    f"{expected!r}")
+        return action
+
+    return _get_action
+
+
+def install() -> None:
+    """Make moto refuse to run an operation other than the one identified (idempotent)."""
+    from moto.core.responses import BaseResponse
+
+    if getattr(BaseResponse._get_action, "__wrapped__", None) is None:
+        BaseResponse._get_action = _checked(BaseResponse._get_action)  # type: ignore[method-assign,assignment]

@@ -36,8 +36,11 @@ def build_app(folder: Path) -> Any:
     os.environ["MOTO_ACCOUNT_ID"] = account.account_id
     os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
     os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "false")
+    # No CORS headers: the console is same-origin, and no other site's page may
+    # talk to the learner's account.
+    os.environ["MOTO_DISABLE_GLOBAL_CORS"] = "true"
 
-    from grader.sandbox import checkpoints, iam
+    from grader.sandbox import checkpoints, iam, operations
     from grader.sandbox.app import SandboxApp, _iam, json_response
     from grader.sandbox.bootstrap import first_history, open_account
     from grader.sandbox.cloudtrail.lookup import attach
@@ -47,6 +50,7 @@ def build_app(folder: Path) -> Any:
     from grader.sandbox.replay import replay
 
     iam.install()
+    operations.install()
     try:
         record = Record(folder / RECORD_FILE)
         record.count()
