@@ -188,17 +188,29 @@ def test_grader_reads_survive_deleted_keys_and_are_not_recorded(fresh: Course) -
 
 
 def test_a_wrong_secret_is_refused_and_not_recorded(fresh: Course) -> None:
+    import datetime as dt
+
     env = fresh.sandbox_env()
+    before = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
     wrong = {**env, "AWS_SECRET_ACCESS_KEY": "x" * 40}
     for service, call in (("iam", "list_users"), ("s3", "list_buckets"),
                           ("cloudtrail", "lookup_events")):
         with pytest.raises(ClientError) as refused:
             getattr(client(wrong, service), call)()
         assert error_code(refused) == "SignatureDoesNotMatch", service
-    events = client(env, "cloudtrail").lookup_events()["Events"]
+    events = client(env, "cloudtrail").lookup_events(StartTime=before)["Events"]
     assert not [e for e in events if e["EventName"] in {"ListUsers", "ListBuckets"}]
     s3 = client(env, "s3")
     s3.create_bucket(Bucket="signed-names")
     key = "a folder/ünïcode + plus.txt"
     s3.put_object(Bucket="signed-names", Key=key, Body=b"ok")
     assert s3.get_object(Bucket="signed-names", Key=key)["Body"].read() == b"ok"
+
+
+def test_a_fresh_account_starts_with_roots_key_in_use(fresh: Course) -> None:
+    """The starting state of 02 and 03: root's key was used for everyday calls, and
+    those calls are in the account's history (they must not be dropped)."""
+    env = fresh.sandbox_env()
+    events = client(env, "cloudtrail").lookup_events()["Events"]
+    names = {e["EventName"] for e in events if e.get("AccessKeyId") == env["AWS_ACCESS_KEY_ID"]}
+    assert {"ListAccountAliases", "ListUsers", "GetAccountSummary"} <= names

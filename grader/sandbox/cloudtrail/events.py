@@ -31,7 +31,8 @@ RESOURCE_PARAMETERS = {
 
 
 def hide_secrets(value: Any) -> Any:
-    """A copy of request parameters with passwords and codes hidden, as AWS does."""
+    """A copy of request parameters with passwords and codes hidden, as AWS does, and
+    object contents left out (the request's body already holds them)."""
     if isinstance(value, dict):
         return {
             key: HIDDEN if key in SECRET_PARAMETERS else hide_secrets(item)
@@ -39,6 +40,10 @@ def hide_secrets(value: Any) -> Any:
         }
     if isinstance(value, list):
         return [hide_secrets(item) for item in value]
+    if isinstance(value, bytes | bytearray):  # an object's content: kept once, as the body
+        return f"({len(value)} bytes)"
+    if hasattr(value, "read"):
+        return "(a stream)"
     return value
 
 
