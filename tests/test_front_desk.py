@@ -141,6 +141,21 @@ def test_the_operation_that_runs_is_the_one_recorded_and_authorized(fresh: Cours
     assert_replay_gives_the_same_account(fresh)
 
 
+def test_an_s3_request_names_one_subresource(fresh: Course) -> None:
+    env = fresh.sandbox_env()
+    endpoint = env["AWS_ENDPOINT_URL"]
+    client(env, "s3").create_bucket(Bucket="reports")
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::reports/*"}]}).encode()
+    for path in ("/reports?acl&policy", "/reports?policy&tagging"):
+        headers = signed(endpoint, env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"], "s3",
+                         method="PUT", path=path, body=policy)
+        status, _, answer = send(endpoint, "PUT", path, policy, headers)
+        assert status == 400 and _error(answer) == "InvalidRequest", answer
+    assert _recorded(fresh, "PutBucketPolicy") == [] and _recorded(fresh, "PutBucketAcl") == []
+
+
 def test_a_service_is_the_one_the_signature_names(fresh: Course) -> None:
     """A request signed for S3 but shaped like IAM's query API runs nowhere in IAM."""
     env = fresh.sandbox_env()

@@ -44,9 +44,34 @@ def _refuse(service: str, code: str, message: str) -> Refused:
     return Refused(aws_errors.error_response(service, 400, code, message))
 
 
+@functools.cache
+def _s3_subresources() -> frozenset[str]:
+    """The query keys that choose an S3 operation (`?policy`, `?acl`...), from botocore."""
+    from moto.core.utils import get_service_model
+
+    model = get_service_model("s3")
+    found = set()
+    for name in model.operation_names:
+        uri = model.operation_model(name).http["requestUri"]
+        found |= {part for part in uri.partition("?")[2].split("&") if part and "=" not in part}
+    return frozenset(found)
+
+
 def _check_unambiguous(service: str, protocol: str, environ: dict[str, Any],
                        body: bytes) -> None:
-    """Query-protocol requests name their operation once, in the URL or in the body."""
+    """Query-protocol requests name their operation once, in the URL or in the body; an
+    S3 request names at most one subresource (moto and botocore's router could otherwise
+    each pick another)."""
+    if service == "s3":
+        keys = {key for key, _ in parse_qsl(environ.get("QUERY_STRING", ""),
+                                            keep_blank_values=True)}
+        chosen = keys & _s3_subresources()
+        if len(chosen) > 1:
+            raise Refused(aws_errors.error_response(
+                service, 400, "InvalidRequest",
+                f"The request names several subresources ({', '.join(sorted(chosen))}); "
+                "name one."))
+        return
     if protocol != "query":
         return
     in_url = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
