@@ -1,7 +1,8 @@
 """IAM (and STS's view of the root user) as AWS has it, where moto differs.
 
 `models` keeps what moto lacks on its IAMBackend (the root user, the
-credential report, the policies that apply to a user); `password_policy` the
+credential report, the policies that apply to a user, the limits on policy
+sizes and tags that AWS's API model does not state); `password_policy` the
 rules IAM users' passwords must meet (kept apart from `models` for its size);
 `responses` answers the operations moto answers otherwise or not at all;
 `install()` applies it to moto once, before the first request.

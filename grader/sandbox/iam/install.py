@@ -1,5 +1,5 @@
-"""Apply the IAM additions (root user, boundaries, simulator, password policy) to moto,
-once per process."""
+"""Apply the IAM additions (root user, boundaries, simulator, password policy, limits)
+to moto, once per process."""
 
 from __future__ import annotations
 
@@ -12,7 +12,14 @@ from moto.iam.responses import IamResponse
 from moto.sts.models import STSBackend
 
 from grader.sandbox.iam import password_policy, responses
-from grader.sandbox.iam.models import root_for_key, root_of
+from grader.sandbox.iam.models import (
+    check_inline_policy,
+    check_managed_policy,
+    check_tags,
+    root_for_key,
+    root_of,
+)
+from grader.sandbox.record import REPLAYING
 
 _installed = False
 
@@ -77,6 +84,62 @@ def _caller_identity(original: Callable[..., tuple[str, str, str]]) -> Any:
     return get_caller_identity
 
 
+def _inline_policy_limit(kind: str, original: Callable[..., None]) -> Any:
+    """Put{User,Role,Group}Policy, refusing what makes the inline policies too large."""
+    @functools.wraps(original)
+    def put_policy(self: IAMBackend, name: str, policy_name: str, policy_json: str) -> None:
+        owner = getattr(self, f"get_{kind}")(name)  # NoSuchEntity first
+        if not REPLAYING.get():
+            check_inline_policy(kind, owner.name, owner.policies, policy_name, policy_json)
+        original(self, name, policy_name, policy_json)
+
+    return put_policy
+
+
+def _create_policy(original: Callable[..., Any]) -> Any:
+    @functools.wraps(original)
+    def create_policy(self: IAMBackend, description: str, path: str, policy_document: str,
+                      policy_name: str, tags: list[dict[str, str]]) -> Any:
+        if not REPLAYING.get():
+            check_managed_policy(policy_document)
+        return original(self, description, path, policy_document, policy_name, tags)
+
+    return create_policy
+
+
+def _create_policy_version(original: Callable[..., Any]) -> Any:
+    @functools.wraps(original)
+    def create_policy_version(self: IAMBackend, policy_arn: str, policy_document: str,
+                              set_as_default: bool) -> Any:
+        self.get_policy(policy_arn)  # NoSuchEntity first
+        if not REPLAYING.get():
+            check_managed_policy(policy_document)
+        return original(self, policy_arn, policy_document, set_as_default)
+
+    return create_policy_version
+
+
+def _tags_of(backend: IAMBackend, kind: str, name: str) -> Any:
+    if kind == "user":
+        user = backend.get_user(name)
+        return backend.tagger.list_tags_for_resource(user.arn)["Tags"]
+    if kind == "role":
+        return backend.get_role(name).tags
+    return backend.get_policy(name).tags
+
+
+def _tags_limit(kind: str, original: Callable[..., None]) -> Any:
+    """Tag{User,Role,Policy}, refusing what leaves more than 50 tags on the resource."""
+    @functools.wraps(original)
+    def tag(self: IAMBackend, name: str, tags: list[dict[str, str]]) -> None:
+        existing = _tags_of(self, kind, name)  # NoSuchEntity first
+        if not REPLAYING.get():
+            check_tags(existing, tags)
+        original(self, name, tags)
+
+    return tag
+
+
 def install() -> None:
     """Make moto's IAM and STS answer as AWS does where this package says so (idempotent)."""
     global _installed
@@ -91,6 +154,16 @@ def install() -> None:
     IAMBackend.update_login_profile = _update_login_profile(  # type: ignore[method-assign]
         IAMBackend.update_login_profile)
     IAMBackend.change_password = password_policy.change_password  # type: ignore[attr-defined]
+    for kind in ("user", "role", "group"):
+        name = f"put_{kind}_policy"
+        setattr(IAMBackend, name, _inline_policy_limit(kind, getattr(IAMBackend, name)))
+    for kind in ("user", "role", "policy"):
+        name = f"tag_{kind}"
+        setattr(IAMBackend, name, _tags_limit(kind, getattr(IAMBackend, name)))
+    IAMBackend.create_policy = _create_policy(  # type: ignore[method-assign]
+        IAMBackend.create_policy)
+    IAMBackend.create_policy_version = _create_policy_version(  # type: ignore[method-assign]
+        IAMBackend.create_policy_version)
     STSBackend.get_caller_identity = _caller_identity(  # type: ignore[method-assign]
         STSBackend.get_caller_identity)
     User.permissions_boundary = property(responses.user_boundary)  # type: ignore[attr-defined]
