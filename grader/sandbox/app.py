@@ -116,6 +116,9 @@ class SandboxApp:
         except authentication.Refused as refused:
             return refused.response
         service = credentials.service
+        wrong_region = validation.refuse_region(service, credentials.region)
+        if wrong_region is not None:  # its keys do not exist there: not this account's event
+            return wrong_region
         caller = callers.resolve(credentials.access_key_id, _iam(self.account.account_id),
                                  self.account.grader_key_id, self.account.grader_secret)
         if caller.kind == "Invalid":

@@ -20,8 +20,10 @@ from werkzeug.wrappers import Request
 from grader.sandbox.app import CONTROL_PREFIX, SandboxApp, _iam, environ_for
 from grader.sandbox.record import REPLAYING
 
-# Refused before moto saw them, so they did not mark their key as used.
-REFUSED_AT_THE_DOOR = {"AccessDenied", "AccessDeniedException"}
+# Refused by the front desk before moto saw them (authorization, input validation),
+# so they did not mark their key as used.
+REFUSED_AT_THE_DOOR = {"AccessDenied", "AccessDeniedException", "ValidationError",
+                       "ValidationException"}
 
 
 def replay(app: SandboxApp) -> int:

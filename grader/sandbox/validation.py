@@ -78,11 +78,8 @@ _OWN_MESSAGES = {
 def refuse_invalid(service: str, operation: str, parameters: dict[str, Any],
                    region: str) -> Response | None:
     """AWS's error response for input AWS would refuse; None when the input is acceptable."""
-    if REPLAYING.get():
+    if REPLAYING.get() or not operation:
         return None
-    refused = _refuse_region(service, region)
-    if refused is not None or not operation:
-        return refused
     rule = _input_rule(service, operation)
     if rule is None:
         return None
@@ -119,7 +116,9 @@ def _partitions() -> tuple[frozenset[str], tuple[tuple[str, frozenset[str], re.P
     return ours, tuple(others)
 
 
-def _refuse_region(service: str, region: str) -> Response | None:
+def refuse_region(service: str, region: str) -> Response | None:
+    """AWS's answer to a request signed for a Region outside the `aws` partition, or for
+    no Region at all; None for the `aws` partition's Regions."""
     ours, others = _partitions()
     if region in ours:
         return None
