@@ -242,3 +242,19 @@ def test_the_record_stays_small_for_a_large_object(fresh: Course) -> None:
     assert fingerprint(fresh)["buckets"]["media"]
     assert_replay_gives_the_same_account(fresh)
 
+
+
+def test_another_partitions_region_is_not_this_accounts_event(fresh: Course) -> None:
+    env = fresh.sandbox_env()
+    endpoint = env["AWS_ENDPOINT_URL"]
+    body = query("CreateUser", UserName="eve")
+    headers = signed(endpoint, env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"], "iam",
+                     body=body, headers=FORM, region="cn-north-1")
+    status, _, answer = send(endpoint, "POST", "/", body, headers)
+    assert status == 403 and _error(answer) == "InvalidClientTokenId"
+    db = sqlite3.connect(fresh.home / "sandbox" / "record.sqlite")
+    try:
+        assert db.execute("SELECT COUNT(*) FROM events WHERE region='cn-north-1'").fetchone() \
+            == (0,)
+    finally:
+        db.close()
