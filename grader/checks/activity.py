@@ -3,13 +3,20 @@
 The same call answers in the simulated account (from its record) and in a
 real one (the last 90 days of management events). Events come back oldest
 first, each as CloudTrail's record (`eventName`, `userIdentity`, ...).
+
+A role session's calls name the session, not who started it. CloudTrail links
+them as AWS documents it: the AssumeRole event that issued the session has
+the session's key in `responseElements.credentials.accessKeyId`, and the
+session's calls have it in `userIdentity.accessKeyId`. `collect` follows that
+link (through chains of roles) to `Activity.behind`: the ARN of the root user
+or the IAM user whose work each call is.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from grader.checks.calls import call
@@ -30,15 +37,31 @@ class Activity:
     succeeded: bool
     parameters: dict[str, Any]
     record: dict[str, Any]
+    # The ARN of the root user or IAM user whose work this is: the caller itself, or
+    # for a role session, whoever began the session (None when the event history
+    # does not say: the AssumeRole is older than it, or was made in another account).
+    behind: str | None = None
 
     @property
     def by_root(self) -> bool:
+        """Signed by the root user itself."""
         return self.identity_type == "Root"
+
+    @property
+    def behind_root(self) -> bool:
+        """The root user's work: its own call, or one through a role session it began."""
+        return self.by_root or is_root_arn(self.behind)
 
     def describe(self) -> str:
         when = self.time.strftime("%Y-%m-%d %H:%M:%S UTC")
         service = self.source.split(".")[0]
-        return f"{service}:{self.name} at {when}"
+        through = " (through a role session)" if self.identity_type == "AssumedRole" else ""
+        return f"{service}:{self.name} at {when}{through}"
+
+
+def is_root_arn(arn: str | None) -> bool:
+    """True for a root user's ARN ("arn:aws:iam::123456789012:root")."""
+    return bool(arn) and str(arn).startswith("arn:aws:iam::") and str(arn).endswith(":root")
 
 
 def _activity(record: dict[str, Any]) -> Activity:
@@ -79,4 +102,35 @@ def collect(target: Target) -> list[Activity]:
             break
     found.reverse()  # LookupEvents gives newest first; same-second events keep their order
     found.sort(key=lambda a: a.time)
-    return found
+    return link_sessions(found)
+
+
+def issued_key(activity: Activity) -> str | None:
+    """The temporary key an AssumeRole call was given (None for any other call)."""
+    if activity.name != "AssumeRole" or not activity.succeeded:
+        return None
+    elements = activity.record.get("responseElements") or {}
+    credentials = elements.get("credentials") if isinstance(elements, dict) else None
+    key = credentials.get("accessKeyId") if isinstance(credentials, dict) else None
+    return str(key) if key else None
+
+
+def link_sessions(activity: list[Activity]) -> list[Activity]:
+    """The same events (oldest first), each with `behind`: its caller's ARN for the
+    root user and IAM users; for a role session, the `behind` of the AssumeRole call
+    whose response gave the session its key."""
+    began: dict[str, str | None] = {}
+    linked = []
+    for event in activity:
+        identity = event.record.get("userIdentity") or {}
+        if event.identity_type in {"Root", "IAMUser"}:
+            behind = identity.get("arn")
+        elif event.identity_type == "AssumedRole":
+            behind = began.get(event.access_key_id or "")
+        else:
+            behind = None
+        key = issued_key(event)
+        if key:
+            began[key] = behind
+        linked.append(replace(event, behind=behind))
+    return linked

@@ -1,4 +1,12 @@
-"""Evaluating identity policies (and a permissions boundary) for one request."""
+"""Evaluating identity policies, a permissions boundary and session policies for one request.
+
+The three layers intersect (IAM User Guide, "Policy evaluation logic"): a
+request is allowed when the identity policies allow it, and the permissions
+boundary (if the principal has one) allows it, and the session policies (if
+the session has any) allow it; an explicit Deny in any of them wins.
+`Decision.by` says which layer decided a refusal, for AWS's messages
+("... because no session policy allows the iam:CreateUser action").
+"""
 
 from __future__ import annotations
 
@@ -30,10 +38,16 @@ class Request:
 
 @dataclass(frozen=True)
 class Decision:
-    """AWS's answer: "allowed", "explicitDeny" or "implicitDeny", and why."""
+    """AWS's answer: "allowed", "explicitDeny" or "implicitDeny", and why.
+
+    `matched`: the statements that decided (the allowing ones, or the Deny);
+    `by`: the kind of policy that decided: "identity", "boundary" (permissions
+    boundary), "session" (session policies) or "resource" (a resource-based
+    policy, such as a role's trust policy)."""
 
     decision: str
     matched: tuple[dict[str, Any], ...] = ()
+    by: str = "identity"
 
     @property
     def allowed(self) -> bool:
@@ -98,28 +112,32 @@ def applies(statement: dict[str, Any], request: Request) -> bool:
     return conditions_hold(statement.get("Condition") or {}, context, substitute)
 
 
-def _decide(documents: Iterable[Any], request: Request) -> Decision:
+def decide(documents: Iterable[Any], request: Request, by: str = "identity") -> Decision:
+    """One kind of policy on its own: an applicable Deny, else an applicable Allow."""
     allows: list[dict[str, Any]] = []
     for document in documents:
         for statement in statements(parse_document(document)):
             if not applies(statement, request):
                 continue
             if statement.get("Effect") == "Deny":
-                return Decision("explicitDeny", (statement,))
+                return Decision("explicitDeny", (statement,), by)
             if statement.get("Effect") == "Allow":
                 allows.append(statement)
-    return Decision("allowed", tuple(allows)) if allows else Decision("implicitDeny")
+    return Decision("allowed", tuple(allows), by) if allows else Decision("implicitDeny", by=by)
 
 
 def evaluate(policies: Iterable[Any], request: Request,
-             boundary: Iterable[Any] | None = None) -> Decision:
-    """AWS's decision for `request` under these identity policies (and boundary)."""
-    identity = _decide(policies, request)
-    if identity.decision == "explicitDeny" or boundary is None:
-        return identity
-    limit = _decide(boundary, request)
-    if limit.decision == "explicitDeny":
-        return limit
-    if identity.allowed and not limit.allowed:
-        return Decision("implicitDeny")
-    return identity
+             boundary: Iterable[Any] | None = None,
+             session: Iterable[Any] | None = None) -> Decision:
+    """AWS's decision for `request` under these identity policies, within the
+    permissions boundary and the session policies when there are (None: none)."""
+    layers = [decide(policies, request)]
+    if boundary is not None:
+        layers.append(decide(boundary, request, "boundary"))
+    if session is not None:
+        layers.append(decide(session, request, "session"))
+    denied = next((layer for layer in layers if layer.decision == "explicitDeny"), None)
+    if denied is not None:
+        return denied
+    missing = next((layer for layer in layers if not layer.allowed), None)
+    return missing if missing is not None else layers[0]

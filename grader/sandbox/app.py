@@ -149,7 +149,7 @@ class SandboxApp:
             if replay_seq is None and caller.recorded:
                 self._remember(environ, body, moment, credentials, caller, operation, invalid)
             return invalid
-        if caller.kind == "IAMUser":
+        if caller.kind in authorization.AUTHORIZED:
             denied = self._authorize(caller, operation, credentials, environ, moment)
             if denied is not None:
                 if replay_seq is None:
@@ -167,21 +167,12 @@ class SandboxApp:
     def _authorize(self, caller: callers.Caller, operation: operations.Operation,
                    credentials: authentication.Credentials, environ: dict[str, Any],
                    moment: dt.datetime) -> Response | None:
-        """AccessDenied when the IAM user's policies do not allow the request."""
-        service = credentials.service
-        refused = authorization.authorize(
-            _iam(self.account.account_id), str(caller.name), str(caller.arn),
-            str(caller.principal_id), service, operation.name, operation.parameters,
-            credentials.region, environ.get("REMOTE_ADDR") or "127.0.0.1", moment)
-        if refused is None:
-            return None
-        decision, action, resource = refused
-        message = authorization.refusal_message(str(caller.arn), action, resource, decision)
-        if service == "s3":
-            return aws_errors.error_response(service, 403, "AccessDenied", "Access Denied")
-        code = "AccessDeniedException" if aws_errors.protocol_of(service) == "json" \
-            else "AccessDenied"
-        return aws_errors.error_response(service, 403, code, message)
+        """AccessDenied when the caller's policies do not allow the request (ExpiredToken
+        for a role session past its expiration)."""
+        return authorization.refusal(
+            _iam(self.account.account_id), caller, credentials.service, operation.name,
+            operation.parameters, credentials.region, environ.get("REMOTE_ADDR") or "127.0.0.1",
+            moment)
 
     def _dispatch(self, environ: dict[str, Any], body: bytes, service: str,
                   operation: str) -> Response:

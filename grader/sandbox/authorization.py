@@ -1,11 +1,30 @@
-"""Authorizing IAM users' requests, as AWS does: a user may do only what its
-policies allow (and its permissions boundary permits).
+"""Authorizing IAM users' and role sessions' requests, as AWS does: a principal may do
+only what its policies allow.
 
-The root user is never limited; the grader is not an IAM identity. A user's
-request is evaluated with `grader.policy` for the IAM action it needs, on the
-resource it names (the user, group, policy or bucket in its parameters), with
-the request context AWS would give a long-term access key: no
-`aws:MultiFactorAuthPresent`, `aws:username`, `aws:SourceIp`, the Region.
+The root user is never limited; the grader is not an IAM identity. A request
+is evaluated with `grader.policy` for the IAM action it needs, on the
+resource it names (the user, group, role, policy or bucket in its
+parameters), with the request context AWS would give it (`request_context`):
+
+- an IAM user's long-term key: its policies and its groups' (and the
+  password policy's grants), within its permissions boundary; no
+  `aws:MultiFactorAuthPresent` (AWS leaves it out for long-term keys);
+- a role session's temporary key: the role's inline and attached policies,
+  within the role's permissions boundary, and the session policies given to
+  AssumeRole (the intersection); `aws:PrincipalArn` is the role's ARN,
+  `aws:userid` "ROLEID:SESSION", `aws:MultiFactorAuthPresent` "false" (no
+  session is MFA-authenticated in the simulated account). A session past its
+  expiration, on the account's clock (the request's moment), is refused with
+  AWS's ExpiredToken.
+
+sts:AssumeRole is decided by STS itself, with the role's trust policy
+(`grader.sandbox.sts.models`). A request replayed from the record is not
+judged again: it was accepted when it was made (`REPLAYING`).
+
+Refusals are AWS's: AccessDenied (AccessDeniedException for JSON services,
+"Access Denied" for S3) saying which kind of policy refused, in the words of
+the IAM User Guide's "Troubleshooting access denied error messages"
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html).
 """
 
 from __future__ import annotations
@@ -14,12 +33,25 @@ import datetime as dt
 from typing import Any
 
 from moto.iam.models import IAMBackend
+from werkzeug.wrappers import Response
 
 from grader.policy import Decision, Request, evaluate
+from grader.sandbox import aws_errors
+from grader.sandbox.callers import Caller
 from grader.sandbox.iam.models import policies_of_user
+from grader.sandbox.record import REPLAYING
+from grader.sandbox.sts.models import Session, policies_of_session, session_for_key
+
+# The callers whose requests their policies decide (root is never limited).
+AUTHORIZED = frozenset({"IAMUser", "AssumedRole"})
 
 # Calls AWS allows to any authenticated principal, whatever its policies say.
 ALWAYS_ALLOWED = frozenset({("sts", "GetCallerIdentity")})
+
+# Calls the service itself authorizes: a role's trust policy decides who assumes it.
+DECIDED_BY_THE_SERVICE = frozenset({("sts", "AssumeRole")})
+
+EXPIRED = "The security token included in the request is expired"
 
 # S3's API operations and the IAM actions they need, where the names differ.
 S3_ACTIONS = {
@@ -79,32 +111,125 @@ _OWN_USER_OPERATIONS = frozenset({
 })
 
 
-def authorize(iam: IAMBackend, user_name: str, user_arn: str, user_id: str, service: str,
-              operation: str, params: dict[str, Any], region: str, source_ip: str,
-              now: dt.datetime) -> tuple[Decision, str, str] | None:
-    """None when the user may do it; else (decision, action, resource) for the refusal."""
-    if (service, operation) in ALWAYS_ALLOWED or not operation:
-        return None
-    action = action_name(service, operation)
-    resource = resource_arn(service, operation, params, iam.account_id, user_name)
-    documents, boundary = policies_of_user(iam, user_name)
+def _zulu(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def request_context(iam: IAMBackend, caller: Caller, region: str, source_ip: str,
+                    now: dt.datetime) -> dict[str, str | list[str]]:
+    """The global condition keys AWS puts in the context of this caller's request."""
     context: dict[str, str | list[str]] = {
-        "aws:username": user_name,
-        "aws:userid": user_id,
-        "aws:PrincipalArn": user_arn,
-        "aws:PrincipalType": "User",
+        "aws:PrincipalAccount": iam.account_id,
         "aws:SourceIp": source_ip,
         "aws:RequestedRegion": region,
         "aws:SecureTransport": "false",
-        "aws:CurrentTime": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "aws:CurrentTime": _zulu(now),
         "aws:EpochTime": str(int(now.timestamp())),
     }
-    decision = evaluate(documents, Request(action, resource, context), boundary)
+    if caller.kind == "IAMUser":
+        context.update({
+            "aws:username": str(caller.name),
+            "aws:userid": str(caller.principal_id),
+            "aws:PrincipalArn": str(caller.arn),
+            "aws:PrincipalType": "User",
+        })
+    elif caller.kind == "AssumedRole":
+        session = session_for_key(iam.account_id, str(caller.access_key_id))
+        if session is not None:
+            context.update({
+                "aws:userid": session.principal_id,
+                "aws:PrincipalArn": session.role_arn,
+                "aws:PrincipalType": "AssumedRole",
+                "aws:MultiFactorAuthPresent": "true" if session.mfa else "false",
+                "aws:TokenIssueTime": _zulu(session.created),
+            })
+    elif caller.kind == "Root":
+        context.update({
+            "aws:userid": iam.account_id,
+            "aws:PrincipalArn": str(caller.arn),
+            "aws:PrincipalType": "Account",
+        })
+    return context
+
+
+def _policies(iam: IAMBackend, caller: Caller, session: Session | None
+              ) -> tuple[list[Any], list[Any] | None, list[Any] | None]:
+    """(identity policies, permissions boundary, session policies) of the caller."""
+    if session is not None:
+        return policies_of_session(iam, session)
+    documents, boundary = policies_of_user(iam, str(caller.name))
+    return documents, boundary, None
+
+
+def authorize(iam: IAMBackend, caller: Caller, service: str, operation: str,
+              params: dict[str, Any], region: str, source_ip: str,
+              now: dt.datetime) -> tuple[Decision, str, str] | None:
+    """None when the caller's policies allow the request; else (decision, action,
+    resource) for the refusal. The session of an AssumedRole caller must be known."""
+    if (service, operation) in ALWAYS_ALLOWED | DECIDED_BY_THE_SERVICE or not operation:
+        return None
+    session = session_for_key(iam.account_id, str(caller.access_key_id)) \
+        if caller.kind == "AssumedRole" else None
+    action = action_name(service, operation)
+    resource = resource_arn(service, operation, params, iam.account_id, str(caller.name))
+    documents, boundary, session_documents = _policies(iam, caller, session)
+    context = request_context(iam, caller, region, source_ip, now)
+    decision = evaluate(documents, Request(action, resource, context), boundary,
+                        session_documents)
     return None if decision.allowed else (decision, action, resource)
 
 
+def expired(iam: IAMBackend, caller: Caller, now: dt.datetime) -> bool:
+    """Whether the caller signs with a role session's key past its expiration (or with
+    the key of a session that is not known)."""
+    if caller.kind != "AssumedRole":
+        return False
+    session = session_for_key(iam.account_id, str(caller.access_key_id))
+    return session is None or now >= session.expires
+
+
+def refusal(iam: IAMBackend, caller: Caller, service: str, operation: str,
+            params: dict[str, Any], region: str, source_ip: str,
+            now: dt.datetime) -> Response | None:
+    """AWS's answer when the caller may not make this request now (None: it may)."""
+    if REPLAYING.get() or caller.kind not in AUTHORIZED:
+        return None
+    if expired(iam, caller, now):
+        return expired_token(service)
+    refused = authorize(iam, caller, service, operation, params, region, source_ip, now)
+    if refused is None:
+        return None
+    decision, action, resource = refused
+    if service == "s3":
+        return aws_errors.error_response(service, 403, "AccessDenied", "Access Denied")
+    code = "AccessDeniedException" if aws_errors.protocol_of(service) == "json" \
+        else "AccessDenied"
+    return aws_errors.error_response(
+        service, 403, code, refusal_message(str(caller.arn), action, resource, decision))
+
+
+_POLICY_KINDS = {
+    "identity": "identity-based policy",
+    "boundary": "permissions boundary",
+    "session": "session policy",
+    "resource": "resource-based policy",
+}
+
+
 def refusal_message(user_arn: str, action: str, resource: str, decision: Decision) -> str:
-    why = ("with an explicit deny in an identity-based policy"
+    kind = _POLICY_KINDS.get(decision.by, "identity-based policy")
+    article = "an" if kind[0] in "aeiou" else "a"
+    why = (f"with an explicit deny in {article} {kind}"
            if decision.decision == "explicitDeny"
-           else f"because no identity-based policy allows the {action} action")
+           else f"because no {kind} allows the {action} action")
     return f"User: {user_arn} is not authorized to perform: {action} on resource: {resource} {why}"
+
+
+def expired_token(service: str) -> Response:
+    """What AWS answers to a request signed with an expired session's credentials."""
+    if service == "s3":
+        return aws_errors.error_response(service, 400, "ExpiredToken",
+                                         "The provided token has expired.")
+    if aws_errors.protocol_of(service) == "json":
+        return aws_errors.error_response(service, 400, "ExpiredTokenException", EXPIRED)
+    return aws_errors.error_response(service, 403, "ExpiredToken", EXPIRED)

@@ -1,9 +1,13 @@
-"""Who signed a request: the root user, an IAM user, the grader, or nobody known.
+"""Who signed a request: the root user, an IAM user, a role session, the grader, or
+nobody known.
 
 AWS refuses a request signed with a key it does not know, or with a key
 that is inactive; so does the simulated account. The grader signs with its
 own key, which is not an IAM key: its reads are not the learner's activity
-and keep working whatever keys the learner deletes.
+and keep working whatever keys the learner deletes. A role session's
+temporary key is known only with the session STS issued it for
+(`grader.sandbox.sts.models`): its name, its `assumed-role` ARN, its
+"ROLEID:SESSION" id and the token that must come with it.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from dataclasses import dataclass
 from moto.iam.models import IAMBackend
 
 from grader.sandbox.iam.models import root_for_key
+from grader.sandbox.sts.models import session_for_key
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,11 @@ def resolve(access_key_id: str, iam: IAMBackend, grader_key_id: str,
             grader_secret: str) -> Caller:
     if access_key_id == grader_key_id:
         return Caller("Grader", access_key_id, secret=grader_secret)
+    return identify(access_key_id, iam)
+
+
+def identify(access_key_id: str, iam: IAMBackend) -> Caller:
+    """The account's own principal behind a key: root, an IAM user, a role session."""
     root = root_for_key(iam, access_key_id)
     if root is not None:
         key = root.key(access_key_id)
@@ -52,14 +62,8 @@ def resolve(access_key_id: str, iam: IAMBackend, grader_key_id: str,
             return Caller("Invalid", access_key_id)
         return Caller("IAMUser", access_key_id, user.name, user.arn, user.id,
                       key.secret_access_key)
-    return Caller("AssumedRole", access_key_id, None, key.role_arn, access_key_id,
-                  key.secret_access_key, _session_token(iam, access_key_id))
-
-
-def _session_token(iam: IAMBackend, access_key_id: str) -> str:
-    """The session token STS handed out with a temporary key ("" if none is known,
-    which no request can match)."""
-    from moto.sts.models import sts_backends
-
-    session = sts_backends[iam.account_id]["aws"].get_assumed_role_from_access_key(access_key_id)
-    return str(session.session_token) if session is not None else ""
+    session = session_for_key(iam.account_id, access_key_id)
+    if session is None:  # a temporary key that no session of ours issued
+        return Caller("Invalid", access_key_id)
+    return Caller("AssumedRole", access_key_id, session.name, session.arn,
+                  session.principal_id, key.secret_access_key, session.session_token)

@@ -48,8 +48,10 @@ def build_app(folder: Path) -> Any:
     from grader.sandbox.iam.models import root_of
     from grader.sandbox.record import RECORD_FILE, Record
     from grader.sandbox.replay import replay
+    from grader.sandbox.sts import install as sts_install
 
     iam.install()
+    sts_install.install()
     operations.install()
     try:
         record = Record(folder / RECORD_FILE)
