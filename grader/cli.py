@@ -15,6 +15,7 @@ Exit status: 0 all checks pass, 1 some fail, 2 the grading could not run.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import traceback
@@ -100,24 +101,72 @@ def _grade_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
+    as_json = "--json" in args
     try:
-        status = run(args)
-    except GradeError as error:
-        _refuse(error, as_json="--json" in args)
-        status = error.exit_status
-    except KeyboardInterrupt:
-        status = 130
+        try:
+            status = run(args)
+        except GradeError as error:
+            _refuse(error, as_json=as_json)
+            status = error.exit_status
+        except KeyboardInterrupt:
+            status = 130
+        sys.stdout.flush()  # a closed stdout shows here, not in the interpreter's last flush
+    except BrokenPipeError as error:
+        # Whoever read our output stopped reading (`grade sandbox start | head -1`): end
+        # quietly, with the status of a program killed by SIGPIPE (128 + 13 = 141), as `cat`
+        # or `yes` would; the work itself (a start, a grading) was done.
+        status = _stdout_gone() if _stdout_closed() else _unexpected(error, as_json)
     except Exception as error:
-        from grader.paths import grade_home
-
-        log = grade_home() / "grade-errors.log"
-        with log.open("a", encoding="utf-8") as handle:
-            handle.write(traceback.format_exc())
-        _refuse(GradeError(f"an unexpected error stopped grading: {error!r}",
-                           f"The details are in {log}; please report them."),
-                as_json="--json" in args)
-        status = 2
+        status = _unexpected(error, as_json)
     sys.exit(status)
+
+
+def _stdout_closed() -> bool:
+    """True when nobody reads our stdout any more (a pipe whose reader has gone)."""
+    import select
+
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return True
+    except (OSError, ValueError):
+        pass
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        events = poller.poll(0)
+    except (OSError, ValueError, AttributeError):
+        return False
+    return any(mask & (select.POLLERR | select.POLLHUP) for _, mask in events)
+
+
+def _stdout_gone() -> int:
+    """Point stdout at /dev/null, so that what is still buffered goes nowhere quietly."""
+    import os
+    import signal
+
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    return 128 + signal.SIGPIPE
+
+
+def _unexpected(error: BaseException, as_json: bool) -> int:
+    """A bug: its traceback goes to grade-errors.log (private), one line to the learner."""
+    from grader.paths import ERRORS_LOG, append_private, grade_home
+
+    details = "".join(traceback.format_exception(error))
+    try:
+        log = grade_home() / ERRORS_LOG
+        append_private(log, details)
+        fix = f"The details are in {log}; please report them."
+    except (GradeError, OSError) as unwritable:
+        fix = f"The details could not be written down ({unwritable}); please report this."
+    with contextlib.suppress(OSError, ValueError):
+        _refuse(GradeError(f"an unexpected error stopped grading: {error!r}", fix),
+                as_json=as_json)
+    return 2
 
 
 def _refuse(error: GradeError, as_json: bool) -> None:

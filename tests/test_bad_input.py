@@ -4,10 +4,14 @@ and nothing the learner recorded is lost."""
 from __future__ import annotations
 
 import json
+import os
 import socket
 import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
-from tests.conftest import EXERCISES, Course
+from tests.conftest import BIN, EXERCISES, ROOT, Course
 
 
 def assert_clean_refusal(done, *words: str) -> None:  # type: ignore[no-untyped-def]
@@ -137,3 +141,93 @@ def test_a_check_that_breaks_is_not_a_verdict(tmp_path, fresh: Course) -> None: 
                             account["grader_key_id"], account["grader_secret"])
     with pytest.raises(GradeError, match="Could not run the check 'called-get-caller-identity'"):
         run_checks(load(folder), target)
+
+
+def test_a_closed_stdout_ends_grade_quietly(home: Course) -> None:
+    """`grade sandbox start | head -1`: the reader is gone; grade does its job and exits
+    as a program killed by SIGPIPE would (141), with no traceback and nothing logged."""
+    def run_unread(*args: str) -> subprocess.CompletedProcess[str]:
+        reader, writer = os.pipe()
+        os.close(reader)  # nobody will ever read what grade prints
+        try:
+            return subprocess.run([str(BIN / "grade"), *args], env=home.env, stdout=writer,
+                                  stderr=subprocess.PIPE, text=True, timeout=120, check=False)
+        finally:
+            os.close(writer)
+
+    for args in (("list",), ("sandbox", "start"), ("sandbox", "status")):
+        done = run_unread(*args)
+        assert done.returncode == 141, (args, done.stderr)
+        assert done.stderr == "", (args, done.stderr)
+    try:
+        assert home.grade("sandbox", "status").returncode == 0  # the start was done
+    finally:
+        assert home.grade("sandbox", "stop").returncode == 0
+    assert not (home.home / "grade-errors.log").exists()
+
+
+def test_an_unusable_grade_home_is_one_clean_refusal(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder")
+    homes = [a_file, a_file / "grade-home"]
+    if os.geteuid() == 0:  # root may write anywhere but in /sys
+        if Path("/sys").is_dir():
+            homes.append(Path("/sys/grade-home"))
+    else:
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        homes.append(locked / "grade-home")
+    for home in homes:
+        course = Course(home)
+        for args in ((), ("sandbox", "start"), ("03",)):
+            done = course.grade(*args)
+            assert_clean_refusal(done, str(home))
+            assert done.stderr.count("\n") <= 2, done.stderr  # its reason, and what to do
+    assert a_file.read_text() == "not a folder"
+
+
+def test_everything_grade_creates_is_private(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Folders 0700 and files 0600, whatever the umask, each level grade creates."""
+    course = Course(tmp_path / "new" / "grade-home")
+
+    def grade(*args: str) -> None:
+        done = subprocess.run([str(BIN / "grade"), *args], env=course.env, umask=0o002,
+                              capture_output=True, text=True, timeout=120, check=False)
+        assert done.returncode in (0, 1), done.stderr
+
+    grade("sandbox", "start")
+    grade("00", "--json")
+    grade("sandbox", "reset")
+    grade("sandbox", "stop")
+    crash = subprocess.run(  # an unexpected error: its details go to grade-errors.log
+        [sys.executable, "-c", "import grader.cli as c; c.run = lambda args: 1 / 0; c.main([])"],
+        env=course.env, umask=0o002, cwd=ROOT, capture_output=True, text=True, timeout=60,
+        check=False)
+    assert crash.returncode == 2 and "grade-errors.log" in crash.stderr, crash.stderr
+    assert "Traceback" not in crash.stderr
+    created = [tmp_path / "new", *(tmp_path / "new").rglob("*")]
+    assert course.home / "grade-errors.log" in created
+    assert course.home / "sandbox" / "archive" in created
+    exposed = [f"{oct(p.stat().st_mode & 0o777)} {p}" for p in created
+               if p.stat().st_mode & 0o077]
+    assert exposed == []
+
+
+def test_answers_that_are_not_a_small_file_are_refused(home: Course, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    huge = tmp_path / "huge.toml"
+    with huge.open("wb") as handle:
+        handle.truncate(2_000_000)  # sparse: no time or disk spent
+    fifo = tmp_path / "answers.fifo"
+    os.mkfifo(fifo)
+    cases = [(huge, "larger than 1 MB"), (fifo, "not a regular file"),
+             (Path("/dev/zero"), "not a regular file")]
+    for path, reason in cases:
+        assert_clean_refusal(home.grade("01", "--answers", str(path)), str(path), reason)
+    from grader.quiz.model import load_quiz
+
+    small = tmp_path / "answers.toml"
+    quiz = load_quiz(EXERCISES / "01-shared-responsibility")
+    small.write_text("".join(f'{q.id} = "a"\n' for q in quiz.questions))
+    done = home.grade("01", "--answers", str(small), "--json")
+    assert done.returncode in (0, 1), done.stderr  # a real file is read and graded
+    assert json.loads(done.stdout)["checks"]

@@ -11,7 +11,8 @@ the course never conflicts with it). `grade NN` writes a blank one from the
 quiz when it needs one and there is none (`write_blank`).
 
 Every problem is one line naming what is wrong, with its line where it has
-one: a path that is missing or is a folder, text that is not UTF-8 (a UTF-8
+one: a path that is missing or is a folder, not a regular file (a FIFO, a
+device like /dev/zero) or larger than 1 MB, text that is not UTF-8 (a UTF-8
 byte-order mark is skipped; UTF-16 and UTF-32 with a byte-order mark, as
 Windows Notepad saves "Unicode", are read too), TOML that does not parse,
 a question id that the quiz does not have, a letter that is not an option,
@@ -23,6 +24,7 @@ from __future__ import annotations
 import codecs
 import os
 import re
+import stat
 import tomllib
 from pathlib import Path
 
@@ -31,6 +33,7 @@ from grader.quiz.facts import problem
 from grader.quiz.model import ACCOUNT_FACTS, Question, Quiz
 
 ANSWERS_FILE = "answers.toml"
+MAX_ANSWERS_BYTES = 1_000_000  # an answers file is a few lines; more is not one
 _LINE = re.compile(r"^\s*\"?([A-Za-z0-9_-]+)\"?\s*=")
 # Longest first: a UTF-32-LE mark begins with the UTF-16-LE one.
 _BOMS = (
@@ -68,7 +71,7 @@ def answers_text(path: Path, quiz: Quiz) -> str:
                                f"Did you mean {inside}?" if inside.is_file()
                                else "Give the path of the answers file itself.")
     try:
-        raw = path.read_bytes()
+        raw = _read_limited(path)
     except FileNotFoundError:
         raise AnswersFileError(f"{path} does not exist.", _where_to_get_one(quiz)) from None
     except PermissionError:
@@ -79,6 +82,30 @@ def answers_text(path: Path, quiz: Quiz) -> str:
         raise AnswersFileError(f"{path} cannot be read: {reason}.",
                                "Check the file, or write a new one.") from None
     return _decoded(path, raw)
+
+
+def _read_limited(path: Path) -> bytes:
+    """The bytes of `path` if it is a regular file of at most MAX_ANSWERS_BYTES; a FIFO,
+    a device (`/dev/zero`) or a huge file is refused, never read without end."""
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise _not_a_file(path)
+    # Non-blocking, so that a FIFO swapped in meanwhile cannot make the open wait.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise _not_a_file(path)
+        raw = handle.read(MAX_ANSWERS_BYTES + 1)
+    if len(raw) > MAX_ANSWERS_BYTES:
+        raise AnswersFileError(f"{path} is larger than {MAX_ANSWERS_BYTES // 1_000_000} MB: "
+                               "it is not an answers file, which is a few lines.",
+                               "Give the path of the answers file itself.")
+    return raw
+
+
+def _not_a_file(path: Path) -> AnswersFileError:
+    return AnswersFileError(f"{path} is not a regular file (a device, a pipe or a socket "
+                            "cannot be an answers file).",
+                            "Give the path of the answers file itself.")
 
 
 def _decoded(path: Path, raw: bytes) -> str:

@@ -3,12 +3,23 @@
 The account runs as a background process (`server`). This module starts it
 and waits until it answers, finds it again from `runtime.json`, stops it,
 and resets it (the record of the old account is kept under `archive/`).
+
+Starting, stopping, resetting and rewinding hold `control.lock` (an flock on
+a file in the sandbox folder) from the moment they look for the process to
+the moment it answers or is gone: two `grade sandbox start` at once make one
+process, the second finds it running. The process itself also refuses to
+serve a record another live process serves (`server.RECORD_LOCK`).
+
+Every request to the account goes to 127.0.0.1 and never through a proxy
+(`loopback_open`), whatever HTTP_PROXY and the like say: the requests carry
+the grader's secret and the learner's passwords.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
 import json
 import os
 import shutil
@@ -18,7 +29,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
+from http.client import HTTPResponse
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +40,14 @@ from grader.paths import private_dir, sandbox_dir, write_private
 from grader.sandbox.account import Account, load_account, new_account, save_account
 from grader.sandbox.checkpoints import CHECKPOINTS_FILE, forget_after
 from grader.sandbox.record import RECORD_FILE
-from grader.sandbox.server import RUNTIME_FILE
+from grader.sandbox.server import RECORD_IN_USE, RECORD_LOCK, RUNTIME_FILE
 
 LOG_FILE = "server.log"
 PORT_FILE = "port"
+CONTROL_LOCK = "control.lock"
 START_TIMEOUT = 60.0
+# Long enough for another `grade` to start (or stop, then start) the account.
+LOCK_TIMEOUT = 3 * START_TIMEOUT
 
 NOT_RUNNING = GradeError(
     "The simulated AWS account is not running.",
@@ -60,12 +76,76 @@ def _alive(pid: int) -> bool:
     return True
 
 
+# No ProxyHandler from the environment: the simulated account is on this machine.
+_LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def loopback_open(request: urllib.request.Request, timeout: float) -> HTTPResponse:
+    """`urlopen` for the simulated account: straight to it, never through a proxy."""
+    answer: HTTPResponse = _LOOPBACK.open(request, timeout=timeout)
+    return answer
+
+
 def _get(endpoint: str, path: str, token: str | None = None, timeout: float = 2.0) -> Any:
     request = urllib.request.Request(endpoint + path)
     if token:
         request.add_header("X-Grade-Token", token)
-    with urllib.request.urlopen(request, timeout=timeout) as answer:
+    with loopback_open(request, timeout=timeout) as answer:
         return json.loads(answer.read())
+
+
+@contextlib.contextmanager
+def _exclusive(folder: Path) -> Iterator[None]:
+    """Hold the account folder's control lock: one start, stop, reset or rewind at a time."""
+    fd = os.open(folder / CONTROL_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline = time.monotonic() + LOCK_TIMEOUT
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise GradeError(
+                        "Another `grade` command has been starting or stopping the simulated "
+                        f"account for {LOCK_TIMEOUT:.0f} s.",
+                        "Wait for it to finish (or stop it), then try again.") from None
+                time.sleep(0.02)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+class RecordInUse(GradeError):
+    """Another live process serves this account's record."""
+
+
+def _record_in_use(folder: Path) -> RecordInUse:
+    try:
+        holder = (folder / RECORD_LOCK).read_text(encoding="utf-8").strip()
+    except OSError:
+        holder = ""
+    who = f" (pid {holder})" if holder.isdigit() else ""
+    kill = f"`kill {holder}`" if holder.isdigit() else "end it"
+    return RecordInUse(
+        f"Another simulated account process{who} is using this record "
+        f"({folder / RECORD_FILE}); two must never write one record.",
+        f"Run `grade sandbox stop`, then try again; if it says the account was not running, "
+        f"{kill} (it was not started by this `grade`, or lost its runtime.json).")
+
+
+@contextlib.contextmanager
+def _record_untouched_by_others(folder: Path) -> Iterator[None]:
+    """Hold the record's lock, as a serving process would, while this one changes it."""
+    fd = os.open(folder / RECORD_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise _record_in_use(folder) from None
+        yield
+    finally:
+        os.close(fd)
 
 
 def _runtime(folder: Path) -> dict[str, Any] | None:
@@ -120,11 +200,17 @@ def start(port: int = 0, folder: Path | None = None) -> tuple[Running, bool]:
     that port is free, so that a learner's `AWS_ENDPOINT_URL` stays right.
     """
     folder = folder or sandbox_dir()
+    if port and not 1 <= port <= 65535:
+        raise GradeError(f"Port {port} is not a port number.", "Choose one from 1024 to 65535.")
+    with _exclusive(folder):
+        return _start(port, folder)
+
+
+def _start(port: int, folder: Path) -> tuple[Running, bool]:
+    """`start`, the control lock held."""
     running = find(folder)
     if running is not None:
         return running, False
-    if port and not 1 <= port <= 65535:
-        raise GradeError(f"Port {port} is not a port number.", "Choose one from 1024 to 65535.")
     if not port:
         last = _last_port(folder)
         if last:
@@ -181,6 +267,8 @@ def _spawn(port: int, folder: Path) -> Running:
 
 
 def _start_failure(code: int, port: int, log_path: Path) -> GradeError:
+    if code == RECORD_IN_USE:
+        return _record_in_use(log_path.parent)
     if code == 3:
         return PortTaken(
             f"Port {port} is already in use on 127.0.0.1.",
@@ -203,6 +291,12 @@ def _start_failure(code: int, port: int, log_path: Path) -> GradeError:
 def stop(folder: Path | None = None) -> bool:
     """Stop the account; False if it was not running."""
     folder = folder or sandbox_dir()
+    with _exclusive(folder):
+        return _stop(folder)
+
+
+def _stop(folder: Path) -> bool:
+    """`stop`, the control lock held."""
     runtime = _runtime(folder)
     if runtime is None:
         return False
@@ -236,16 +330,19 @@ def _archive(folder: Path) -> Path:
 def reset(folder: Path | None = None) -> Running:
     """Stop the account, keep its record under archive/, start it fresh."""
     folder = folder or sandbox_dir()
-    stop(folder)
-    archive = _archive(folder)
-    for name in (RECORD_FILE, RECORD_FILE + "-wal", RECORD_FILE + "-shm", CHECKPOINTS_FILE):
-        if (folder / name).exists():
-            os.replace(folder / name, archive / name)
-    try:
-        load_account(folder)
-    except GradeError:
-        os.replace(folder / "account.json", archive / "account.json")
-    running, _ = start(folder=folder)
+    with _exclusive(folder):
+        _stop(folder)
+        with _record_untouched_by_others(folder):
+            archive = _archive(folder)
+            for name in (RECORD_FILE, RECORD_FILE + "-wal", RECORD_FILE + "-shm",
+                         CHECKPOINTS_FILE):
+                if (folder / name).exists():
+                    os.replace(folder / name, archive / name)
+            try:
+                load_account(folder)
+            except GradeError:
+                os.replace(folder / "account.json", archive / "account.json")
+        running, _ = _start(0, folder)
     return running
 
 
@@ -257,7 +354,16 @@ def rewind(events: int, folder: Path | None = None) -> Running:
     live record, and the account restarted, which replays what is left.
     """
     folder = folder or sandbox_dir()
-    stop(folder)
+    with _exclusive(folder):
+        _stop(folder)
+        with _record_untouched_by_others(folder):
+            _cut_record(folder, events)
+        running, _ = _start(0, folder)
+    return running
+
+
+def _cut_record(folder: Path, events: int) -> None:
+    """Keep a copy of the whole record under archive/, then take out events after `events`."""
     archive = _archive(folder)
     source = sqlite3.connect(folder / RECORD_FILE)
     try:
@@ -276,9 +382,8 @@ def rewind(events: int, folder: Path | None = None) -> Running:
         source.close()
     if (folder / CHECKPOINTS_FILE).exists():
         shutil.copy2(folder / CHECKPOINTS_FILE, archive / CHECKPOINTS_FILE)
+        (archive / CHECKPOINTS_FILE).chmod(0o600)
     forget_after(folder, events)
-    running, _ = start(folder=folder)
-    return running
 
 
 def environment(running: Running) -> dict[str, str]:
@@ -310,6 +415,6 @@ def grader_environment(running: Running) -> dict[str, str]:
 
 
 __all__ = [
-    "NOT_RUNNING", "Running", "environment", "events", "find", "grader_environment", "require",
-    "reset", "rewind", "start", "stop",
+    "NOT_RUNNING", "RecordInUse", "Running", "environment", "events", "find",
+    "grader_environment", "loopback_open", "require", "reset", "rewind", "start", "stop",
 ]

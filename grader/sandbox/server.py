@@ -5,11 +5,16 @@ loads moto with AWS's managed policies, gives the account its root user,
 rebuilds what the record says happened, and serves on 127.0.0.1 only. Once
 it answers, it writes `runtime.json` (pid, port, start time) beside the
 record; on SIGTERM it finishes the request in hand and removes that file.
+
+For its whole life it holds an exclusive lock on `record.sqlite.lock` (its
+pid written in it): a second process for the same record exits at once
+with status 5 (`RECORD_IN_USE`) before it reads or writes anything.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import os
 import signal
@@ -21,8 +26,11 @@ from typing import Any
 
 from grader.netguard import forbid_remote
 from grader.paths import write_private
+from grader.sandbox.record import RECORD_FILE
 
 RUNTIME_FILE = "runtime.json"
+RECORD_LOCK = RECORD_FILE + ".lock"
+RECORD_IN_USE = 5  # exit status: another live process serves this record
 HOST = "127.0.0.1"
 
 
@@ -121,9 +129,29 @@ def _check_free(port: int) -> None:
             raise SystemExit(3) from None
 
 
+def _hold_record(folder: Path) -> int:
+    """Lock the record for this process's life (the lock goes with it); exit with
+    RECORD_IN_USE, the record untouched, when another live process holds it."""
+    try:
+        fd = os.open(folder / RECORD_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as error:
+        print(f"cannot lock the record in {folder}: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        print(f"another process serves the record in {folder}: not starting", file=sys.stderr)
+        raise SystemExit(RECORD_IN_USE) from None
+    os.ftruncate(fd, 0)
+    os.write(fd, f"{os.getpid()}\n".encode())
+    return fd
+
+
 def serve(folder: Path, port: int) -> None:
     from werkzeug.serving import make_server
 
+    lock = _hold_record(folder)
     forbid_remote()
     if port:
         _check_free(port)
@@ -148,6 +176,8 @@ def serve(folder: Path, port: int) -> None:
         server.server_close()
         app.record.close()
         runtime.unlink(missing_ok=True)
+        os.ftruncate(lock, 0)  # no pid of a gone process left behind
+        os.close(lock)
 
 
 def main(argv: list[str] | None = None) -> None:
