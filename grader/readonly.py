@@ -59,7 +59,3 @@ def grader_may_call(service: str, operation: str) -> bool:
     """True when the grader's guard lets `service:operation` through."""
     return (service, operation) in GRADER_CALLS
 
-
-# Kept for tests/test_live_mode.py, which still imports it; the guard does not use it.
-# Remove it once that test uses GRADER_CALLS.
-GRADER_MAY_CALL = frozenset({"GenerateCredentialReport"})

@@ -10,7 +10,7 @@ import sys
 from grader.checks.target import Target
 from grader.errors import GradeError
 from grader.exercises import Exercise, ExerciseDefinitionError
-from grader.paths import grade_home
+from grader.paths import append_private, grade_home
 from grader.results import ExerciseResult
 
 
@@ -46,8 +46,7 @@ def run_checks(exercise: Exercise, target: Target) -> ExerciseResult:
                 del sys.modules[name]
     if code == pytest.ExitCode.INTERNAL_ERROR and plugin.error is None:
         log = grade_home() / "grade-errors.log"
-        with log.open("a", encoding="utf-8") as handle:
-            handle.write(errors.getvalue())
+        append_private(log, errors.getvalue())
         raise GradeError(f"The checks of {exercise.id} crashed.",
                          f"The details are in {log}; please report them.")
     if plugin.error is not None:

@@ -138,7 +138,7 @@ class SandboxApp:
             return refused.response
         if not operation.implemented_by_model:
             return aws_errors.unsupported(service, operation.name)
-        if caller.kind == "Grader" and not grader_may_call(service, operation.name):
+        if caller.kind == "Grader" and not _grader_key_may_call(service, operation.name):
             return aws_errors.error_response(
                 service, 403, "AccessDenied",
                 f"The grader's key only reads; it may not call {operation.name}.")
@@ -273,9 +273,10 @@ CREATES_CREDENTIALS = frozenset({
 })
 
 
-def grader_may_call(service: str, operation: str) -> bool:
+def _grader_key_may_call(service: str, operation: str) -> bool:
     """The grader's key reads, and only reads: its calls are not recorded, so a call
-    that changed the account would change it behind the record's back."""
+    that changed the account would change it behind the record's back. (Which reads
+    the grader's own clients send is `grader.readonly.GRADER_CALLS`, a narrower list.)"""
     if (service, operation) in CREATES_CREDENTIALS:
         return False
     return is_read_only(operation) or operation == "GenerateCredentialReport"
