@@ -82,3 +82,22 @@ def test_notebook_solution_passes(fresh: Course) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     status, passed = verdicts(fresh)
     assert status == 0 and all(passed.values()), passed
+
+
+EARLY_TRY = """
+import _steps as s
+s.user()
+s.act_as()          # the new password tried before the group is done: not the switch yet
+s.group()           # root finishes the set-up...
+s.join()
+s.act_as()          # ...then the user is used as the admin: the switch
+s.iam().generate_credential_report()   # root reads the credential report: a read
+s.delete_root_keys()
+"""
+
+
+def test_trying_the_user_before_it_is_admin_is_not_the_switch(fresh: Course) -> None:
+    done = fresh.run([sys.executable, "-c", EARLY_TRY], cwd=FOLDER / "broken")
+    assert done.returncode == 0, done.stderr
+    status, passed = verdicts(fresh)
+    assert status == 0 and all(passed.values()), passed

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from grader.checks import check
 from grader.checks.activity import Activity
+from grader.checks.admin_since import BEFORE_HISTORY, admin_since, first_use_as_admin
 from grader.checks.iam_state import IamState, User
 from grader.checks.policies import grants_full_admin, why_not_full_admin
 
@@ -21,6 +22,8 @@ ROOT_OWN_CREDENTIALS = {
     "DeleteVirtualMFADevice", "ResyncMFADevice",
     "UploadSigningCertificate", "UpdateSigningCertificate", "DeleteSigningCertificate",
 }
+# Reads whose names do not say so: making the credential report changes nothing.
+READS_BY_ANOTHER_NAME = {"GenerateCredentialReport"}
 ROOT_ONLY_TASKS = {
     "ConsoleLogin", "CloseAccount", "UpdateAccountName", "UpdateAccountEmailAddress",
     "DeleteBucketPolicy",  # unlocking a bucket whose policy denies everyone
@@ -170,15 +173,27 @@ def test_root_has_no_access_keys(iam_state: IamState) -> None:
     permanent=True,
 )
 def test_root_not_used_after_admin(iam_state: IamState, activity: list[Activity]) -> None:
-    admins = {u.name for u in admin_users(iam_state)}
-    switched = next((index for index, a in enumerate(activity) if a.identity_type == "IAMUser"
-                     and a.user_name in admins and a.succeeded), None)
-    if switched is None and any(u.last_used for u in admin_users(iam_state)):
-        switched = -1  # used before the event history begins: all of it comes after
+    switched = switch_to_admin(iam_state, activity)
     assert switched is not None, "your IAM admin user has not been used yet (see the checks above)"
     everyday = [a for a in activity[switched + 1:]
-                if root_at_work(a) and not a.read_only and not is_root_only_task(a)]
+                if root_at_work(a) and not a.read_only and a.name not in READS_BY_ANOTHER_NAME
+                and not is_root_only_task(a)]
     shown = ", ".join(a.describe() for a in everyday[:3])
     more = f" and {len(everyday) - 3} more" if len(everyday) > 3 else ""
     assert not everyday, (f"root was used for everyday work after you had switched to your IAM "
                           f"user: {shown}{more}. The account's record keeps those calls")
+
+
+def switch_to_admin(state: IamState, activity: list[Activity]) -> int | None:
+    """The index of the first call an admin user made *as the admin* (after the last event
+    that made it one: trying the new password before the group is done is no switch);
+    -1 when that happened before the event history begins; None when not yet."""
+    found = []
+    for user in admin_users(state):
+        since = admin_since(activity, state, user, admin_groups_of(state, user))
+        first = first_use_as_admin(activity, user, since)
+        if first is not None:
+            found.append(first)
+        elif since == BEFORE_HISTORY and user.last_used:
+            found.append(-1)  # used, as the admin, before the event history begins
+    return min(found, default=None)
