@@ -60,3 +60,27 @@ def test_group_admin_rights_apply_and_force_mfa_denies(fresh: Course) -> None:
     assert fresh.grade("sandbox", "start").returncode == 0
     names = {u["UserName"] for u in root_iam.list_users()["Users"]}
     assert names == {"alice", "carol"}
+
+
+def test_attaching_a_policy_acts_on_the_user_not_the_policy(fresh: Course) -> None:
+    """IAM authorizes iam:AttachUserPolicy on the user: a user allowed to attach policies
+    to herself only cannot attach one to someone else, whatever the policy."""
+    env = fresh.sandbox_env()
+    iam = client(env, "iam")
+    for name in ("carol", "dave"):
+        iam.create_user(UserName=name)
+    account = fresh.account()["account_id"]
+    iam.put_user_policy(UserName="carol", PolicyName="self", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "iam:AttachUserPolicy",
+            "Resource": f"arn:aws:iam::{account}:user/carol"}]}))
+    key = iam.create_access_key(UserName="carol")["AccessKey"]
+    carol = client(env | {"AWS_ACCESS_KEY_ID": key["AccessKeyId"],
+                          "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}, "iam")
+    readonly = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    carol.attach_user_policy(UserName="carol", PolicyArn=readonly)
+    try:
+        carol.attach_user_policy(UserName="dave", PolicyArn=readonly)
+        raise AssertionError("carol attached a policy to dave")
+    except ClientError as error:
+        assert error.response["Error"]["Code"] == "AccessDenied"

@@ -234,7 +234,8 @@ def test_a_role_without_policies_gives_nothing(fresh: Course) -> None:
     status, answer = session.call("iam", "AttachUserPolicy", UserName="bob", PolicyArn=ADMIN)
     assert status == 403 and error(answer) == ("AccessDenied", (
         f"User: arn:aws:sts::{account}:assumed-role/helper/bob-helps is not authorized to "
-        f"perform: iam:AttachUserPolicy on resource: {ADMIN} because no identity-based policy "
+        f"perform: iam:AttachUserPolicy on resource: arn:aws:iam::{account}:user/bob because "
+        "no identity-based policy "
         "allows the iam:AttachUserPolicy action"))
     for action, params in [("CreateUser", {"UserName": "eve"}),
                            ("PutUserPolicy", {"UserName": "bob", "PolicyName": "all",

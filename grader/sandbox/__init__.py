@@ -5,9 +5,15 @@
 - `iam`: IAM as AWS has it where moto differs: the root user (keys, summary,
   credential report), users' permissions boundaries, SimulatePrincipalPolicy,
   password rules (AWS's default policy or the account's) and ChangePassword;
+- `sts`: role sessions as AWS has them (trust policies, session policies, expiry);
 - `cloudtrail`: LookupEvents answered from the record;
 - `console`: the console-only root tasks (sign-in, root's access keys);
-- `signatures`: SigV4 signature checks (a wrong secret is refused);
-- `app`: the WSGI application that ties them to moto;
+- the front desk, in the order a request meets it: `authentication` (addressed
+  here, SigV4 that parses, fresh, not too large), `callers` (whose key),
+  `signatures` (made with its secret), `operations` (exactly which operation,
+  the one moto then runs), `validation` (input AWS refuses), `authorization`
+  (what the caller's policies allow); `app` ties them to moto and the record;
+- `replay` rebuilds the account from the record; `checkpoints` marks where
+  exercises begin (`grade restart`);
 - `server`: the process; `control`: start/stop/status from the `grade` side.
 """

@@ -84,14 +84,17 @@ def resource_arn(service: str, operation: str, params: dict[str, Any], account_i
                  caller_name: str) -> str:
     """The resource a request acts on, as IAM policies name it ("*" when none)."""
     if service == "iam":
-        if params.get("PolicyArn"):
-            return str(params["PolicyArn"])
-        if params.get("GroupName") and "User" not in operation:
-            return f"arn:aws:iam::{account_id}:group/{params['GroupName']}"
+        # As IAM's service authorization reference has it: attaching a policy to a user
+        # acts on the user (the policy is a condition key), adding a user to a group acts
+        # on the group; only the policy operations themselves act on the policy.
         if params.get("RoleName"):
             return f"arn:aws:iam::{account_id}:role/{params['RoleName']}"
+        if params.get("GroupName") and operation != "ListGroupsForUser":
+            return f"arn:aws:iam::{account_id}:group/{params['GroupName']}"
         if params.get("UserName") or operation in _OWN_USER_OPERATIONS:
             return f"arn:aws:iam::{account_id}:user/{params.get('UserName') or caller_name}"
+        if params.get("PolicyArn"):
+            return str(params["PolicyArn"])
         if operation in {"CreateVirtualMFADevice"} and params.get("VirtualMFADeviceName"):
             return f"arn:aws:iam::{account_id}:mfa/{params['VirtualMFADeviceName']}"
         return "*"
