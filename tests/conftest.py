@@ -75,6 +75,12 @@ class Course:
         return json.loads((self.home / "sandbox" / "account.json").read_text())
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Long tests (`@pytest.mark.slow`) first, so that no worker is left running one
+    alone at the end of a parallel run."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _no_remote_connections() -> None:
     forbid_remote()

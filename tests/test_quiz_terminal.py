@@ -8,6 +8,7 @@ would wait for, as in a terminal.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import io
 import re
@@ -36,6 +37,19 @@ from tests.conftest import EXERCISES, Course
 
 DOWN, ENTER, SPACE, CTRL_C, CTRL_U = "\x1b[B", "\r", " ", "\x03", "\x15"
 _ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+@pytest.fixture(autouse=True)
+def _no_running_event_loop() -> Iterator[None]:
+    """Playwright's sync API (the browser tests, maybe run earlier in this same worker)
+    leaves its event loop marked as running in this thread, and prompt_toolkit, like a
+    learner's terminal, starts its own: stand the other one aside during each test."""
+    running = asyncio._get_running_loop()
+    asyncio._set_running_loop(None)
+    try:
+        yield
+    finally:
+        asyncio._set_running_loop(running)
 
 
 class _Screen(Vt100_Output):
