@@ -95,6 +95,7 @@ def test_env_prints_shell_and_json(fresh: Course) -> None:
     assert set(as_json) == {"AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID",
                             "AWS_SECRET_ACCESS_KEY"}
     assert as_json["AWS_ENDPOINT_URL"].startswith("http://127.0.0.1:")
+    assert {k: v for k, v in course.sandbox_env().items() if k in as_json} == as_json
 
 
 def test_concurrent_requests_are_all_recorded_and_replayed(fresh: Course) -> None:

@@ -11,7 +11,8 @@ import pytest
 
 from grader.checks.activity import Activity
 from grader.checks.iam_state import Group, IamState, Policy, User
-from grader.checks.policies import grants_full_admin, parse_document, why_not_full_admin
+from grader.checks.policies import grants_full_admin, why_not_full_admin
+from grader.policy import parse_document
 from tests.conftest import EXERCISES
 
 ALLOW_ALL = {"Effect": "Allow", "Action": "*", "Resource": "*"}

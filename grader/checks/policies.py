@@ -1,4 +1,4 @@
-"""Reading IAM policy documents: does a set of policies grant full administrator access?
+"""Does a set of IAM policies grant full administrator access? (Parsing: `grader.policy`.)
 
 "Full administrator permissions" means what AWS's AdministratorAccess
 grants: every action on every resource, with no condition. A set of
@@ -10,38 +10,11 @@ NotAction or NotResource, or name some resources are not full admin.
 
 from __future__ import annotations
 
-import json
-import urllib.parse
 from collections.abc import Iterable
 from typing import Any
 
-
-def parse_document(document: Any) -> dict[str, Any]:
-    """A policy document as a dict, whether given as a dict, JSON or URL-encoded JSON."""
-    if isinstance(document, dict):
-        return document
-    text = str(document)
-    if text.lstrip().startswith("%7B") or text.lstrip().startswith("%7b"):
-        text = urllib.parse.unquote(text)
-    parsed = json.loads(text)
-    if not isinstance(parsed, dict):
-        raise ValueError("a policy document must be a JSON object")
-    return parsed
-
-
-def statements(document: dict[str, Any]) -> list[dict[str, Any]]:
-    found = document.get("Statement", [])
-    if isinstance(found, dict):
-        found = [found]
-    return [s for s in found if isinstance(s, dict)]
-
-
-def _values(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    return [str(v) for v in value]
+from grader.policy.document import statements
+from grader.policy.document import values as _values
 
 
 def allows_everything(statement: dict[str, Any]) -> bool:

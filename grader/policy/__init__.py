@@ -13,7 +13,7 @@ AssumeRole's trust policies) and by checks that ask "can this user do X
 without MFA?". Nothing else parses (`parse_document`) or evaluates a policy.
 """
 
-from grader.checks.policies import parse_document
+from grader.policy.document import parse_document
 from grader.policy.evaluate import Decision, Request, evaluate
 from grader.policy.principals import Principal
 from grader.policy.resource import evaluate_with_resource_policy

@@ -16,8 +16,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from grader.checks.policies import parse_document, statements
 from grader.policy.conditions import Context, conditions_hold
+from grader.policy.document import parse_document, statements
 
 _VARIABLE = re.compile(r"\$\{([^}]+)\}")
 _SPECIAL = {"*": "*", "?": "?", "$": "$"}

@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from grader.checks.policies import parse_document, statements
+from grader.policy.document import parse_document, statements
 from grader.policy.evaluate import Decision, Request, applies, decide, evaluate
 from grader.policy.principals import ACCOUNT, NAMED, ROLE, Principal, statement_names
 
