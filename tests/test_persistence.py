@@ -115,3 +115,26 @@ def test_concurrent_requests_are_all_recorded_and_replayed(fresh: Course) -> Non
     assert fresh.grade("sandbox", "stop").returncode == 0
     assert fresh.grade("sandbox", "start").returncode == 0
     assert snapshot(fresh) == before
+
+
+def test_reset_in_the_running_process_is_the_same_fresh_account(fresh: Course) -> None:
+    """`grade sandbox reset` starts over inside the running process (fast); the account
+    it opens is the one a new process opens: the same root key, history and ids."""
+    from tests.front_desk import fingerprint
+
+    env = fresh.sandbox_env()
+    client(env, "iam").create_user(UserName="temporary")
+    pid = fresh.grade("sandbox", "status").stdout
+    assert fresh.grade("sandbox", "reset").returncode == 0
+    assert fresh.grade("sandbox", "status").stdout == pid  # the same process
+    in_process = fresh.sandbox_env()
+    assert in_process["AWS_ACCESS_KEY_ID"] == env["AWS_ACCESS_KEY_ID"]
+    state = fingerprint(fresh)
+    assert state["users"] == {} and state["root_keys"] == 1
+    events = client(in_process, "cloudtrail").lookup_events()["Events"]
+    assert fresh.grade("sandbox", "stop").returncode == 0
+    assert fresh.grade("sandbox", "reset").returncode == 0  # not running: a new process
+    assert fresh.sandbox_env()["AWS_ACCESS_KEY_ID"] == env["AWS_ACCESS_KEY_ID"]
+    assert fingerprint(fresh) == state
+    again = client(fresh.sandbox_env(), "cloudtrail").lookup_events()["Events"]
+    assert [e["EventName"] for e in again] == [e["EventName"] for e in events]

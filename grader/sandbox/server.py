@@ -53,6 +53,7 @@ def build_app(folder: Path) -> Any:
     from grader.sandbox.bootstrap import first_history, open_account
     from grader.sandbox.cloudtrail.lookup import attach
     from grader.sandbox.console import Console
+    from grader.sandbox.fresh_start import start_over
     from grader.sandbox.iam.models import root_of
     from grader.sandbox.record import RECORD_FILE, Record
     from grader.sandbox.replay import replay
@@ -109,8 +110,17 @@ def build_app(folder: Path) -> Any:
             return json_response({"error": "after and wait must be numbers"}, 400)
         return json_response({"events": app.wait_for_change(after, wait)})
 
+    def reset(request: Any, _body: bytes) -> Any:
+        """Start the account over in this process (`grade sandbox reset`)."""
+        if request.headers.get("X-Grade-Token") != account.grader_secret \
+                or request.method != "POST":
+            return json_response({"error": "not allowed"}, 403)
+        start_over(app, folder)
+        return json_response({"events": app.next_seq - 1})
+
     app.control["health"] = health
     app.control["credentials"] = credentials
+    app.control["reset"] = reset
     app.control["changes"] = changes
     app.control_unlocked.add("changes")
     return app

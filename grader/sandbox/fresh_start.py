@@ -1,0 +1,41 @@
+"""Starting the simulated account over inside its running process (`grade sandbox reset`).
+
+Stopping the process and starting a new one costs a second or more (moto's
+import, AWS's managed policies). Instead, the running process keeps the old
+record under archive/ (as a restart-based reset does), drops moto's state
+for every service, and opens the account again exactly as a new process
+would: same identity, same seed, so the same starting state and ids.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from grader.sandbox.app import SandboxApp
+
+
+def start_over(app: SandboxApp, folder: Path) -> None:
+    """Archive the record and rebuild the opened account (call with `app.lock` held)."""
+    from moto.core.base_backend import BackendDict
+    from moto.core.model_instances import reset_model_data
+
+    from grader.sandbox import checkpoints
+    from grader.sandbox.bootstrap import first_history, open_account
+    from grader.sandbox.cloudtrail.lookup import attach
+    from grader.sandbox.control import archive_record
+    from grader.sandbox.record import RECORD_FILE, Record
+
+    app.record.close()
+    archive_record(folder)
+    app.record = Record(folder / RECORD_FILE)
+    app.next_seq = 1
+    attach(app.record, app.account.account_id)
+    BackendDict.reset()
+    reset_model_data()
+    open_account(app)
+    first_history(app)
+    checkpoints.mark(folder, checkpoints.OPENED, app.next_seq - 1)
+    with app.changed:
+        app.changed.notify_all()
