@@ -7,6 +7,7 @@
     grade watch 03              re-grade whenever the simulated account changes
     grade restart 03            start an exercise over
     grade sandbox start|stop|status|reset|env [--json]
+    grade sandbox advance DURATION   move the simulated account's clock forward (90m, 2h, 1d)
     grade console signin root|EMAIL|USER / grade console root-keys [ACTION KEY]
 
 Exit status: 0 all checks pass, 1 some fail, 2 the grading could not run.
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import re
 import sys
 import traceback
 from collections.abc import Sequence
@@ -67,10 +69,16 @@ def _parser() -> argparse.ArgumentParser:
             command.add_argument("--yes", action="store_true", help="do not ask to confirm")
     sandbox = sub.add_parser(
         "sandbox", help="the simulated AWS account",
-        epilog="Exit status: 0 done; 2 it could not be done; status: 3 not running.")
-    sandbox.add_argument("action", choices=["start", "stop", "status", "reset", "env"])
+        epilog="advance DURATION moves the account's clock forward (45s, 90m, 2h, 1d or\n"
+               "PT1H30M; at most 400d at a time): what takes time in AWS need not be waited for.\n"
+               "\nExit status: 0 done; 2 it could not be done; status: 3 not running.",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    sandbox.add_argument("action",
+                         choices=["start", "stop", "status", "reset", "env", "advance"])
+    sandbox.add_argument("duration", nargs="?", help="with advance: how far, as 90m or 2h")
     sandbox.add_argument("--port", type=int, default=0, help="with start: the port to use")
-    sandbox.add_argument("--json", action="store_true", help="with env: one JSON object")
+    sandbox.add_argument("--json", action="store_true",
+                         help="with env, status and advance: one JSON object")
     console = sub.add_parser("console", help="the simulated account's console")
     console_sub = console.add_subparsers(dest="console_command", required=True,
                                          parser_class=_Parser)
@@ -181,13 +189,27 @@ def _refuse(error: GradeError, as_json: bool) -> None:
 
 def run(args: list[str]) -> int:
     if not args or args[0] in COMMANDS or args[0].startswith("-"):
-        options = _parser().parse_args(args)
+        options = _parser().parse_args(_duration_last(args))
         return _command(options)
     options = _grade_parser().parse_args(args)
     from grader.grading import grade
 
     return grade(options.exercise, as_json=options.json, profile=options.profile,
                  live=options.live, answers=options.answers)
+
+
+_NEGATIVE_DURATION = re.compile(r"-\s*(?:\d|\.\d|[Pp])")
+
+
+def _duration_last(args: list[str]) -> list[str]:
+    """`grade sandbox advance -5m`: argparse would take `-5m` for an unknown option; it is a
+    duration (one `advance` refuses, saying why), so it goes last, after `--`."""
+    if args[:1] != ["sandbox"] or "advance" not in args or "--" in args:
+        return args
+    durations = [a for a in args[args.index("advance") + 1:] if _NEGATIVE_DURATION.match(a)]
+    if len(durations) != 1:
+        return args
+    return [a for a in args if a != durations[0]] + ["--", durations[0]]
 
 
 def _command(options: argparse.Namespace) -> int:
@@ -204,7 +226,13 @@ def _command(options: argparse.Namespace) -> int:
 
         return restart(options.exercise, assume_yes=options.yes)
     if options.command == "sandbox":
-        return commands.sandbox(options.action, options.port, options.json)
+        if options.action == "advance" and options.duration is None:
+            raise UsageError("`grade sandbox advance` needs a duration, as 90m, 2h or 1d.",
+                             "See `grade sandbox -h`.")
+        if options.action != "advance" and options.duration is not None:
+            raise UsageError(f"unrecognized arguments: {options.duration}.",
+                             "See `grade sandbox -h`.")
+        return commands.sandbox(options.action, options.port, options.json, options.duration)
     from grader import console_cli
 
     if options.console_command == "signin":

@@ -10,10 +10,11 @@ import sys
 import textwrap
 from pathlib import Path
 
+from grader.errors import GradeError
 from grader.exercises import Exercise, all_exercises, find
 from grader.progress.store import Progress
 from grader.report import render_progress, width, wrap
-from grader.sandbox import control
+from grader.sandbox import clock, control
 from grader.site import page_url
 
 # Variables that would make the AWS CLI or boto3 use other credentials than the
@@ -152,7 +153,12 @@ def watch(name: str) -> int:
     return run_watch(find(name))
 
 
-def sandbox(action: str, port: int = 0, as_json: bool = False) -> int:
+def sandbox(action: str, port: int = 0, as_json: bool = False,
+            duration: str | None = None) -> int:
+    if action == "advance":
+        return advance(duration or "", as_json)
+    if action == "status":
+        return status(as_json)
     if action == "start":
         running, started = control.start(port)
         if started:
@@ -175,16 +181,6 @@ def sandbox(action: str, port: int = 0, as_json: bool = False) -> int:
         print("Root's first access key is back (the same as at the start); if your terminal")
         print('uses other credentials, run  eval "$(grade sandbox env)"  again.')
         return 0
-    if action == "status":
-        found = control.find()
-        if found is None:
-            print("The simulated AWS account is not running. Start it with `grade sandbox start`.")
-            return 3
-        since = dt.datetime.fromisoformat(found.started_at)
-        print(f"The simulated AWS account {found.account.account_id} is running at "
-              f"{found.endpoint} (pid {found.pid}) since "
-              f"{since.strftime('%Y-%m-%d %H:%M:%S UTC')}.")
-        return 0
     running = control.require()
     env = control.environment(running)
     if as_json:
@@ -198,3 +194,69 @@ def sandbox(action: str, port: int = 0, as_json: bool = False) -> int:
         print("# The root user has no access keys left: use your IAM user's keys.",
               file=sys.stderr)
     return 0
+
+
+NOT_RUNNING_STATUS = 3  # `grade sandbox status`: the simulated account is not running
+
+
+def status(as_json: bool = False) -> int:
+    """Whether the simulated account runs, where, since when, and its time.
+
+    `--json` (a contract scripts rely on): one object, `{"running": false}` when it
+    does not run (exit 3), else `running`, `endpoint`, `port`, `pid`, `startedAt`,
+    `accountId`, `region`, `rootEmail`, `rootPassword`, `consoleUrl`, `accountTime`
+    and `clockOffsetSeconds` (how far `grade sandbox advance` moved its clock)."""
+    found = control.find()
+    if found is None:
+        if as_json:
+            print(json.dumps({"running": False}))
+        else:
+            print("The simulated AWS account is not running. Start it with `grade sandbox start`.")
+        return NOT_RUNNING_STATUS
+    reading = control.account_time(found)
+    if as_json:
+        print(json.dumps({
+            "running": True,
+            "endpoint": found.endpoint,
+            "port": found.port,
+            "pid": found.pid,
+            "startedAt": found.started_at,
+            "accountId": found.account.account_id,
+            "region": found.account.region,
+            "rootEmail": found.account.root_email,
+            "rootPassword": found.account.root_password,
+            "consoleUrl": f"{found.endpoint}/_sandbox/console/",
+            "accountTime": reading.now.isoformat(),
+            "clockOffsetSeconds": reading.ahead.total_seconds(),
+        }))
+        return 0
+    since = dt.datetime.fromisoformat(found.started_at)
+    print(f"The simulated AWS account {found.account.account_id} is running at "
+          f"{found.endpoint} (pid {found.pid}) since {_utc(since)}.")
+    if reading.ahead:
+        print(f"Its clock is {clock.describe(reading.ahead)} ahead of this machine's: in the "
+              f"account it is {_utc(reading.now)}.")
+    return 0
+
+
+def advance(duration: str, as_json: bool = False) -> int:
+    """`grade sandbox advance DURATION`: move the simulated account's clock forward."""
+    try:
+        by = clock.parse_duration(duration)
+    except clock.BadDuration as bad:
+        raise GradeError(bad.reason, bad.fix) from None
+    reading = control.advance(control.require(), by)
+    if as_json:
+        print(json.dumps({"accountTime": reading.now.isoformat(),
+                          "advancedSeconds": by.total_seconds(),
+                          "clockOffsetSeconds": reading.ahead.total_seconds()}))
+        return 0
+    print(f"The simulated account's clock moved forward {clock.describe(by)}: in the account "
+          f"it is now {_utc(reading.now)}.")
+    print(f"(It is {clock.describe(reading.ahead)} ahead of this machine's clock; the AWS CLI "
+          "and boto3 keep signing with this machine's.)")
+    return 0
+
+
+def _utc(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import signal
@@ -124,9 +125,13 @@ def test_reset_in_the_running_process_is_the_same_fresh_account(fresh: Course) -
 
     env = fresh.sandbox_env()
     client(env, "iam").create_user(UserName="temporary")
-    pid = fresh.grade("sandbox", "status").stdout
+    assert fresh.grade("sandbox", "advance", "2h").returncode == 0
+    pid = fresh.grade("sandbox", "status").stdout.splitlines()[0]
     assert fresh.grade("sandbox", "reset").returncode == 0
-    assert fresh.grade("sandbox", "status").stdout == pid  # the same process
+    assert fresh.grade("sandbox", "status").stdout.splitlines()[0] == pid  # the same process
+    status = json.loads(fresh.grade("sandbox", "status", "--json").stdout)
+    moved = dt.datetime.fromisoformat(status["accountTime"]) - dt.datetime.now(dt.UTC)
+    assert abs(moved.total_seconds()) < 120  # a new account's clock: not advanced
     in_process = fresh.sandbox_env()
     assert in_process["AWS_ACCESS_KEY_ID"] == env["AWS_ACCESS_KEY_ID"]
     state = fingerprint(fresh)

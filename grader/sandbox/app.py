@@ -5,13 +5,14 @@ Every request goes through `SandboxApp.handle`, one at a time:
 1. find who signed it (`callers`) and refuse unknown or inactive keys;
 2. find which operation it is (`operations`) and refuse, fast and with a
    4xx, what the simulated account does not model;
-3. freeze the account's clock at the request's time and seed moto's random
-   ids from its place in the record, then let moto (patched with the root
-   user, `root`) answer it;
+3. freeze time, for moto, at the request's moment (the account's time,
+   `clock`) and seed moto's random ids from its place in the record, then
+   let moto (patched with the root user, `root`) answer it;
 4. append it to the record (`record`) before the answer leaves.
 
 Replaying the record through steps 3 and 4 with the recorded times and
 places rebuilds the same account: same ids, same secrets (`replay`).
+`advance_clock` moves the account's time forward, and records that too.
 """
 
 from __future__ import annotations
@@ -40,8 +41,10 @@ from grader.sandbox import (
     validation,
 )
 from grader.sandbox.account import Account
+from grader.sandbox.clock import ADVANCE, ADVANCE_PATH, AccountClock, wall_clock
 from grader.sandbox.cloudtrail.events import hide_secrets, resources_of
-from grader.sandbox.record import Event, Record
+from grader.sandbox.record import CLOCK_EVENT, Event, Record
+from grader.sandbox.server import GRADER_TOKEN
 from grader.sandbox.signatures import MISMATCH, signature_matches
 
 CONTROL_PREFIX = "/_sandbox/"
@@ -70,6 +73,7 @@ class SandboxApp:
         self.lock = threading.RLock()
         self.next_seq = record.count() + 1
         self.started_at = dt.datetime.now(dt.UTC)
+        self.clock = AccountClock()  # the account's time; replaying the record sets it
         self.control: dict[str, Callable[[Request, bytes], Response]] = {}
         self.control_unlocked: set[str] = set()  # handlers that wait: they must not hold `lock`
         self.changed = threading.Condition()
@@ -106,13 +110,21 @@ class SandboxApp:
                replay_seq: int | None = None) -> Response:
         """Answer one AWS request; record it unless it is being replayed.
 
+        `at` is the account's time of a request made by the account itself (its
+        starting history, `bootstrap`) or replayed; else it is the account's time now.
         A replayed request passed the door when it was first made: its signature,
         date and key are not judged again (the key may be gone since)."""
-        moment = at or dt.datetime.now(dt.UTC)
+        moment = at or self.clock.now()
+        # The signature's freshness is judged by this machine's clock, never by the
+        # account's: the AWS CLI and boto3 sign with the machine's clock, which
+        # `grade sandbox advance` does not move; judged by the account's time, every
+        # request after an advance would be refused as expired. (A request the account
+        # makes itself at `at`, before any advance, was signed at that moment.)
+        signed_by = wall_clock() if at is None else at - self.clock.offset
         try:
             credentials = authentication.credentials_of(environ)
             if replay_seq is None:
-                authentication.check_time(environ, credentials, moment)
+                authentication.check_time(environ, credentials, signed_by)
         except authentication.Refused as refused:
             return refused.response
         service = credentials.service
@@ -251,6 +263,43 @@ class SandboxApp:
             replay=not read_only,
             **raw_request(environ, body),
         ))
+
+    def advance_clock(self, by: dt.timedelta, request: Request, body: bytes) -> dt.datetime:
+        """Move the account's clock forward by `by` and record it (a `CLOCK_EVENT`, made
+        at the account's time before the move); returns the account's new time.
+        `clock.BadDuration`, and nothing recorded, for a duration the clock refuses."""
+        moment = self.clock.now()
+        after = self.clock.advance(by)
+        environ = {k: v for k, v in request.environ.items()
+                   if k != "HTTP_" + GRADER_TOKEN.upper().replace("-", "_")}
+        environ["PATH_INFO"] = CONTROL_PREFIX + ADVANCE_PATH
+        self.append(Event(
+            event_id=str(uuid.uuid4()),
+            event_time=moment.isoformat(),
+            event_type=CLOCK_EVENT,
+            identity_type="Grader",
+            principal_name=None,
+            principal_arn=None,
+            principal_id=None,
+            access_key_id=None,
+            service="sandbox",
+            operation=ADVANCE,
+            region=self.account.region,
+            read_only=False,
+            parameters={"seconds": by.total_seconds()},
+            response={"accountTime": after.isoformat(),
+                      "offsetSeconds": self.clock.offset.total_seconds()},
+            status=200,
+            error_code=None,
+            error_message=None,
+            source_ip=environ.get("REMOTE_ADDR") or "127.0.0.1",
+            user_agent=environ.get("HTTP_USER_AGENT", ""),
+            request_id=str(uuid.uuid4()),
+            resources=[],
+            replay=True,
+            **raw_request(environ, body),
+        ))
+        return after
 
     def append(self, event: Event) -> None:
         self.record.append(event)

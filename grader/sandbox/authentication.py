@@ -7,8 +7,10 @@
   that parses completely. Anything else (no signature, a header that does
   not parse, a presigned URL, which this account does not take) is refused
   here: nothing unsigned reaches a service, not even S3.
-- Its `X-Amz-Date` is within 15 minutes of the account's clock, and its
-  credential scope's date is that day, as AWS requires.
+- Its `X-Amz-Date` is within 15 minutes of this machine's clock, and its
+  credential scope's date is that day, as AWS requires. This machine's, not
+  the account's (`clock`): the AWS CLI and boto3 sign with the machine's
+  clock, which `grade sandbox advance` does not move.
 - Its body is within the size AWS would accept for the service.
 
 The key's owner and the signature itself are checked next (`callers`,
@@ -149,7 +151,10 @@ def credentials_of(environ: dict[str, Any]) -> Credentials:
 
 
 def check_time(environ: dict[str, Any], credentials: Credentials, now: dt.datetime) -> None:
-    """Refuse a request dated more than 15 minutes from `now`, or not on its scope's day."""
+    """Refuse a request dated more than 15 minutes from `now`, or not on its scope's day.
+
+    `now` is this machine's clock (`clock.wall_clock`), the one clients sign with; never
+    the account's time, which runs ahead of it once the account's clock is advanced."""
     stamp = environ.get("HTTP_X_AMZ_DATE", "")
     service = credentials.service
     try:

@@ -6,6 +6,7 @@ lesson has root delete its own access keys. The simulated account offers
 them at `/_sandbox/console/...` (used by `grade console ...`) and records
 them the way CloudTrail records console events: a `ConsoleLogin` event
 (type AwsConsoleSignIn) for each sign-in, an IAM event for each key change.
+Each happens at the account's time (`clock`), as the API's requests do.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ class Console:
         payload = _payload(body)
         who = self._user_name(str(payload.get("user", "")))
         password = str(payload.get("password", ""))
-        moment = at or dt.datetime.now(dt.UTC)
+        moment = at or self.app.clock.now()  # the account's time
         with time_machine.travel(moment, tick=False):
             ok, identity = self._check_password(who, password)
             if ok:
@@ -124,7 +125,7 @@ class Console:
                                   "the root password is not right."}, 401)
         operation, read_only = KEY_ACTIONS[action]
         key_id = str(payload.get("accessKeyId", ""))
-        moment = at or dt.datetime.now(dt.UTC)
+        moment = at or self.app.clock.now()  # the account's time
         root = root_of(self.iam)
         assert root is not None
         with time_machine.travel(moment, tick=False):

@@ -1,8 +1,10 @@
-"""`grade sandbox start|stop|status|reset|env`: the simulated account's process, from outside.
+"""`grade sandbox start|stop|status|reset|env|advance`: the simulated account, from outside.
 
 The account runs as a background process (`server`). This module starts it
 and waits until it answers, finds it again from `runtime.json`, stops it,
-and resets it (the record of the old account is kept under `archive/`).
+and resets it (the record of the old account is kept under `archive/`). It
+also reads the account's clock and moves it forward (`account_time`,
+`advance`; what that clock is: `clock`).
 
 Starting, stopping, resetting and rewinding hold `control.lock` (an flock on
 a file in the sandbox folder) from the moment they look for the process to
@@ -28,6 +30,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,8 +42,9 @@ from grader.errors import GradeError
 from grader.paths import private_dir, sandbox_dir, write_private
 from grader.sandbox.account import Account, load_account, new_account, save_account
 from grader.sandbox.checkpoints import CHECKPOINTS_FILE, forget_after
+from grader.sandbox.clock import ADVANCE_PATH
 from grader.sandbox.record import RECORD_FILE
-from grader.sandbox.server import RECORD_IN_USE, RECORD_LOCK, RUNTIME_FILE
+from grader.sandbox.server import GRADER_TOKEN, RECORD_IN_USE, RECORD_LOCK, RUNTIME_FILE
 
 LOG_FILE = "server.log"
 PORT_FILE = "port"
@@ -89,18 +93,33 @@ def loopback_open(request: urllib.request.Request, timeout: float) -> HTTPRespon
 def _get(endpoint: str, path: str, token: str | None = None, timeout: float = 2.0) -> Any:
     request = urllib.request.Request(endpoint + path)
     if token:
-        request.add_header("X-Grade-Token", token)
+        request.add_header(GRADER_TOKEN, token)
     with loopback_open(request, timeout=timeout) as answer:
         return json.loads(answer.read())
 
 
-def _post(running: Running, path: str, timeout: float = 60.0) -> Any:
-    """A grader-token POST to one of the account's control endpoints."""
-    request = urllib.request.Request(running.endpoint + path, data=b"{}", method="POST")
-    request.add_header("X-Grade-Token", running.account.grader_secret)
-    request.add_header("Content-Type", "application/json")
-    with loopback_open(request, timeout=timeout) as answer:
-        return json.loads(answer.read())
+def _post(endpoint: str, path: str, token: str, payload: dict[str, Any],
+          timeout: float = 10.0) -> Any:
+    """POST `payload` as JSON to a control endpoint; a 4xx's JSON answer is a `GradeError`."""
+    request = urllib.request.Request(
+        endpoint + path, data=json.dumps(payload).encode(), method="POST",
+        headers={"Content-Type": "application/json", GRADER_TOKEN: token})
+    try:
+        with loopback_open(request, timeout=timeout) as answer:
+            return json.loads(answer.read())
+    except urllib.error.HTTPError as error:
+        try:
+            refusal = json.loads(error.read() or b"{}")
+        except ValueError:
+            refusal = {}
+        if not isinstance(refusal, dict):
+            refusal = {}
+        raise GradeError(
+            str(refusal.get("error") or f"The simulated account refused: {error.code}."),
+            str(refusal.get("fix") or "")) from None
+    except OSError as error:
+        raise GradeError(f"The simulated account did not answer: {error}.",
+                         "Check it with `grade sandbox status`.") from None
 
 
 @contextlib.contextmanager
@@ -343,7 +362,8 @@ def reset(folder: Path | None = None) -> Running:
     with _exclusive(folder):
         running = find(folder)
         if running is not None:  # started over in its own process: no new process needed
-            _post(running, "/_sandbox/reset")
+            _post(running.endpoint, "/_sandbox/reset", running.account.grader_secret, {},
+                  timeout=60.0)
             return running
         with _record_untouched_by_others(folder):
             archive = archive_record(folder)
@@ -416,6 +436,39 @@ def environment(running: Running) -> dict[str, str]:
     return env
 
 
+@dataclass(frozen=True)
+class AccountTime:
+    """The simulated account's clock, read once."""
+
+    now: dt.datetime  # the account's time (UTC)
+    ahead: dt.timedelta  # how far it is ahead of this machine's clock (0: not advanced)
+
+
+def _account_time(answer: dict[str, Any]) -> AccountTime:
+    return AccountTime(dt.datetime.fromisoformat(str(answer["accountTime"])),
+                       dt.timedelta(seconds=float(answer["offsetSeconds"])))
+
+
+def account_time(running: Running) -> AccountTime:
+    """The account's time now."""
+    try:
+        answer = _get(running.endpoint, f"/_sandbox/{ADVANCE_PATH}", running.account.grader_secret,
+                      timeout=10.0)
+    except urllib.error.HTTPError as error:  # a process of a `grade` from before the clock
+        raise GradeError(f"The simulated account does not tell its time ({error.code}).",
+                         "Restart it: `grade sandbox stop`, then `grade sandbox start`.") \
+            from None
+    return _account_time(answer)
+
+
+def advance(running: Running, by: dt.timedelta) -> AccountTime:
+    """Move the account's clock forward by `by` (recorded in its record, like any change);
+    `GradeError` with the account's reason when it refuses the duration."""
+    answer = _post(running.endpoint, f"/_sandbox/{ADVANCE_PATH}", running.account.grader_secret,
+                   {"seconds": by.total_seconds()})
+    return _account_time(answer)
+
+
 def events(running: Running, after: int = -1, wait: float = 0.0) -> int:
     """How many events the account's record holds; with `wait`, waits until more than `after`."""
     return int(_get(running.endpoint, f"/_sandbox/changes?after={after}&wait={wait}",
@@ -433,6 +486,7 @@ def grader_environment(running: Running) -> dict[str, str]:
 
 
 __all__ = [
-    "NOT_RUNNING", "RecordInUse", "Running", "environment", "events", "find",
-    "grader_environment", "loopback_open", "require", "reset", "rewind", "start", "stop",
+    "NOT_RUNNING", "AccountTime", "RecordInUse", "Running", "account_time", "advance",
+    "environment", "events", "find", "grader_environment", "loopback_open", "require", "reset",
+    "rewind", "start", "stop",
 ]

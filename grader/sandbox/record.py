@@ -6,6 +6,11 @@ rebuilt by replaying it) the request itself. The record is an SQLite file
 under GRADE_HOME, written before the response leaves, so a killed sandbox
 loses nothing that a learner was told had happened. CloudTrail's
 LookupEvents and the checks read it; `replay` rebuilds the account from it.
+
+Besides requests to AWS, the record keeps the account clock's own events
+(`CLOCK_EVENT`: `grade sandbox advance`), in order with the rest, so that
+replaying it gives the clock back too (`clock`). They are not AWS calls:
+`Record.events` leaves them out unless asked for them.
 """
 
 from __future__ import annotations
@@ -20,6 +25,10 @@ from pathlib import Path
 from typing import Any
 
 RECORD_FILE = "record.sqlite"
+
+# The event type of the account clock's own events (an advance): no AWS call, so
+# CloudTrail never shows one. (AWS's own types: AwsApiCall, AwsConsoleSignIn.)
+CLOCK_EVENT = "AccountClock"
 
 # True while the account is being rebuilt from its record: the requests being
 # handled again already happened (they were judged then), so rules that only
@@ -64,7 +73,7 @@ class Event:
 
     event_id: str
     event_time: str  # ISO 8601 UTC with microseconds: the account's clock for it
-    event_type: str  # AwsApiCall | AwsConsoleSignIn
+    event_type: str  # AwsApiCall | AwsConsoleSignIn | AccountClock (`CLOCK_EVENT`)
     identity_type: str  # Root | IAMUser | AssumedRole | Unknown
     principal_name: str | None
     principal_arn: str | None
@@ -127,12 +136,20 @@ class Record:
         return event.seq
 
     def events(self, where: str = "", args: tuple[Any, ...] = (), newest_first: bool = False,
-               limit: int | None = None, offset: int = 0) -> Iterator[Event]:
-        """Events in order of arrival (or newest first), optionally filtered by SQL."""
+               limit: int | None = None, offset: int = 0, *,
+               clock: bool = False) -> Iterator[Event]:
+        """Events in order of arrival (or newest first), optionally filtered by SQL.
+
+        The account clock's events (`CLOCK_EVENT`) are left out, as they are from
+        CloudTrail, unless `clock` is True (replaying the record needs them)."""
         order = "DESC" if newest_first else "ASC"
         sql = f"SELECT seq,{','.join(self._names)} FROM events"
-        if where:
-            sql += f" WHERE {where}"
+        conditions = [f"({where})"] if where else []
+        if not clock:
+            conditions.append("event_type != ?")
+            args = (*args, CLOCK_EVENT)
+        if conditions:
+            sql += " WHERE " + " AND ".join(conditions)
         sql += f" ORDER BY seq {order}"
         if limit is not None:
             sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
@@ -145,6 +162,7 @@ class Record:
             yield Event(**values)
 
     def count(self) -> int:
+        """How many events the record holds, the clock's included."""
         with self._lock:
             return int(self._db.execute("SELECT COUNT(*) FROM events").fetchone()[0])
 

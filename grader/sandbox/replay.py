@@ -8,6 +8,11 @@ signed them as used: that mark is restored directly. Requests that were
 refused changed nothing and are not sent again either; those that were
 accepted are not judged again (`REPLAYING`): rules of a newer version of the
 simulated account must not rewrite what already happened.
+
+The account clock's advances (`grade sandbox advance`) are in the record
+too, in order with the requests: each is applied again, so the account's
+clock comes back as far ahead of this machine's as it was. (The requests
+themselves are sent again at their recorded times, whatever the clock.)
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ def replay(app: SandboxApp) -> int:
 def _replay(app: SandboxApp) -> int:
     iam = _iam(app.account.account_id)
     replayed = 0
-    for event in app.record.events():
+    for event in app.record.events(clock=True):
         moment = dt.datetime.fromisoformat(event.event_time)
         if not event.replay or event.status >= 400:
             key = iam.access_keys.get(event.access_key_id or "")

@@ -6,6 +6,13 @@ rebuilds what the record says happened, and serves on 127.0.0.1 only. Once
 it answers, it writes `runtime.json` (pid, port, start time) beside the
 record; on SIGTERM it finishes the request in hand and removes that file.
 
+Besides AWS's API it answers a few control endpoints under `/_sandbox/`:
+`health` (for anyone on this machine: whether it runs, and the account's
+time), and, for `grade` only (the grader's secret in `X-Grade-Token`),
+`credentials` (root's keys, for `grade sandbox env`), `changes` (a long
+poll, for `grade watch`) and `clock` (the account's time; POST moves it
+forward: `grade sandbox advance`).
+
 For its whole life it holds an exclusive lock on `record.sqlite.lock` (its
 pid written in it): a second process for the same record exits at once
 with status 5 (`RECORD_IN_USE`) before it reads or writes anything.
@@ -26,9 +33,11 @@ from typing import Any
 
 from grader.netguard import forbid_remote
 from grader.paths import write_private
+from grader.sandbox.clock import ADVANCE_PATH, BadDuration, check
 from grader.sandbox.record import RECORD_FILE
 
 RUNTIME_FILE = "runtime.json"
+GRADER_TOKEN = "X-Grade-Token"  # the header that carries the grader's secret to `grade`'s endpoints
 RECORD_LOCK = RECORD_FILE + ".lock"
 RECORD_IN_USE = 5  # exit status: another live process serves this record
 HOST = "127.0.0.1"
@@ -72,12 +81,6 @@ def build_app(folder: Path) -> Any:
     Console(app)
     attach(record, account.account_id)
     open_account(app)
-    if record.count() == 0:
-        first_history(app)
-        checkpoints.mark(folder, checkpoints.OPENED, app.next_seq - 1)
-    else:
-        replay(app)
-
     def health(_request: Any, _body: bytes) -> Any:
         return json_response({
             "status": "running",
@@ -85,11 +88,16 @@ def build_app(folder: Path) -> Any:
             "startedAt": app.started_at.isoformat(),
             "pid": os.getpid(),
             "events": app.next_seq - 1,
+            "accountTime": app.clock.now().isoformat(),
         })
+
+    def allowed(request: Any) -> bool:
+        """Whether `request` comes from `grade` (it carries the grader's secret)."""
+        return bool(request.headers.get(GRADER_TOKEN) == account.grader_secret)
 
     def credentials(request: Any, _body: bytes) -> Any:
         """Root's access keys with their secrets: for `grade sandbox env` only."""
-        if request.headers.get("X-Grade-Token") != account.grader_secret:
+        if not allowed(request):
             return json_response({"error": "not allowed"}, 403)
         root_user = root_of(_iam(account.account_id))
         keys = root_user.access_keys if root_user else []
@@ -100,8 +108,9 @@ def build_app(folder: Path) -> Any:
 
     def changes(request: Any, _body: bytes) -> Any:
         """`?after=N&wait=S`: answers once the record holds more than N events (or after S s),
-        so that `grade watch` re-grades as soon as the learner changes something."""
-        if request.headers.get("X-Grade-Token") != account.grader_secret:
+        so that `grade watch` re-grades as soon as the learner changes something (an
+        advance of the account's clock is a change: it is in the record)."""
+        if not allowed(request):
             return json_response({"error": "not allowed"}, 403)
         try:
             after = int(request.args.get("after", "0"))
@@ -112,18 +121,58 @@ def build_app(folder: Path) -> Any:
 
     def reset(request: Any, _body: bytes) -> Any:
         """Start the account over in this process (`grade sandbox reset`)."""
-        if request.headers.get("X-Grade-Token") != account.grader_secret \
-                or request.method != "POST":
+        if not allowed(request) or request.method != "POST":
             return json_response({"error": "not allowed"}, 403)
         start_over(app, folder)
         return json_response({"events": app.next_seq - 1})
+
+    def clock(request: Any, body: bytes, _at: Any = None, replaying: bool = False) -> Any:
+        """GET: the account's time. POST `{"seconds": N}`: move it forward by N seconds
+        (`grade sandbox advance`), recorded; replaying the record applies it again."""
+        if replaying:
+            app.clock.replay(dt.timedelta(seconds=float(json.loads(body)["seconds"])))
+            return json_response({})
+        if not allowed(request):
+            return json_response({"error": "not allowed"}, 403)
+        if request.method == "POST":
+            try:
+                app.advance_clock(_advance_of(body), request, body)
+            except BadDuration as refused:
+                return json_response({"error": refused.reason, "fix": refused.fix}, 400)
+        elif request.method != "GET":
+            return json_response({"error": "GET reads the account's time, POST advances it"},
+                                 405)
+        return json_response({"accountTime": app.clock.now().isoformat(),
+                              "offsetSeconds": app.clock.offset.total_seconds()})
 
     app.control["health"] = health
     app.control["credentials"] = credentials
     app.control["reset"] = reset
     app.control["changes"] = changes
+    app.control[ADVANCE_PATH] = clock
     app.control_unlocked.add("changes")
+    # Only now, with every control endpoint in place: replaying sends the recorded
+    # control requests (the console's, the clock's advances) to them too.
+    if record.count() == 0:
+        first_history(app)
+        checkpoints.mark(folder, checkpoints.OPENED, app.next_seq - 1)
+    else:
+        replay(app)
     return app
+
+
+def _advance_of(body: bytes) -> dt.timedelta:
+    """The duration a POST to `clock` asks for: `{"seconds": N}`; `BadDuration` otherwise."""
+    try:
+        seconds = json.loads(body)["seconds"]
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+            raise TypeError(seconds)
+        by = dt.timedelta(seconds=seconds)
+    except (ValueError, KeyError, TypeError, OverflowError):
+        raise BadDuration("The request does not say by how many seconds to advance.",
+                          'Send {"seconds": N}, N a positive number.') from None
+    check(by)
+    return by
 
 
 def _check_free(port: int) -> None:
