@@ -13,7 +13,9 @@
   `signatures` (made with its secret), `operations` (exactly which operation,
   the one moto then runs), `validation` (input AWS refuses), `authorization`
   (what the caller's policies allow); `app` ties them to moto and the record;
+- `clock`: the account's time (the machine's clock plus what `grade sandbox
+  advance` added); SigV4 freshness and authenticator codes stay on the machine's;
 - `replay` rebuilds the account from the record; `checkpoints` marks where
-  exercises begin (`grade restart`);
+  exercises begin (`grade restart`); `fresh_start` starts it over in its process;
 - `server`: the process; `control`: start/stop/status from the `grade` side.
 """
