@@ -14,7 +14,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import urllib.request
@@ -22,6 +21,7 @@ from pathlib import Path
 
 from grader.paths import COURSE_ROOT, grade_home, write_private
 from grader.sandbox.control import loopback_open
+from grader.sandbox.server import port_refusal
 
 SITE_FILE = "site.json"
 HOST = "127.0.0.1"
@@ -75,16 +75,6 @@ def _answers(url: str) -> bool:
         return False
 
 
-def _port_taken(port: int) -> bool:
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((HOST, port))
-        except OSError:
-            return True
-    return False
-
-
 def serve(port: int) -> int:
     """Serve the site until Ctrl-C; 0 also when it is already up, 3 when the port is taken."""
     running = _running()
@@ -92,7 +82,7 @@ def serve(port: int) -> int:
         print(f"The course site is already running at {running}")
         return 0
     url = f"http://{HOST}:{port}/"
-    if _port_taken(port):
+    if port_refusal(port) is not None:
         print(f"Port {port} is already used by another program, so the course site cannot "
               f"use it.\nPick another port:  PORT={port + 1 if port < 65535 else 8001} "
               "./scripts/course", file=sys.stderr)

@@ -9,17 +9,14 @@ would wait for, as in a terminal.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import io
 import re
-import shutil
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 from prompt_toolkit.application import create_app_session
@@ -27,13 +24,13 @@ from prompt_toolkit.data_structures import Size
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output.vt100 import Vt100_Output
 
-from grader.exercises import Exercise, find
 from grader.progress.store import Progress
 from grader.quiz.grading import grade_quiz
 from grader.quiz.interactive import ask
 from grader.quiz.model import Question, Quiz, load_quiz, right_letters
 from grader.quiz.restart import restart_quiz
 from tests.conftest import EXERCISES, Course
+from tests.test_quizzes import copy_of, no_account
 
 DOWN, ENTER, SPACE, CTRL_C, CTRL_U = "\x1b[B", "\r", " ", "\x03", "\x15"
 _ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -114,18 +111,6 @@ def choose(question: Question, letters: str) -> str:
 def wrong_letters(quiz: Quiz, question: Question) -> str:
     right = right_letters(quiz.exercise, question)
     return next(letter for letter in question.letters if letter not in right)
-
-
-def copy_of(name: str, where: Path) -> Exercise:
-    folder = where / name
-    folder.mkdir(parents=True)
-    for file in ("exercise.toml", "quiz.toml", "README.md"):
-        shutil.copy(EXERCISES / name / file, folder / file)
-    return dataclasses.replace(find(name), folder=folder)
-
-
-def no_account() -> Any:
-    raise AssertionError("this quiz has no question about the account")
 
 
 class Answered:

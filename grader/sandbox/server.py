@@ -175,17 +175,25 @@ def _advance_of(body: bytes) -> dt.timedelta:
     return by
 
 
-def _check_free(port: int) -> None:
-    """Exit with status 3 when `port` is taken (before the slow start-up)."""
+def port_refusal(port: int) -> str | None:
+    """Why `port` on 127.0.0.1 cannot be listened on now (None when it can)."""
     with socket.socket() as probe:
-        # As the server itself will: connections of the last run waiting out
-        # TIME_WAIT must not make the port look taken.
+        # As a server does: connections of the last run waiting out TIME_WAIT must not
+        # make the port look taken.
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((HOST, port))
         except OSError as error:
-            print(f"port {port} cannot be used: {error.strerror}", file=sys.stderr)
-            raise SystemExit(3) from None
+            return str(error.strerror)
+    return None
+
+
+def _check_free(port: int) -> None:
+    """Exit with status 3 when `port` is taken (before the slow start-up)."""
+    refusal = port_refusal(port)
+    if refusal is not None:
+        print(f"port {port} cannot be used: {refusal}", file=sys.stderr)
+        raise SystemExit(3)
 
 
 def _hold_record(folder: Path) -> int:
