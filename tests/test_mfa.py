@@ -287,15 +287,41 @@ def test_only_two_consecutive_codes_of_now_enable_a_device(fresh: Course) -> Non
                                AuthenticationCode1=phone.at(phone.used - 1),
                                AuthenticationCode2=phone.at(phone.used))
     assert (status, error(answer)) == (403, INVALID_CODE)
-    # What the account reports: bob's MFA is active, one device in use.
+    # Carol's device, enabled with the oldest pair it takes (its later code one step
+    # late: a step that ends on the way makes it too old, and carol tries again), is
+    # then resynced with the current step's code and the next one's, once.
+    carols, carol_phone = device(fresh, "carol-phone")
+    for _attempt in range(2):
+        now = carol_phone.step()
+        status, answer = root.call("iam", "EnableMFADevice", UserName="carol",
+                                   SerialNumber=carols,
+                                   AuthenticationCode1=carol_phone.at(now - 2),
+                                   AuthenticationCode2=carol_phone.at(now - 1))
+        if status == 200:
+            break
+    assert status == 200, answer
+    for expected in (200, 403):
+        status, answer = root.call("iam", "ResyncMFADevice", UserName="carol",
+                                   SerialNumber=carols, AuthenticationCode1=carol_phone.at(now),
+                                   AuthenticationCode2=carol_phone.at(now + 1))
+        assert status == expected, answer
+    assert error(answer) == INVALID_CODE
+    assert iam.get_mfa_device(UserName="carol", SerialNumber=carols)["SerialNumber"] == carols
+    # What the account reports: bob's and carol's MFA is active, two devices in use.
     iam.generate_credential_report()
     report = iam.get_credential_report()["Content"].decode()
     rows = {row["user"]: row for row in csv.DictReader(io.StringIO(report))}
-    assert rows["bob"]["mfa_active"] == "true" and rows["carol"]["mfa_active"] == "false"
+    assert rows["bob"]["mfa_active"] == "true" and rows["carol"]["mfa_active"] == "true"
     assert rows["<root_account>"]["mfa_active"] == "false"
     summary = iam.get_account_summary()["SummaryMap"]
     assert (summary["MFADevicesInUse"], summary["MFADevices"], summary["AccountMFAEnabled"]) \
-        == (1, 1, 0)
+        == (2, 2, 0)
+    iam.deactivate_mfa_device(UserName="carol", SerialNumber=carols)
+    iam.generate_credential_report()
+    report = iam.get_credential_report()["Content"].decode()
+    rows = {row["user"]: row for row in csv.DictReader(io.StringIO(report))}
+    assert rows["carol"]["mfa_active"] == "false"
+    assert iam.get_account_summary()["SummaryMap"]["MFADevicesInUse"] == 1
 
 
 def test_a_device_in_use_is_deactivated_before_it_is_deleted(fresh: Course) -> None:
@@ -401,6 +427,9 @@ def test_session_credentials_work_with_the_aws_cli(fresh: Course) -> None:
     done = fresh.run(["aws", "iam", "list-mfa-devices"], env=mfa_env)  # bob's own
     assert done.returncode == 0, done.stderr
     assert [d["SerialNumber"] for d in json.loads(done.stdout)["MFADevices"]] == [serial]
+    done = fresh.run(["aws", "iam", "get-mfa-device", "--serial-number", serial], env=mfa_env)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["UserName"] == "bob"
     assert fresh.run(["aws", "iam", "create-group", "--group-name", "Ops"],
                      env=mfa_env).returncode == 0
     # Without its token, the session's key is nobody's.
@@ -566,7 +595,13 @@ def test_assume_role_with_an_mfa_code(fresh: Course) -> None:
     status, answer = bob.assume(guarded, SerialNumber=f"arn:aws:iam::{account}:mfa/nothing",
                                 TokenCode=code)
     assert (status, error(answer)) == (403, UNKNOWN_DEVICE)
+    # A role that does not trust bob refuses him; the code he sent is not used up.
+    elsewhere = role(fresh, "elsewhere", trust("arn:aws:iam::111122223333:root"), ADMIN)
+    status, answer = bob.assume(elsewhere, SerialNumber=serial, TokenCode=code)
+    assert (status, error(answer)) == (403, not_authorized(bob_arn, elsewhere))
     with_code = bob.session(guarded, "with-code", SerialNumber=serial, TokenCode=code)
+    status, answer = bob.assume(guarded, SerialNumber=serial, TokenCode=code)
+    assert (status, error(answer)) == (403, WRONG_CODE)  # now it is
     assert with_code.call("iam", "CreateGroup", GroupName="Ops")[0] == 200
     [created] = lookup(fresh, EventName="CreateGroup")
     assert created["record"]["userIdentity"]["sessionContext"]["attributes"][

@@ -24,7 +24,9 @@ device's seed again; here, as on AWS:
   rarely exact and a code is typed after it is shown. AWS does not publish
   its own tolerance; RFC 6238 section 6 recommends "a small number" of steps;
 - a code once accepted is never accepted again, nor any older one (RFC 6238
-  section 5.2): each device remembers the last step it accepted;
+  section 5.2): each device remembers the last step it accepted (a request
+  refused for another reason, an AssumeRole that the role's trust policy
+  refuses, leaves its code unused);
 - EnableMFADevice and ResyncMFADevice take two consecutive codes, the later
   one within the tolerance of now; anything else is AWS's
   ``InvalidAuthenticationCode`` (HTTP 403), "Authentication code for device
@@ -239,34 +241,51 @@ def accept_pair(device: VirtualMfaDevice, code1: str | None, code2: str | None,
         raise InvalidAuthenticationCode()
 
 
-def accept_code(device: VirtualMfaDevice, code: str | None, moment: dt.datetime) -> None:
-    """Accept one code of `device` at `moment`, or raise CodeRefused("code")."""
+class Accepted:
+    """A code that authenticates its caller, not yet used."""
+
+    def __init__(self, device: VirtualMfaDevice, step: int) -> None:
+        self.device = device
+        self.step = step
+
+    def use(self) -> None:
+        """The code, and every older one, will not be accepted again."""
+        if self.step > _last_step(self.device):
+            self.device.last_step = self.step  # type: ignore[attr-defined]
+
+
+def accept_code(device: VirtualMfaDevice, code: str | None,
+                moment: dt.datetime) -> Accepted | None:
+    """The step of `code`, one of `device`'s codes near `moment` that is newer than any
+    it accepted, or CodeRefused("code"). The code is used once `Accepted.use()` is
+    called: when the request it signs succeeds. (None: a replayed request whose code
+    does not match, which is not judged again.)"""
     seed = str(device.base32_string_seed)
     after = _last_step(device)
     for step in _steps_near(moment):
         if step > after and _is(seed, step, code):
-            device.last_step = step  # type: ignore[attr-defined]
-            return
+            return Accepted(device, step)
     if not REPLAYING.get():
         raise CodeRefused("code")
+    return None
 
 
 def authenticate(backend: IAMBackend, owner: User | RootUser | None, serial: str | None,
-                 code: str | None, moment: dt.datetime) -> None:
+                 code: str | None, moment: dt.datetime) -> Accepted | None:
     """Check that `serial` is one of `owner`'s MFA devices (an IAM user's, or root's)
     and that `code` is its code now: CodeRefused("device") or CodeRefused("code")
     otherwise. `owner` None: the caller has no MFA devices of its own (a role)."""
     if owner is None or not serial:
         if REPLAYING.get():
-            return
+            return None
         raise CodeRefused("device")
     serials = owner.mfa_serials if isinstance(owner, RootUser) else owner.mfa_devices
     device = backend.virtual_mfa_devices.get(serial)
     if serial not in serials or device is None:
         if REPLAYING.get():
-            return
+            return None
         raise CodeRefused("device")
-    accept_code(device, code, moment)
+    return accept_code(device, code, moment)
 
 
 # -- a user's devices -----------------------------------------------------------------

@@ -57,8 +57,11 @@ def assume_role(self: TokenResponse) -> ActionResult:
     context["sts:RoleSessionName"] = session_name
     if external_id is not None:
         context["sts:ExternalId"] = str(external_id)
-    mfa_at = _mfa_behind(iam, caller, self._get_param("SerialNumber"),
-                         self._get_param("TokenCode"), now)
+    serial, code = self._get_param("SerialNumber"), self._get_param("TokenCode")
+    accepted = None
+    if serial is not None or code is not None:  # checked here: AccessDenied if wrong
+        accepted = session_tokens.check_mfa(iam, caller, serial, code, now)
+    mfa_at = now if serial is not None or code is not None else _mfa_behind(iam, caller)
     if mfa_at is not None:
         context["aws:MultiFactorAuthPresent"] = "true"
         context["aws:MultiFactorAuthAge"] = str(int((now - mfa_at).total_seconds()))
@@ -66,6 +69,8 @@ def assume_role(self: TokenResponse) -> ActionResult:
         self.backend, iam, caller, self.region, str(self._get_param("RoleArn")),
         session_name, self._get_int_param("DurationSeconds"), self._get_param("Policy"),
         _policy_arns(self._get_param("PolicyArns")), external_id, context, mfa_at)
+    if accepted is not None:  # a refused request leaves its code unused
+        accepted.use()
     return ActionResult({
         "Credentials": assumed,
         "AssumedRoleUser": {"AssumedRoleId": assumed.user_id, "Arn": assumed.arn},
@@ -73,14 +78,9 @@ def assume_role(self: TokenResponse) -> ActionResult:
     })
 
 
-def _mfa_behind(iam: Any, caller: callers.Caller, serial: str | None, code: str | None,
-                now: dt.datetime) -> dt.datetime | None:
-    """When the MFA code behind an AssumeRole request was checked: now, when the request
-    carries one (checked here: AccessDenied if wrong); when the caller's GetSessionToken
-    session was made, for an MFA session's request; None without MFA."""
-    if serial is not None or code is not None:
-        session_tokens.check_mfa(iam, caller, serial, code, now)
-        return now
+def _mfa_behind(iam: Any, caller: callers.Caller) -> dt.datetime | None:
+    """When the MFA code behind a request without one was checked: when the caller's
+    GetSessionToken session was made, for an MFA session's request; else None."""
     own = session_tokens.user_session_for_key(iam.account_id, str(caller.access_key_id))
     return own.created if own is not None and own.mfa else None
 

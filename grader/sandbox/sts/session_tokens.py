@@ -132,11 +132,12 @@ def mfa_owner(iam: IAMBackend, caller: Caller) -> User | RootUser | None:
 
 
 def check_mfa(iam: IAMBackend, caller: Caller, serial: str | None, code: str | None,
-              now: dt.datetime) -> None:
+              now: dt.datetime) -> mfa.Accepted | None:
     """AccessDenied, in AWS's words, unless `code` is now the code of `serial`, one of
-    the caller's own MFA devices (GetSessionToken's and AssumeRole's check)."""
+    the caller's own MFA devices (GetSessionToken's and AssumeRole's check). The code
+    is to be used (`Accepted.use`) once the request succeeds."""
     try:
-        mfa.authenticate(iam, mfa_owner(iam, caller), serial, code, now)
+        return mfa.authenticate(iam, mfa_owner(iam, caller), serial, code, now)
     except mfa.CodeRefused as refused:
         raise AccessDenied(INVALID_CODE if refused.reason == "code" else UNABLE) from None
 
@@ -158,7 +159,9 @@ def get_session_token(backend: STSBackend, iam: IAMBackend, caller: Caller,
     now = dt.datetime.now(dt.UTC)
     mfa_serial = None
     if serial is not None or code is not None:
-        check_mfa(iam, caller, serial, code, now)
+        accepted = check_mfa(iam, caller, serial, code, now)
+        if accepted is not None:
+            accepted.use()
         mfa_serial = serial
     root = caller.kind == "Root"
     key = iam.create_temp_access_key()
