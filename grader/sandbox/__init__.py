@@ -4,8 +4,10 @@
 - `record`: every request, who made it and what came of it (durable);
 - `iam`: IAM as AWS has it where moto differs: the root user (keys, summary,
   credential report), users' permissions boundaries, SimulatePrincipalPolicy,
-  password rules (AWS's default policy or the account's) and ChangePassword;
-- `sts`: role sessions as AWS has them (trust policies, session policies, expiry);
+  password rules (AWS's default policy or the account's) and ChangePassword,
+  virtual MFA devices and the check of their codes (`iam.mfa`);
+- `sts`: role sessions as AWS has them (trust policies, session policies, expiry),
+  GetSessionToken's sessions with or without MFA, AssumeRole with an MFA code;
 - `cloudtrail`: LookupEvents answered from the record;
 - `console`: the console-only root tasks (sign-in, root's access keys);
 - the front desk, in the order a request meets it: `authentication` (addressed

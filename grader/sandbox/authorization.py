@@ -9,13 +9,22 @@ parameters), with the request context AWS would give it (`request_context`):
 - an IAM user's long-term key: its policies and its groups' (and the
   password policy's grants), within its permissions boundary; no
   `aws:MultiFactorAuthPresent` (AWS leaves it out for long-term keys);
+- the temporary key of the user's GetSessionToken session: the same
+  policies, with `aws:MultiFactorAuthPresent` "true" and
+  `aws:MultiFactorAuthAge` (seconds since its MFA code was checked) when the
+  session is MFA-authenticated, "false" when not, and `aws:TokenIssueTime`;
 - a role session's temporary key: the role's inline and attached policies,
   within the role's permissions boundary, and the session policies given to
   AssumeRole (the intersection); `aws:PrincipalArn` is the role's ARN,
-  `aws:userid` "ROLEID:SESSION", `aws:MultiFactorAuthPresent` "false" (no
-  session is MFA-authenticated in the simulated account). A session past its
-  expiration, on the account's clock (the request's moment), is refused with
-  AWS's ExpiredToken.
+  `aws:userid` "ROLEID:SESSION", `aws:MultiFactorAuthPresent` "true" (with
+  `aws:MultiFactorAuthAge`) when MFA authenticated the AssumeRole, "false"
+  when not.
+
+Any session (root's GetSessionToken session too) past its expiration, on the
+account's clock (the request's moment), is refused with AWS's ExpiredToken;
+and what AWS never lets a session's credentials call is refused before any
+policy is read (`grader.sandbox.sts.session_tokens.refused_call`: IAM without
+MFA, most of STS).
 
 sts:AssumeRole is decided by STS itself, with the role's trust policy
 (`grader.sandbox.sts.models`). A request replayed from the record is not
@@ -41,12 +50,14 @@ from grader.sandbox.callers import Caller
 from grader.sandbox.iam.models import policies_of_user
 from grader.sandbox.record import REPLAYING
 from grader.sandbox.sts.models import Session, policies_of_session, session_for_key
+from grader.sandbox.sts.session_tokens import refused_call, user_session_for_key
 
 # The callers whose requests their policies decide (root is never limited).
 AUTHORIZED = frozenset({"IAMUser", "AssumedRole"})
 
-# Calls AWS allows to any authenticated principal, whatever its policies say.
-ALWAYS_ALLOWED = frozenset({("sts", "GetCallerIdentity")})
+# Calls AWS allows to any authenticated principal, whatever its policies say
+# ("You cannot use policies to control authentication operations").
+ALWAYS_ALLOWED = frozenset({("sts", "GetCallerIdentity"), ("sts", "GetSessionToken")})
 
 # Calls the service itself authorizes: a role's trust policy decides who assumes it.
 DECIDED_BY_THE_SERVICE = frozenset({("sts", "AssumeRole")})
@@ -95,8 +106,11 @@ def resource_arn(service: str, operation: str, params: dict[str, Any], account_i
             return f"arn:aws:iam::{account_id}:user/{params.get('UserName') or caller_name}"
         if params.get("PolicyArn"):
             return str(params["PolicyArn"])
-        if operation in {"CreateVirtualMFADevice"} and params.get("VirtualMFADeviceName"):
-            return f"arn:aws:iam::{account_id}:mfa/{params['VirtualMFADeviceName']}"
+        if operation == "CreateVirtualMFADevice" and params.get("VirtualMFADeviceName"):
+            path = str(params.get("Path") or "/")
+            return f"arn:aws:iam::{account_id}:mfa{path}{params['VirtualMFADeviceName']}"
+        if operation == "DeleteVirtualMFADevice" and params.get("SerialNumber"):
+            return str(params["SerialNumber"])
         return "*"
     if service == "s3" and params.get("Bucket"):
         bucket = f"arn:aws:s3:::{params['Bucket']}"
@@ -111,6 +125,7 @@ def resource_arn(service: str, operation: str, params: dict[str, Any], account_i
 _OWN_USER_OPERATIONS = frozenset({
     "GetUser", "ChangePassword", "ListAccessKeys", "CreateAccessKey", "UpdateAccessKey",
     "DeleteAccessKey", "ListMFADevices", "ListSigningCertificates", "ListSSHPublicKeys",
+    "DeactivateMFADevice", "GetMFADevice",
 })
 
 
@@ -143,16 +158,29 @@ def request_context(iam: IAMBackend, caller: Caller, region: str, source_ip: str
                 "aws:userid": session.principal_id,
                 "aws:PrincipalArn": session.role_arn,
                 "aws:PrincipalType": "AssumedRole",
-                "aws:MultiFactorAuthPresent": "true" if session.mfa else "false",
                 "aws:TokenIssueTime": _zulu(session.created),
             })
+            context.update(_mfa_keys(session.mfa_at if session.mfa else None, now))
     elif caller.kind == "Root":
         context.update({
             "aws:userid": iam.account_id,
             "aws:PrincipalArn": str(caller.arn),
             "aws:PrincipalType": "Account",
         })
+    own = user_session_for_key(iam.account_id, str(caller.access_key_id)) \
+        if caller.temporary and caller.kind in {"IAMUser", "Root"} else None
+    if own is not None:
+        context["aws:TokenIssueTime"] = _zulu(own.created)
+        context.update(_mfa_keys(own.created if own.mfa else None, now))
     return context
+
+
+def _mfa_keys(authenticated: dt.datetime | None, now: dt.datetime) -> dict[str, str]:
+    """A session's MFA keys: present "true" with the age of its code, or "false"."""
+    if authenticated is None:
+        return {"aws:MultiFactorAuthPresent": "false"}
+    age = max(0, int((now - authenticated).total_seconds()))
+    return {"aws:MultiFactorAuthPresent": "true", "aws:MultiFactorAuthAge": str(age)}
 
 
 def _policies(iam: IAMBackend, caller: Caller, session: Session | None
@@ -183,11 +211,12 @@ def authorize(iam: IAMBackend, caller: Caller, service: str, operation: str,
 
 
 def expired(iam: IAMBackend, caller: Caller, now: dt.datetime) -> bool:
-    """Whether the caller signs with a role session's key past its expiration (or with
-    the key of a session that is not known)."""
-    if caller.kind != "AssumedRole":
+    """Whether the caller signs with a session's key past its expiration (or with the
+    key of a session that is not known)."""
+    if not caller.temporary:
         return False
-    session = session_for_key(iam.account_id, str(caller.access_key_id))
+    key = str(caller.access_key_id)
+    session = session_for_key(iam.account_id, key) or user_session_for_key(iam.account_id, key)
     return session is None or now >= session.expires
 
 
@@ -195,10 +224,17 @@ def refusal(iam: IAMBackend, caller: Caller, service: str, operation: str,
             params: dict[str, Any], region: str, source_ip: str,
             now: dt.datetime) -> Response | None:
     """AWS's answer when the caller may not make this request now (None: it may)."""
-    if REPLAYING.get() or caller.kind not in AUTHORIZED:
+    if REPLAYING.get():
         return None
-    if expired(iam, caller, now):
-        return expired_token(service)
+    if caller.temporary:
+        if expired(iam, caller, now):
+            return expired_token(service)
+        own = user_session_for_key(iam.account_id, str(caller.access_key_id))
+        refused_to_session = refused_call(service, operation, own)
+        if refused_to_session is not None:
+            return refused_to_session
+    if caller.kind not in AUTHORIZED:
+        return None
     refused = authorize(iam, caller, service, operation, params, region, source_ip, now)
     if refused is None:
         return None

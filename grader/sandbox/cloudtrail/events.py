@@ -14,7 +14,7 @@ from grader.sandbox.record import Event
 HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"
 SECRET_PARAMETERS = {
     "Password", "NewPassword", "OldPassword", "SecretAccessKey",
-    "AuthenticationCode1", "AuthenticationCode2", "PrivateKey",
+    "AuthenticationCode1", "AuthenticationCode2", "TokenCode", "PrivateKey",
 }
 
 # Parameters that name the resource an event is about (LookupEvents' Resources).
@@ -84,6 +84,8 @@ def user_identity(event: Event, account_id: str) -> dict[str, Any]:
             principalId=event.principal_id, arn=event.principal_arn,
             accountId=account_id, userName=event.principal_name,
         )
+    if event.identity_type in {"Root", "IAMUser"}:
+        identity.update(_own_session_identity(event, account_id))
     elif event.identity_type == "AssumedRole":
         identity.update(_session_identity(event, account_id))
     elif event.principal_arn:
@@ -94,6 +96,21 @@ def user_identity(event: Event, account_id: str) -> dict[str, Any]:
     if "sessionContext" in identity:  # after accessKeyId, as CloudTrail writes it
         identity["sessionContext"] = identity.pop("sessionContext")
     return identity
+
+
+def _own_session_identity(event: Event, account_id: str) -> dict[str, Any]:
+    """For a call signed with the credentials of a GetSessionToken session: its
+    sessionContext (CloudTrail User Guide, "CloudTrail userIdentity element": when
+    and whether MFA authenticated them); nothing for a long-term key's call."""
+    from grader.sandbox.sts.session_tokens import user_session_for_key
+
+    session = user_session_for_key(account_id, event.access_key_id or "")
+    if session is None:
+        return {}
+    return {"sessionContext": {"attributes": {
+        "creationDate": zulu(session.created),
+        "mfaAuthenticated": "true" if session.mfa else "false",
+    }}}
 
 
 def _session_identity(event: Event, account_id: str) -> dict[str, Any]:
@@ -136,16 +153,25 @@ def _java_date(moment: dt.datetime) -> str:
 
 
 def response_elements(event: Event, account_id: str) -> dict[str, Any] | None:
-    """`responseElements`: what the record kept, or for an AssumeRole that succeeded,
-    the session it issued (IAM User Guide, "Logging IAM and AWS STS API calls with
-    AWS CloudTrail": its credentials' accessKeyId, sessionToken and expiration, and
-    the assumed role user), which is how CloudTrail links a session's calls to the
-    AssumeRole that began it."""
-    if event.response is not None or event.operation != "AssumeRole" or event.status >= 400 \
-            or event.service != "sts" or not event.access_key_id:
+    """`responseElements`: what the record kept, or for an AssumeRole or a
+    GetSessionToken that succeeded, the session it issued (IAM User Guide, "Logging
+    IAM and AWS STS API calls with AWS CloudTrail": its credentials' accessKeyId,
+    sessionToken and expiration, and AssumeRole's assumed role user), which is how
+    CloudTrail links a session's calls to the call that began it."""
+    if event.response is not None or event.status >= 400 or event.service != "sts" \
+            or event.operation not in {"AssumeRole", "GetSessionToken"} \
+            or not event.access_key_id:
         return event.response
     from grader.sandbox.sts.models import issued_by
+    from grader.sandbox.sts.session_tokens import issued_by as issued_to_user
 
+    if event.operation == "GetSessionToken":
+        own = issued_to_user(account_id, event.access_key_id, event_time(event))
+        if own is None:
+            return None
+        return {"credentials": {"accessKeyId": own.access_key_id,
+                                "sessionToken": own.session_token,
+                                "expiration": _java_date(own.expires)}}
     session = issued_by(account_id, event.access_key_id, event_time(event))
     if session is None:
         return None

@@ -3,7 +3,8 @@
 `models` keeps what moto lacks on its IAMBackend (the root user, the
 credential report, the policies that apply to a user, the limits on policy
 sizes and tags that AWS's API model does not state); `password_policy` the
-rules IAM users' passwords must meet (kept apart from `models` for its size);
+rules IAM users' passwords must meet, and `mfa` the virtual MFA devices and
+the check of their codes (each kept apart from `models` for its size);
 `responses` answers the operations moto answers otherwise or not at all;
 `install()` applies it to moto once, before the first request.
 """

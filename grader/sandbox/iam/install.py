@@ -1,5 +1,5 @@
-"""Apply the IAM additions (root user, boundaries, simulator, password policy, limits)
-to moto, once per process."""
+"""Apply the IAM additions (root user, boundaries, simulator, password policy, limits,
+MFA devices) to moto, once per process."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from moto.iam.models import AccountSummary, IAMBackend, User
 from moto.iam.responses import IamResponse
 from moto.sts.models import STSBackend
 
-from grader.sandbox.iam import password_policy, responses
+from grader.sandbox.iam import mfa, password_policy, responses
 from grader.sandbox.iam.models import (
     check_inline_policy,
     check_managed_policy,
@@ -84,6 +84,16 @@ def _caller_identity(original: Callable[..., tuple[str, str, str]]) -> Any:
     return get_caller_identity
 
 
+def _delete_user(original: Callable[[IAMBackend, str], None]) -> Any:
+    """DeleteUser, refusing a user who still has an MFA device (as AWS does)."""
+    @functools.wraps(original)
+    def delete_user(self: IAMBackend, user_name: str) -> None:
+        mfa.refuse_deleting_user_with_device(self, user_name)
+        original(self, user_name)
+
+    return delete_user
+
+
 def _inline_policy_limit(kind: str, original: Callable[..., None]) -> Any:
     """Put{User,Role,Group}Policy, refusing what makes the inline policies too large."""
     @functools.wraps(original)
@@ -154,6 +164,7 @@ def install() -> None:
     IAMBackend.update_login_profile = _update_login_profile(  # type: ignore[method-assign]
         IAMBackend.update_login_profile)
     IAMBackend.change_password = password_policy.change_password  # type: ignore[attr-defined]
+    IAMBackend.delete_user = _delete_user(IAMBackend.delete_user)  # type: ignore[method-assign]
     for kind in ("user", "role", "group"):
         name = f"put_{kind}_policy"
         setattr(IAMBackend, name, _inline_policy_limit(kind, getattr(IAMBackend, name)))

@@ -1,7 +1,14 @@
 """IAM operations answered as AWS answers them, where moto answers otherwise or not at all.
 
 - Access keys and MFA devices without a user name act on the caller's own
-  (root's own keys when root calls; root may even delete the key it signs with).
+  (root's own keys when root calls; root may even delete the key it signs with;
+  an IAM user's through GetSessionToken's credentials too). A role session
+  must name the user: AWS's ValidationError "Must specify userName when
+  calling with non-User credentials".
+- Virtual MFA devices (`mfa`): CreateVirtualMFADevice's seed and QR code,
+  EnableMFADevice and ResyncMFADevice with real codes, DeactivateMFADevice,
+  DeleteVirtualMFADevice, ListVirtualMFADevices by AssignmentStatus,
+  GetMFADevice.
 - GetAccessKeyLastUsed and the credential report know the root user.
 - IAM users' permissions boundaries (moto 5.2.5 models them for roles only):
   CreateUser's `PermissionsBoundary`, Put/DeleteUserPermissionsBoundary.
@@ -20,11 +27,12 @@ from collections.abc import Callable
 from typing import Any
 
 from moto.core.responses import ActionResult, EmptyResult
-from moto.iam.exceptions import IAMException, NotFoundException
+from moto.iam.exceptions import IAMException, NotFoundException, ValidationError
 from moto.iam.models import User
 from moto.iam.responses import IamResponse
 
 from grader.policy import Request, evaluate
+from grader.sandbox.iam import mfa
 from grader.sandbox.iam.models import (
     RootUser,
     create_root_key,
@@ -32,27 +40,47 @@ from grader.sandbox.iam.models import (
     delete_root_key,
     policies_of_user,
     root_for_key,
+    root_of,
 )
 from grader.sandbox.iam.password_policy import InvalidUserType
+
+NOT_A_USER = "Must specify userName when calling with non-User credentials"
 
 
 def _not_found(access_key_id: str) -> NotFoundException:
     return NotFoundException(f"The Access Key with id {access_key_id} cannot be found")
 
 
+def _caller_kind_and_name(self: IamResponse) -> tuple[str, str | None]:
+    from grader.sandbox.callers import identify  # the front desk's: it imports this package
+
+    caller = identify(self.get_access_key(), self.backend)
+    return caller.kind, caller.name
+
+
+def _root_calling(self: IamResponse) -> RootUser | None:
+    """The root user when it signed this request (with its key, or its session's)."""
+    return root_of(self.backend) if _caller_kind_and_name(self)[0] == "Root" else None
+
+
 def _caller_user_name(self: IamResponse) -> str:
-    """The IAM user who signed this request (NoSuchEntity if none)."""
-    caller_key = self.get_access_key()
-    user = self.backend.get_user_from_access_key_id(caller_key)
-    if user is None:
-        raise NotFoundException(f"The user with access key {caller_key} cannot be found")
-    return str(user.name)
+    """The IAM user who signed this request, with one of its keys or with the
+    credentials of its GetSessionToken (ValidationError for any other caller)."""
+    kind, name = _caller_kind_and_name(self)
+    if kind != "IAMUser" or not name:
+        raise ValidationError(NOT_A_USER)
+    return name
+
+
+def _user_name(self: IamResponse) -> str:
+    """The request's UserName, or the calling user's when it has none."""
+    return str(self._get_param("UserName") or _caller_user_name(self))
 
 
 def list_access_keys(self: IamResponse) -> ActionResult:
     user_name = self._get_param("UserName")
     if not user_name:
-        root = root_for_key(self.backend, self.get_access_key())
+        root = _root_calling(self)
         if root is not None:
             return ActionResult({"AccessKeyMetadata": list(root.access_keys)})
         user_name = _caller_user_name(self)
@@ -63,7 +91,7 @@ def list_access_keys(self: IamResponse) -> ActionResult:
 def create_access_key(self: IamResponse) -> ActionResult:
     user_name = self._get_param("UserName")
     if not user_name:
-        root = root_for_key(self.backend, self.get_access_key())
+        root = _root_calling(self)
         if root is not None:
             return ActionResult({"AccessKey": create_root_key(self.backend, root)})
         user_name = _caller_user_name(self)
@@ -76,7 +104,7 @@ def _key_to_change(self: IamResponse) -> tuple[RootUser | None, Any, str]:
     user_name = self._get_param("UserName")
     access_key_id = self._get_param("AccessKeyId")
     if not user_name:
-        root = root_for_key(self.backend, self.get_access_key())
+        root = _root_calling(self)
         if root is not None:
             key = root.key(access_key_id)
             if key is None:
@@ -112,14 +140,58 @@ def list_mfa_devices(self: IamResponse) -> ActionResult:
     """Without a user name: the caller's own MFA devices (root's, for root)."""
     user_name = self._get_param("UserName")
     if not user_name:
-        root = root_for_key(self.backend, self.get_access_key())
-        if root is not None:
+        if _root_calling(self) is not None:
             return ActionResult({"MFADevices": [], "IsTruncated": False})
         user_name = _caller_user_name(self)
-    devices = self.backend.list_mfa_devices(user_name)
+    user = self.backend.get_user(user_name)
     return ActionResult({"MFADevices": [
-        {"UserName": user_name, "SerialNumber": d.serial_number, "EnableDate": d.enable_date}
-        for d in devices], "IsTruncated": False})
+        {"UserName": user.name, "SerialNumber": d.serial_number, "EnableDate": d.enable_date}
+        for d in user.mfa_devices.values()], "IsTruncated": False})
+
+
+def create_virtual_mfa_device(self: IamResponse) -> ActionResult:
+    device = mfa.create(self.backend, str(self._get_param("VirtualMFADeviceName")),
+                        self._get_param("Path"))
+    return ActionResult({"VirtualMFADevice": device})
+
+
+def delete_virtual_mfa_device(self: IamResponse) -> EmptyResult:
+    mfa.delete(self.backend, str(self._get_param("SerialNumber")))
+    return EmptyResult()
+
+
+def list_virtual_mfa_devices(self: IamResponse) -> ActionResult:
+    devices, marker = mfa.listed(
+        self.backend, str(self._get_param("AssignmentStatus") or "Any"),
+        self._get_param("Marker"), int(self._get_param("MaxItems") or 100))
+    result: dict[str, Any] = {"VirtualMFADevices": devices, "IsTruncated": marker is not None}
+    if marker is not None:
+        result["Marker"] = marker
+    return ActionResult(result)
+
+
+def enable_mfa_device(self: IamResponse) -> EmptyResult:
+    mfa.enable(self.backend, str(self._get_param("UserName")),
+               str(self._get_param("SerialNumber")), self._get_param("AuthenticationCode1"),
+               self._get_param("AuthenticationCode2"))
+    return EmptyResult()
+
+
+def resync_mfa_device(self: IamResponse) -> EmptyResult:
+    mfa.resync(self.backend, str(self._get_param("UserName")),
+               str(self._get_param("SerialNumber")), self._get_param("AuthenticationCode1"),
+               self._get_param("AuthenticationCode2"))
+    return EmptyResult()
+
+
+def deactivate_mfa_device(self: IamResponse) -> EmptyResult:
+    mfa.deactivate(self.backend, _user_name(self), str(self._get_param("SerialNumber")))
+    return EmptyResult()
+
+
+def get_mfa_device(self: IamResponse) -> ActionResult:
+    return ActionResult(mfa.described(self.backend, _user_name(self),
+                                      str(self._get_param("SerialNumber"))))
 
 
 def get_access_key_last_used(self: IamResponse) -> ActionResult:
@@ -253,7 +325,7 @@ def simulate_principal_policy(self: IamResponse) -> ActionResult:
 
 def change_password(self: IamResponse) -> EmptyResult:
     """ChangePassword, for the IAM user who signs the request (its own password only)."""
-    if root_for_key(self.backend, self.get_access_key()) is not None:
+    if _root_calling(self) is not None:
         # AWS: "If this command is called using AWS account (root) credentials,
         # the command returns an InvalidUserType error" (the AWS CLI's example).
         raise InvalidUserType("ChangePassword changes an IAM user's own password; "
@@ -270,6 +342,13 @@ PATCHES = {
     "delete_access_key": delete_access_key,
     "get_access_key_last_used": get_access_key_last_used,
     "list_mfa_devices": list_mfa_devices,
+    "create_virtual_mfa_device": create_virtual_mfa_device,
+    "delete_virtual_mfa_device": delete_virtual_mfa_device,
+    "list_virtual_mfa_devices": list_virtual_mfa_devices,
+    "enable_mfa_device": enable_mfa_device,
+    "resync_mfa_device": resync_mfa_device,
+    "deactivate_mfa_device": deactivate_mfa_device,
+    "get_mfa_device": get_mfa_device,
     "generate_credential_report": generate_credential_report,
     "get_credential_report": get_credential_report,
     "put_user_permissions_boundary": put_user_permissions_boundary,

@@ -14,8 +14,15 @@ logic" and "Methods to assume a role"):
   trust policy must allow the caller itself): else AccessDenied, "User: ARN
   is not authorized to perform: sts:AssumeRole on resource: ROLE_ARN";
 - DurationSeconds (3600 when not given) may not exceed the role's
-  MaxSessionDuration, nor one hour when a role session assumes a role (role
-  chaining): ValidationError, in AWS's words;
+  MaxSessionDuration, nor one hour when a session assumes a role (role
+  chaining: a role session, or GetSessionToken's credentials): ValidationError,
+  in AWS's words;
+- with SerialNumber and TokenCode, the caller's MFA code is checked
+  (`session_tokens.check_mfa`): the request's context then has
+  `aws:MultiFactorAuthPresent` "true", so that a trust policy requiring MFA
+  trusts it, and the session is MFA-authenticated, as is one begun from an
+  MFA-authenticated GetSessionToken session (its MFA age counts from that
+  session's code);
 - the session keeps its session policies (`Policy`, `PolicyArns`), which
   narrow what the role allows; managed session policies are read when a
   request is authorized (one that no longer exists allows nothing);
@@ -29,8 +36,7 @@ signed with their keys are authorized with them
 (`grader.sandbox.authorization`), and CloudTrail's record reads them
 (`userIdentity` and AssumeRole's `responseElements`).
 
-Not modelled: MFA (SerialNumber and TokenCode are not checked, so no session
-is MFA-authenticated), session tags, SourceIdentity.
+Not modelled: session tags, SourceIdentity.
 """
 
 from __future__ import annotations
@@ -84,6 +90,7 @@ class Session:
     mfa: bool
     policy: str | None  # the inline session policy
     policy_arns: tuple[str, ...]  # managed session policies
+    mfa_at: dt.datetime | None = None  # when the MFA code behind it was checked
 
     @property
     def role_name(self) -> str:
@@ -258,6 +265,11 @@ def _check_session_policy(policy: str | None) -> None:
             f"The session policy is not a JSON policy document: {error}") from None
 
 
+def chains(caller: Caller) -> bool:
+    """Whether AssumeRole by this caller is role chaining: any session's credentials."""
+    return caller.session_token is not None
+
+
 def _source(caller: Caller, account_id: str) -> str:
     if caller.kind == "AssumedRole":
         session = session_for_key(account_id, str(caller.access_key_id))
@@ -268,13 +280,15 @@ def _source(caller: Caller, account_id: str) -> str:
 def assume_role(backend: STSBackend, iam: IAMBackend, caller: Caller, region: str,
                 role_arn: str, session_name: str, duration: int | None, policy: str | None,
                 policy_arns: list[str], external_id: str | None,
-                context: Mapping[str, str | list[str]]) -> AssumedRole:
+                context: Mapping[str, str | list[str]],
+                mfa_at: dt.datetime | None = None) -> AssumedRole:
     """AssumeRole as AWS answers it: the refusals above, else a session, kept.
 
     `context`: the request context of the caller's request (`sts:ExternalId` and
-    `sts:RoleSessionName` included). A request replayed from the record is not
-    judged again: it was accepted when it was made."""
-    chained = caller.kind == "AssumedRole"
+    `sts:RoleSessionName` included); `mfa_at`: when the MFA code behind the request
+    was checked (None: no MFA). A request replayed from the record is not judged
+    again: it was accepted when it was made."""
+    chained = chains(caller)
     role = _find_role(iam, role_arn)
     if not REPLAYING.get():
         if caller.kind == "Root":
@@ -296,7 +310,7 @@ def assume_role(backend: STSBackend, iam: IAMBackend, caller: Caller, region: st
         name=session_name, account_id=iam.account_id, role_arn=role.arn, role_id=role.id,
         created=now, expires=now + dt.timedelta(seconds=duration),
         caller_key=str(caller.access_key_id), assumed_by=str(caller.arn),
-        source=_source(caller, iam.account_id), chained=chained, mfa=False,
-        policy=policy, policy_arns=tuple(policy_arns))
+        source=_source(caller, iam.account_id), chained=chained, mfa=mfa_at is not None,
+        policy=policy, policy_arns=tuple(policy_arns), mfa_at=mfa_at)
     return assumed
 
