@@ -4,8 +4,8 @@ from GetSessionToken, with MFA or without, that work with the AWS CLI and boto3,
 the MFA context into policies, expire, and are recorded as AWS records them; AssumeRole
 with an MFA code; all of it rebuilt the same from the record.
 
-Codes are computed as an authenticator app computes them (`pyotp`, `Phone`) on the
-account's clock, which is the wall clock. No test waits for time to pass: old sessions
+Codes are computed as an authenticator app computes them (`pyotp`, `Phone`) on this
+machine's clock, which `grade sandbox advance` does not move. No test waits for time to pass: old sessions
 are made by editing a stopped account's record, as tests/test_role_sessions.py does.
 Attacks are sent as raw HTTP (`tests.front_desk`).
 """
@@ -700,3 +700,17 @@ def test_devices_codes_and_sessions_come_back_the_same(fresh: Course) -> None:
     assert again.call("iam", "ListGroups")[0] == 200
     [created] = lookup(fresh, EventName="CreateGroup")
     assert created["record"]["userIdentity"]["accessKeyId"] == with_code.key
+
+
+def test_codes_follow_the_machines_clock_after_the_account_moves_on(fresh: Course) -> None:
+    """A learner's phone keeps the machine's time: after `grade sandbox advance 3h` its
+    codes still enable a device and open a session, and a code used before a restart
+    is still used after it (replay judges it at the moment it was first sent)."""
+    assert fresh.grade("sandbox", "advance", "3h").returncode == 0
+    bob, serial, phone = with_mfa(fresh, "bob")
+    code = phone.code()
+    assert session(bob, SerialNumber=serial, TokenCode=code).call(
+        "iam", "ListGroups")[0] == 200
+    restart(fresh)
+    status, answer = bob.call("sts", "GetSessionToken", SerialNumber=serial, TokenCode=code)
+    assert (status, error(answer)) == (403, WRONG_CODE)

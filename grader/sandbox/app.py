@@ -41,7 +41,13 @@ from grader.sandbox import (
     validation,
 )
 from grader.sandbox.account import Account
-from grader.sandbox.clock import ADVANCE, ADVANCE_PATH, AccountClock, wall_clock
+from grader.sandbox.clock import (
+    ADVANCE,
+    ADVANCE_PATH,
+    AccountClock,
+    request_made_at,
+    wall_clock,
+)
 from grader.sandbox.cloudtrail.events import hide_secrets, resources_of
 from grader.sandbox.record import CLOCK_EVENT, Event, Record
 from grader.sandbox.server import GRADER_TOKEN
@@ -170,7 +176,7 @@ class SandboxApp:
                 return denied
         seq = replay_seq if replay_seq is not None else self.next_seq
         mock_random.seed(self.account.seed * 1_000_003 + seq if caller.recorded else 0)
-        with time_machine.travel(moment, tick=False):
+        with time_machine.travel(moment, tick=False), request_made_at(signed_by):
             response = self._dispatch(environ, body, service, operation.name)
         if caller.recorded and replay_seq is None:
             self._remember(environ, body, moment, credentials, caller, operation, response)

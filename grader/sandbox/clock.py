@@ -21,7 +21,9 @@ Every request is made at the account's time: that is the `moment` the
 front desk, moto, the console and the record see. One thing keeps the
 machine's clock: the check that a request was signed in the last 15
 minutes, because the AWS CLI and boto3 sign with the machine's clock,
-which does not move when the account's does (`wall_clock`).
+which does not move when the account's does (`wall_clock`); and the
+check of an MFA code, because the learner's phone (or `grade authenticator`)
+computes its codes from the machine's clock too (`machine_time`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 MAX_ADVANCE = dt.timedelta(days=400)  # more at once is a typo, not an exercise
 
@@ -42,6 +47,9 @@ _SHORT_WHOLE = re.compile(r"(?:\d+(?:\.\d+)?\s*[wdhms]\s*)+")
 _ISO = re.compile(r"P(?:(?P<w>\d+(?:[.,]\d+)?)W)?(?:(?P<d>\d+(?:[.,]\d+)?)D)?"
                   r"(?:T(?:(?P<h>\d+(?:[.,]\d+)?)H)?(?:(?P<m>\d+(?:[.,]\d+)?)M)?"
                   r"(?:(?P<s>\d+(?:[.,]\d+)?)S)?)?")
+# The machine's time at which the request being answered was made (the moment
+# it was first made, for a replayed one); None outside a request.
+_MACHINE_TIME: ContextVar[dt.datetime | None] = ContextVar("machine_time", default=None)
 _EXAMPLES = "45s, 90m, 2h, 1d or 1h30m (or ISO 8601, as PT1H30M)"
 
 
@@ -68,6 +76,23 @@ def wall_clock() -> dt.datetime:
         except ValueError:  # the travel ended in between: the plain clock is real again
             pass
     return dt.datetime.now(dt.UTC)
+
+
+def machine_time() -> dt.datetime:
+    """The machine's time of the request being answered: the clock an authenticator
+    app computes MFA codes with. Replayed, it is the moment the request was first
+    made, so that the codes it used are known to be used again."""
+    return _MACHINE_TIME.get() or wall_clock()
+
+
+@contextmanager
+def request_made_at(moment: dt.datetime) -> Iterator[None]:
+    """Answer a request made at `moment` of the machine's clock (`machine_time`)."""
+    token = _MACHINE_TIME.set(moment)
+    try:
+        yield
+    finally:
+        _MACHINE_TIME.reset(token)
 
 
 class AccountClock:

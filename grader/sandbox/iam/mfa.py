@@ -18,8 +18,10 @@ device's seed again; here, as on AWS:
   file with the AWS CLI's ``--outfile``. ListVirtualMFADevices shows serial
   numbers, users and enable dates, never a seed or a QR code.
 - a code is RFC 6238's TOTP: HMAC-SHA1, 6 digits, 30-second steps (what
-  authenticator apps compute), judged at the request's moment on the
-  account's clock (moto runs each request at its recorded time);
+  authenticator apps compute), judged at the moment the request was made by
+  the machine's clock, the one the learner's phone or `grade authenticator`
+  keeps (`clock.machine_time`; `grade sandbox advance` moves the account's
+  time, not the codes');
 - a code may be one step early or late (`TOLERANCE`): a phone's clock is
   rarely exact and a code is typed after it is shown. AWS does not publish
   its own tolerance; RFC 6238 section 6 recommends "a small number" of steps;
@@ -75,6 +77,7 @@ from moto.iam.exceptions import (
 )
 from moto.iam.models import IAMBackend, User, VirtualMfaDevice
 
+from grader.sandbox.clock import machine_time
 from grader.sandbox.iam.models import RootUser
 from grader.sandbox.record import REPLAYING
 
@@ -302,7 +305,7 @@ def enable(backend: IAMBackend, user_name: str, serial: str,
         if device.user is not None or _root_uses(backend, serial):
             raise EntityAlreadyExists(IN_USE)
     if device is not None:
-        accept_pair(device, code1, code2, dt.datetime.now(dt.UTC))
+        accept_pair(device, code1, code2, machine_time())
     backend.enable_mfa_device(user_name, serial, str(code1), str(code2))
 
 
@@ -322,7 +325,7 @@ def resync(backend: IAMBackend, user_name: str, serial: str, code1: str | None,
     A phone's clock that drifts is not modelled: the account's own clock and the
     learner's are the same machine's, so resynchronising only checks the codes."""
     accept_pair(users_device(backend, user_name, serial), code1, code2,
-                dt.datetime.now(dt.UTC))
+                machine_time())
 
 
 def deactivate(backend: IAMBackend, user_name: str, serial: str) -> None:

@@ -23,6 +23,7 @@ from moto.core.responses import ActionResult
 from moto.sts.responses import TokenResponse
 
 from grader.sandbox import authorization, callers
+from grader.sandbox.clock import machine_time
 from grader.sandbox.sts import models, session_tokens
 
 
@@ -60,7 +61,7 @@ def assume_role(self: TokenResponse) -> ActionResult:
     serial, code = self._get_param("SerialNumber"), self._get_param("TokenCode")
     accepted = None
     if serial is not None or code is not None:  # checked here: AccessDenied if wrong
-        accepted = session_tokens.check_mfa(iam, caller, serial, code, now)
+        accepted = session_tokens.check_mfa(iam, caller, serial, code, machine_time())
     mfa_at = now if serial is not None or code is not None else _mfa_behind(iam, caller)
     if mfa_at is not None:
         context["aws:MultiFactorAuthPresent"] = "true"

@@ -56,6 +56,7 @@ from moto.sts.models import STSBackend
 from werkzeug.wrappers import Response
 
 from grader.sandbox import aws_errors
+from grader.sandbox.clock import machine_time
 from grader.sandbox.iam import mfa
 from grader.sandbox.iam.models import RootUser, root_of
 from grader.sandbox.sts.models import AccessDenied, seeded_session_token, sts_backend
@@ -159,7 +160,7 @@ def get_session_token(backend: STSBackend, iam: IAMBackend, caller: Caller,
     now = dt.datetime.now(dt.UTC)
     mfa_serial = None
     if serial is not None or code is not None:
-        accepted = check_mfa(iam, caller, serial, code, now)
+        accepted = check_mfa(iam, caller, serial, code, machine_time())
         if accepted is not None:
             accepted.use()
         mfa_serial = serial
