@@ -30,7 +30,8 @@ def test_root_signs_in_and_deletes_its_key(fresh: Course, browser: Any) -> None:
     events = client(env | {"AWS_ACCESS_KEY_ID": fresh.account()["grader_key_id"],
                            "AWS_SECRET_ACCESS_KEY": fresh.account()["grader_secret"]},
                     "cloudtrail").lookup_events()["Events"]
-    names = [e["EventName"] for e in events[:4]]
-    assert names == ["DeleteAccessKey", "ListAccessKeys", "ConsoleLogin", "ConsoleLogin"]
+    names = [e["EventName"] for e in events[:5]]
+    assert names == ["DeleteAccessKey", "ListAccessKeys", "ListMFADevices", "ConsoleLogin",
+                     "ConsoleLogin"]
     _, result = fresh.grade_json("03")
     assert {c["id"]: c["passed"] for c in result["checks"]}["root-has-no-access-keys"]

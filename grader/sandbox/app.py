@@ -78,6 +78,7 @@ class SandboxApp:
         self.moto = DomainDispatcherApplication(_create_backend_app)
         self.lock = threading.RLock()
         self.next_seq = record.count() + 1
+        self.replaying_seq: int | None = None  # the event being replayed, if any
         self.started_at = dt.datetime.now(dt.UTC)
         self.clock = AccountClock()  # the account's time; replaying the record sets it
         self.control: dict[str, Callable[[Request, bytes], Response]] = {}
@@ -175,7 +176,7 @@ class SandboxApp:
                                    denied)
                 return denied
         seq = replay_seq if replay_seq is not None else self.next_seq
-        mock_random.seed(self.account.seed * 1_000_003 + seq if caller.recorded else 0)
+        self.seed_random(seq if caller.recorded else None)
         with time_machine.travel(moment, tick=False), request_made_at(signed_by):
             response = self._dispatch(environ, body, service, operation.name)
         if caller.recorded and replay_seq is None:
@@ -306,6 +307,11 @@ class SandboxApp:
             **raw_request(environ, body),
         ))
         return after
+
+    def seed_random(self, seq: int | None) -> None:
+        """Seed moto's ids and secrets from the place in the record of the event being
+        made (`seq`; None: an unrecorded read), so that replaying it makes the same."""
+        mock_random.seed(self.account.seed * 1_000_003 + seq if seq is not None else 0)
 
     def append(self, event: Event) -> None:
         self.record.append(event)

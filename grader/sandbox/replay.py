@@ -53,7 +53,11 @@ def _replay(app: SandboxApp) -> int:
         environ = environ_for(event.method, event.path, event.query, event.headers, event.body)
         if event.path.startswith(CONTROL_PREFIX):
             handler = app.control[event.path[len(CONTROL_PREFIX):]]
-            handler(Request(environ), event.body, moment, True)  # type: ignore[call-arg]
+            app.replaying_seq = event.seq
+            try:
+                handler(Request(environ), event.body, moment, True)  # type: ignore[call-arg]
+            finally:
+                app.replaying_seq = None
         else:
             app.handle(environ, event.body, at=moment, replay_seq=event.seq)
         replayed += 1

@@ -223,7 +223,11 @@ def cloudtrail_record(event: Event, account_id: str) -> dict[str, Any]:
         record["errorCode"] = event.error_code
         record["errorMessage"] = event.error_message or ""
     if event.event_type == "AwsConsoleSignIn":
-        record["additionalEventData"] = {"MFAUsed": "No", "MobileVersion": "No"}
+        extra = dict(event.parameters.get("additionalEventData") or {})
+        record["requestParameters"] = None
+        record["additionalEventData"] = {
+            "LoginTo": "https://console.aws.amazon.com/console/home", "MobileVersion": "No",
+            **extra, "MFAUsed": extra.get("MFAUsed", "No")}
     return record
 
 

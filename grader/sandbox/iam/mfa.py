@@ -186,17 +186,24 @@ def listed(backend: IAMBackend, status: str, marker: str | None,
         start = int(marker)
     page = devices[start:start + max_items]
     following = start + max_items
-    return [_entry(d) for d in page], str(following) if following < len(devices) else None
+    return [_entry(backend, d) for d in page], str(following) if following < len(devices) else None
 
 
 def _assigned(backend: IAMBackend, device: VirtualMfaDevice) -> bool:
     return device.user is not None or _root_uses(backend, device.serial_number)
 
 
-def _entry(device: VirtualMfaDevice) -> dict[str, Any]:
+def _entry(backend: IAMBackend, device: VirtualMfaDevice) -> dict[str, Any]:
     entry: dict[str, Any] = {"SerialNumber": device.serial_number}
     user = device.user
-    if user is not None:
+    root: Any = getattr(backend, "root", None)
+    if user is None and _root_uses(backend, device.serial_number):
+        entry["User"] = {"UserId": root.account_id, "Arn": root.arn,
+                         "CreateDate": root.create_date}
+        if root.password_last_used is not None:
+            entry["User"]["PasswordLastUsed"] = root.password_last_used
+        entry["EnableDate"] = device.enable_date
+    elif user is not None:
         entry["User"] = {"Path": user.path, "UserName": user.name, "UserId": user.id,
                          "Arn": user.arn, "CreateDate": user.create_date}
         entry["EnableDate"] = device.enable_date

@@ -32,7 +32,7 @@ from moto.iam.models import User
 from moto.iam.responses import IamResponse
 
 from grader.policy import Request, evaluate
-from grader.sandbox.iam import mfa
+from grader.sandbox.iam import mfa, root_mfa
 from grader.sandbox.iam.models import (
     RootUser,
     create_root_key,
@@ -140,8 +140,10 @@ def list_mfa_devices(self: IamResponse) -> ActionResult:
     """Without a user name: the caller's own MFA devices (root's, for root)."""
     user_name = self._get_param("UserName")
     if not user_name:
-        if _root_calling(self) is not None:
-            return ActionResult({"MFADevices": [], "IsTruncated": False})
+        root = _root_calling(self)
+        if root is not None:
+            return ActionResult({"MFADevices": root_mfa.devices(self.backend, root),
+                                 "IsTruncated": False})
         user_name = _caller_user_name(self)
     user = self.backend.get_user(user_name)
     return ActionResult({"MFADevices": [
