@@ -8,7 +8,7 @@
     grade restart 03            start an exercise over
     grade sandbox start|stop|status|reset|env [--json]
     grade sandbox advance DURATION   move the simulated account's clock forward (90m, 2h, 1d)
-    grade console signin root|EMAIL|USER / grade console root-keys [ACTION KEY]
+    grade console signin root|EMAIL|USER / root-keys [ACTION KEY] / root-mfa ACTION
 
 Exit status: 0 all checks pass, 1 some fail, 2 the grading could not run.
 """
@@ -28,9 +28,9 @@ from typing import NoReturn
 from grader.errors import GradeError
 
 COMMANDS = {"list", "show", "hint", "solution", "watch", "restart", "sandbox", "console",
-            "progress"}
+            "progress", "authenticator"}
 USAGE = """grade [NN] [--json] [--profile NAME | --live] [--answers FILE]
-       grade {list,show,hint,solution,watch,restart,sandbox,console,progress} ..."""
+       grade {list,show,hint,solution,watch,restart,sandbox,console,progress,authenticator} ..."""
 EPILOG = """\
 grade NN grades exercise NN (its number, 03 or 3, or its id, 03-stop-using-root)
 in the simulated account; --profile NAME or --live grade a real AWS account,
@@ -85,13 +85,61 @@ def _parser() -> argparse.ArgumentParser:
     signin = console_sub.add_parser("signin", help="sign in with a password")
     signin.add_argument(
         "user", help="the root user (the account's e-mail address, or `root`), or an IAM user")
-    signin.add_argument("--password")
     keys = console_sub.add_parser("root-keys", help="the root user's access keys")
     keys.add_argument("action", nargs="?", default="list",
                       choices=["list", "create", "activate", "deactivate", "delete"])
     keys.add_argument("key", nargs="?")
-    keys.add_argument("--password")
+    mfa = console_sub.add_parser(
+        "root-mfa", help="the root user's MFA devices",
+        description="Give the root user a virtual MFA device (create, then enable with two "
+                    "consecutive codes), list or remove it.")
+    mfa.add_argument("action", choices=["list", "create", "enable", "remove"])
+    mfa.add_argument("codes", nargs="*", metavar="CODE", help="enable: CODE1 CODE2")
+    mfa.add_argument("--name", help="the device's name (root-account-mfa-device)")
+    mfa.add_argument("--serial-number", help="enable, remove: the device's serial number")
+    mfa.add_argument("--json", action="store_true", help="one JSON object")
+    for command in (signin, keys, mfa):
+        command.add_argument("--password", help="the password (asked for when missing)")
+        command.add_argument("--mfa-code", help="a current code, once the user has MFA")
+    _authenticator_parser(sub)
     return parser
+
+
+def _authenticator_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
+    stand_in = ("A stand-in for a phone's authenticator app, for the simulated account only;\n"
+                "on a real AWS account, use a real authenticator app or a security key.")
+    authenticator = sub.add_parser(
+        "authenticator", prog="grade authenticator",
+        help="a stand-in for a phone's authenticator app (MFA codes)",
+        description=stand_in, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Exit status: 0 done; 2 it could not be done (unknown name, unreadable QR code, "
+               "bad seed).")
+    commands = authenticator.add_subparsers(dest="authenticator_command", required=True,
+                                            metavar="{add,code,list,remove}",
+                                            parser_class=_Parser)
+    add = commands.add_parser("add", help="keep an MFA device's seed under a name",
+                              description="Keep an MFA device's seed under NAME.")
+    add.add_argument("name", metavar="NAME",
+                     help="the name to keep it under (the device's, or its user's)")
+    seed = add.add_mutually_exclusive_group(required=True)
+    seed.add_argument("--qr", type=Path, metavar="FILE.png",
+                      help="the QR code's PNG (create-virtual-mfa-device --bootstrap-method "
+                           "QRCodePNG --outfile FILE.png)")
+    seed.add_argument("--secret", metavar="BASE32",
+                      help="the Base32 seed (Base32StringSeed; spaces and lower case allowed)")
+    seed.add_argument("--secret-file", type=Path, metavar="FILE",
+                      help="the file --bootstrap-method Base32StringSeed --outfile wrote")
+    add.add_argument("--replace", action="store_true", help="replace a device of that name")
+    show = commands.add_parser("code", help="the code of now, from this machine's clock",
+                               description="The code of now, and how long it stays valid.")
+    show.add_argument("name", metavar="NAME")
+    show.add_argument("--two", action="store_true",
+                      help="the previous code and the current one (for enable-mfa-device)")
+    commands.add_parser("list", help="the devices kept (never their seeds)")
+    remove = commands.add_parser("remove", help="forget a device's seed")
+    remove.add_argument("name", metavar="NAME")
+    for command in commands.choices.values():
+        command.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def _grade_parser() -> argparse.ArgumentParser:
@@ -233,11 +281,22 @@ def _command(options: argparse.Namespace) -> int:
             raise UsageError(f"unrecognized arguments: {options.duration}.",
                              "See `grade sandbox -h`.")
         return commands.sandbox(options.action, options.port, options.json, options.duration)
+    if options.command == "authenticator":
+        from grader import authenticator
+
+        which = options.authenticator_command
+        if which == "add":
+            return authenticator.add(options.name, secret=options.secret,
+                                     secret_file=options.secret_file, qr=options.qr,
+                                     replace=options.replace, as_json=options.json)
+        if which == "code":
+            return authenticator.code(options.name, two=options.two, as_json=options.json)
+        if which == "list":
+            return authenticator.list_devices(as_json=options.json)
+        return authenticator.remove(options.name, as_json=options.json)
     from grader import console_cli
 
-    if options.console_command == "signin":
-        return console_cli.signin(options.user, options.password)
-    return console_cli.root_keys(options.action, options.key, options.password)
+    return console_cli.run(options)
 
 
 if __name__ == "__main__":

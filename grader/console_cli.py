@@ -25,7 +25,7 @@ import json
 import sys
 import urllib.error
 import urllib.request
-from typing import Any
+from typing import Any, TextIO
 
 from grader import paths
 from grader.errors import GradeError
@@ -42,7 +42,7 @@ def run(options: argparse.Namespace) -> int:
     """Run one `grade console` command (the parsed command line)."""
     try:
         if options.console_command == "signin":
-            _signin(options.user, options.password, options.mfa_code).close()
+            _signin(options.user, options.password, options.mfa_code, sys.stdout).close()
             return 0
         if options.console_command == "root-keys":
             return root_keys(options)
@@ -80,7 +80,10 @@ class Session:
         _post("signout", {}, self.token)
 
 
-def _signin(who: str, password: str | None, mfa_code: str | None) -> Session:
+def _signin(who: str, password: str | None, mfa_code: str | None,
+            say: TextIO = sys.stderr) -> Session:
+    """Sign in as `who`; says so on `say` (standard error when a command's own answer
+    is what standard output is for)."""
     secret = _ask(password, f"Password for {who}: ")
     if not secret:
         raise GradeError(f"No password given for {who}.",
@@ -103,7 +106,7 @@ def _signin(who: str, password: str | None, mfa_code: str | None) -> Session:
     if status != 200:
         raise Refused(f"Sign-in failed: {answer.get('error', 'refused')}")
     with_mfa = " with MFA" if answer.get("mfaUsed") else ""
-    print(f"Signed in to the console as {answer['signedIn']}{with_mfa}.")
+    print(f"Signed in to the console as {answer['signedIn']}{with_mfa}.", file=say)
     return Session(who, str(answer["session"]), str(answer["signedIn"]))
 
 

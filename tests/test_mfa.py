@@ -5,8 +5,9 @@ the MFA context into policies, expire, and are recorded as AWS records them; Ass
 with an MFA code; all of it rebuilt the same from the record.
 
 Codes are computed as an authenticator app computes them (`pyotp`, `Phone`) on this
-machine's clock, which `grade sandbox advance` does not move. No test waits for time to pass: old sessions
-are made by editing a stopped account's record, as tests/test_role_sessions.py does.
+machine's clock, which `grade sandbox advance` does not move. No test waits for time
+to pass: old sessions are made by editing a stopped account's record, as
+tests/test_role_sessions.py does.
 Attacks are sent as raw HTTP (`tests.front_desk`).
 """
 
