@@ -52,6 +52,9 @@ GRADER_CALLS: frozenset[tuple[str, str]] = frozenset({
     # Generating the credential report changes no resource, it only makes the report.
     ("iam", "GenerateCredentialReport"),
     ("iam", "GetCredentialReport"),
+    # MFA devices: checks/mfa_state.py.
+    ("iam", "ListMFADevices"),
+    ("iam", "ListVirtualMFADevices"),
 })
 
 

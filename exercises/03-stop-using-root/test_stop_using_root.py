@@ -10,8 +10,9 @@ from __future__ import annotations
 from grader.checks import check
 from grader.checks.activity import Activity
 from grader.checks.admin_since import BEFORE_HISTORY, admin_since, first_use_as_admin
-from grader.checks.iam_state import IamState, User
-from grader.checks.policies import grants_full_admin, why_not_full_admin
+from grader.checks.admins import admin_groups_of, admin_problems, admin_users, users_with_password
+from grader.checks.iam_state import IamState
+from grader.checks.policies import why_not_full_admin
 
 # Root-only tasks, as the API names them: what root may still do once the IAM
 # admin user is in use. Managing root's own credentials (no user name given),
@@ -30,40 +31,6 @@ ROOT_ONLY_TASKS = {
 }
 
 
-def users_with_password(state: IamState) -> list[User]:
-    return [u for u in state.users.values() if u.has_password]
-
-
-def admin_groups_of(state: IamState, user: User) -> list[str]:
-    return [g for g in user.groups if g in state.groups and state.groups[g].full_admin]
-
-
-def admin_problems(state: IamState, user: User) -> list[str]:
-    """Why `user` is not an admin through its group (empty when it is)."""
-    problems = []
-    if not admin_groups_of(state, user):
-        problems.append(f"user {user.name} is not in a group with full administrator "
-                        "permissions")
-    direct = [p.name for p in user.policies if grants_full_admin([p.document])]
-    if direct:
-        problems.append(f"user {user.name} also gets admin rights from "
-                        f"{', '.join(direct)} attached to the user itself")
-    if user.boundary and not grants_full_admin([user.boundary.document]):
-        problems.append(f"user {user.name}'s permissions boundary {user.boundary.name} "
-                        "limits what the group grants")
-    every_policy = [p.document for p in user.policies] + [
-        p.document for g in user.groups if g in state.groups for p in state.groups[g].policies]
-    if not problems and not grants_full_admin(every_policy):
-        problems.append(f"another policy of user {user.name} (on the user or in one of its "
-                        "groups) denies some actions, so the user is not a full admin")
-    return problems
-
-
-def admin_users(state: IamState) -> list[User]:
-    """The users who could be the learner's admin: password, admin through a group."""
-    return [u for u in users_with_password(state) if not admin_problems(state, u)]
-
-
 def signed_in(activity: list[Activity], user: str) -> list[Activity]:
     """The user's own successful calls: a role session's calls are not the user's sign-in,
     even in a session the user began or one named after the user."""
@@ -77,10 +44,15 @@ def root_at_work(event: Activity) -> bool:
     return event.behind_root
 
 
+# How CloudTrail names root in its own MFA events (made in the console).
+ROOT_USER_NAME = "AWS ROOT USER"
+
+
 def is_root_only_task(event: Activity) -> bool:
     if event.name in ROOT_ONLY_TASKS:
         return True
-    return event.name in ROOT_OWN_CREDENTIALS and not event.parameters.get("userName")
+    return event.name in ROOT_OWN_CREDENTIALS and \
+        event.parameters.get("userName") in (None, "", ROOT_USER_NAME)
 
 
 @check(

@@ -1,6 +1,6 @@
 """The pytest plugin that runs an exercise's checks.
 
-It gives checks their fixtures (`target`, `iam_state`, `activity`, and
+It gives checks their fixtures (`target`, `iam_state`, `mfa_state`, `activity`, and
 `aws` for a read-only client of any service), refuses a test without
 `@check` metadata, and turns each test's outcome into a `CheckResult`.
 A fixture that cannot get its data raises `GradeError`: the grading then
@@ -16,6 +16,7 @@ import pytest
 
 from grader.checks import activity as activity_module
 from grader.checks import iam_state as iam_state_module
+from grader.checks import mfa_state as mfa_state_module
 from grader.checks.metadata import info_of
 from grader.checks.target import Target
 from grader.errors import GradeError
@@ -40,6 +41,13 @@ def aws(target: Target) -> Callable[[str], Any]:
 def iam_state(target: Target) -> iam_state_module.IamState:
     """The account's users, groups, policies and root keys, read once."""
     return iam_state_module.collect(target)
+
+
+@pytest.fixture(scope="session")
+def mfa_state(target: Target,
+              iam_state: iam_state_module.IamState) -> mfa_state_module.MfaState:
+    """Root's MFA and each user's MFA devices, read once."""
+    return mfa_state_module.collect(target, iam_state)
 
 
 @pytest.fixture(scope="session")
