@@ -94,9 +94,10 @@ def _signin(who: str, password: str | None, mfa_code: str | None,
     status, answer = _post("signin", payload)
     if status == 401 and answer.get("mfaRequired"):
         if not answer.get("totp"):
+            port = control.require().endpoint.rsplit(":", 1)[-1]
             raise Refused("Sign-in failed: this user signs in with a passkey or security "
                           "key, which only the web console can use: open "
-                          f"{control.require().endpoint}/_sandbox/console/.")
+                          f"http://localhost:{port}/_sandbox/console/.")
         code = _ask(None, "MFA code: ", secret=False)
         if not code:
             raise Refused("Sign-in failed: this user has MFA: pass --mfa-code with a "

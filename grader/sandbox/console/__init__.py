@@ -124,13 +124,14 @@ class Console:
 
     def finish_signin(self, request: Request, body: bytes, moment: dt.datetime,
                       identity: Identity | None, ok: bool, mfa_serial: str | None,
-                      replaying: bool) -> Response:
-        """Record the sign-in (AWS's ConsoleLogin) and, if it succeeded, open a session."""
+                      replaying: bool, *, path: str = "signin") -> Response:
+        """Record the sign-in (AWS's ConsoleLogin) and, if it succeeded, open a session.
+        `path`: the endpoint that replays it (`signin`, or `passkey/signin`)."""
         if not replaying and identity is not None:
             extra: dict[str, Any] = {"MFAUsed": "Yes" if mfa_serial else "No"}
             if mfa_serial:
                 extra["MFAIdentifier"] = mfa_serial
-            self.record(request, body, moment, identity, "signin", Change(
+            self.record(request, body, moment, identity, path, Change(
                 "ConsoleLogin", error=None if ok else "Failed authentication",
                 parameters={"additionalEventData": extra},
                 response={"ConsoleLogin": "Success" if ok else "Failure"}),

@@ -11,7 +11,7 @@ from moto.iam.models import AccountSummary, IAMBackend, User
 from moto.iam.responses import IamResponse
 from moto.sts.models import STSBackend
 
-from grader.sandbox.iam import mfa, password_policy, responses
+from grader.sandbox.iam import mfa, password_policy, responses, root_mfa
 from grader.sandbox.iam.models import (
     check_inline_policy,
     check_managed_policy,
@@ -29,7 +29,7 @@ def _account_summary(original: Callable[[IAMBackend], AccountSummary]) -> Any:
     def get_account_summary(self: IAMBackend) -> AccountSummary:
         summary = original(self)
         root = root_of(self)
-        summary._account_mfa_enabled = int(bool(root and root.mfa_serials))
+        summary._account_mfa_enabled = int(root is not None and root_mfa.count(root) > 0)
         summary._account_access_keys_present = int(bool(root and root.access_keys))
         return summary
 

@@ -16,6 +16,7 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from moto.iam.exceptions import LimitExceededException
@@ -24,8 +25,21 @@ from moto.iam.models import AccessKey, IAMBackend, Policy, User
 LIMIT_KEYS = 2
 
 
+@dataclass
+class Passkey:
+    """A passkey or security key of root's (WebAuthn), registered in the console."""
+
+    credential_id: bytes
+    public_key: bytes  # COSE, as the authenticator gave it
+    sign_count: int
+    name: str
+    serial: str  # arn:aws:iam::<account>:u2f/root/<name>-<random>, as AWS names FIDO keys
+    created: dt.datetime  # the account's time
+
+
 class RootUser:
-    """The account's root user: its keys, its password's last use, its MFA."""
+    """The account's root user: its keys, its password's last use, its MFA (virtual
+    devices' serial numbers, and passkeys)."""
 
     def __init__(self, account_id: str, created: dt.datetime, email: str) -> None:
         self.account_id = account_id
@@ -34,6 +48,7 @@ class RootUser:
         self.password_last_used: dt.datetime | None = None
         self.access_keys: list[AccessKey] = []
         self.mfa_serials: list[str] = []
+        self.passkeys: list[Passkey] = []
 
     @property
     def arn(self) -> str:
@@ -165,7 +180,7 @@ def root_row(root: RootUser) -> list[str]:
     return [
         "<root_account>", root.arn, iso(root.create_date), "not_supported",
         iso(root.password_last_used, missing="no_information"),
-        "not_supported", "not_supported", _flag(bool(root.mfa_serials)),
+        "not_supported", "not_supported", _flag(bool(root.mfa_serials or root.passkeys)),
         *_key_columns(root.access_keys), *_NO_CERTS,
     ]
 

@@ -74,7 +74,12 @@ def enable(backend: IAMBackend, root: RootUser, serial: str, code1: str | None,
 
 
 def remove(backend: IAMBackend, root: RootUser, serial: str) -> None:
-    """Deactivate root's device `serial` and delete it, as the console's Remove does."""
+    """Deactivate root's device `serial` and delete it, as the console's Remove does:
+    a virtual device, or a passkey (its `u2f/root/...` serial)."""
+    passkey = next((p for p in root.passkeys if p.serial == serial), None)
+    if passkey is not None:
+        root.passkeys.remove(passkey)
+        return
     if serial not in root.mfa_serials:
         raise RootMfaRefused(f"The root user has no MFA device {serial}.")
     root.mfa_serials.remove(serial)
