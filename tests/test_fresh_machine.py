@@ -1,9 +1,13 @@
-"""The README's two set-up commands, in a fresh clone, for a learner with nothing set up.
+"""The README's course command, in a fresh clone, for a learner with nothing set up.
 
 A clean temporary HOME (no ~/.aws, no ~/.grade), the committed files only (a
 `git clone` of this repository), and pip's download cache allowed, so that
 this is the install a new learner gets, minus the downloads. Then the
 learner's loop for 00 and 03 through the real AWS CLI installed there.
+
+(The README's other command, `./scripts/test`, is what CI runs on a fresh
+clone of its own machine: running it here again, inside the suite it runs,
+would prove nothing more and cost minutes of the suite's time.)
 """
 
 from __future__ import annotations
@@ -118,6 +122,3 @@ def test_the_readme_commands_work_on_a_fresh_machine(machine: Machine) -> None:
     assert "Traceback" not in err
     with pytest.raises(OSError):
         urllib.request.urlopen(site, timeout=5)  # Ctrl-C stopped the site
-    tests = machine.shell("./scripts/test tests/test_install_files.py", timeout=1200)
-    assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-3000:]
-    assert "passed" in tests.stdout
