@@ -9,6 +9,7 @@ it targets first, then those that depend on it.
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -18,10 +19,13 @@ ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 PASSWORD = "Correct-Horse-Battery-Staple-42"
 
 
+@functools.cache
 def root() -> Any:
+    """Root's session (one: each new session reads botocore's models again)."""
     return boto3.Session()
 
 
+@functools.cache
 def iam() -> Any:
     return root().client("iam")
 

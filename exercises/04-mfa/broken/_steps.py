@@ -12,6 +12,7 @@ used once.
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import time
@@ -45,11 +46,14 @@ class Phone:
         return self.totp.generate_otp(step)
 
 
+@functools.cache
 def me() -> Any:
-    """The admin user's session (its long-term key, from the environment)."""
+    """The admin user's session (its long-term key, from the environment). One: each new
+    session reads botocore's models again."""
     return boto3.Session()
 
 
+@functools.cache
 def my_name() -> str:
     return str(me().client("sts").get_caller_identity()["Arn"]).rsplit("/", 1)[-1]
 
@@ -59,6 +63,7 @@ def admin_group() -> str:
     return str(groups[0]["GroupName"])
 
 
+@functools.cache
 def root_password() -> str:
     status = subprocess.run(["grade", "sandbox", "status", "--json"], capture_output=True,
                             text=True, check=True)
