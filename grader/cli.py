@@ -156,6 +156,9 @@ def _grade_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    from grader.startup import skip_unused_imports
+
+    skip_unused_imports()
     args = list(sys.argv[1:] if argv is None else argv)
     as_json = "--json" in args
     try:

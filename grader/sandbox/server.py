@@ -248,6 +248,9 @@ def serve(folder: Path, port: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from grader.startup import skip_unused_imports
+
+    skip_unused_imports(account=True)
     args = sys.argv[1:] if argv is None else argv
     folder = Path(args[0])
     port = int(args[1]) if len(args) > 1 else 0

@@ -13,33 +13,18 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from webauthn import (
-    generate_authentication_options,
-    generate_registration_options,
-    verify_authentication_response,
-    verify_registration_response,
-)
-from webauthn.helpers import (
-    options_to_json_dict,
-    parse_attestation_object,
-    parse_authentication_credential_json,
-    parse_authenticator_data,
-    parse_client_data_json,
-    parse_registration_credential_json,
-)
-from webauthn.helpers.structs import (
-    AttestationConveyancePreference,
-    AuthenticatorSelectionCriteria,
-    PublicKeyCredentialDescriptor,
-    ResidentKeyRequirement,
-    UserVerificationRequirement,
-)
 from werkzeug.wrappers import Request
 
 from grader.sandbox.console.challenges import LIFETIME_SECONDS
 from grader.sandbox.iam.models import Passkey
+
+if TYPE_CHECKING:
+    from webauthn.helpers.structs import PublicKeyCredentialDescriptor
+
+# `webauthn` (and the cryptography it brings) is imported by the functions that use it:
+# most starts of the account never see a passkey, and the import costs 0.15 s.
 
 RP_ID = "localhost"
 RP_NAME = "Simulated AWS account"
@@ -91,6 +76,15 @@ def user_handle(account_id: str) -> bytes:
 def registration_options(account_id: str, email: str, passkeys: Sequence[Passkey],
                          challenge: bytes) -> dict[str, Any]:
     """What navigator.credentials.create() needs (JSON, binary fields base64url)."""
+    from webauthn import generate_registration_options
+    from webauthn.helpers import options_to_json_dict
+    from webauthn.helpers.structs import (
+        AttestationConveyancePreference,
+        AuthenticatorSelectionCriteria,
+        ResidentKeyRequirement,
+        UserVerificationRequirement,
+    )
+
     options = generate_registration_options(
         rp_id=RP_ID, rp_name=RP_NAME, user_id=user_handle(account_id), user_name=email,
         user_display_name=f"Root user of {account_id}", challenge=challenge,
@@ -104,6 +98,10 @@ def registration_options(account_id: str, email: str, passkeys: Sequence[Passkey
 
 def authentication_options(passkeys: Sequence[Passkey], challenge: bytes) -> dict[str, Any]:
     """What navigator.credentials.get() needs: root's passkeys only."""
+    from webauthn import generate_authentication_options
+    from webauthn.helpers import options_to_json_dict
+    from webauthn.helpers.structs import UserVerificationRequirement
+
     options = generate_authentication_options(
         rp_id=RP_ID, challenge=challenge, timeout=TIMEOUT_MS,
         allow_credentials=_descriptors(passkeys),
@@ -112,11 +110,19 @@ def authentication_options(passkeys: Sequence[Passkey], challenge: bytes) -> dic
 
 
 def _descriptors(passkeys: Sequence[Passkey]) -> list[PublicKeyCredentialDescriptor]:
+    from webauthn.helpers.structs import PublicKeyCredentialDescriptor
+
     return [PublicKeyCredentialDescriptor(id=p.credential_id) for p in passkeys]
 
 
 def challenge_in(credential: Any) -> bytes:
     """The challenge a response signed (its clientDataJSON's), to look it up."""
+    from webauthn.helpers import (
+        parse_authentication_credential_json,
+        parse_client_data_json,
+        parse_registration_credential_json,
+    )
+
     try:
         if not isinstance(credential, dict):
             raise ValueError("not an object")
@@ -130,6 +136,8 @@ def challenge_in(credential: Any) -> bytes:
 
 def verify_registration(credential: Any, challenge: bytes, origin: str) -> Registered:
     """Check a navigator.credentials.create() answer to `challenge`, made at `origin`."""
+    from webauthn import verify_registration_response
+
     try:
         verified = verify_registration_response(
             credential=credential, expected_challenge=challenge, expected_rp_id=RP_ID,
@@ -142,6 +150,8 @@ def verify_registration(credential: Any, challenge: bytes, origin: str) -> Regis
 
 def registered_in(credential: Any) -> Registered:
     """The credential of a registration answer, read without judging it (replay)."""
+    from webauthn.helpers import parse_attestation_object, parse_registration_credential_json
+
     parsed = parse_registration_credential_json(credential)
     attested = parse_attestation_object(parsed.response.attestation_object).auth_data
     data = attested.attested_credential_data
@@ -151,6 +161,8 @@ def registered_in(credential: Any) -> Registered:
 
 def credential_id_of(credential: Any) -> bytes:
     """The credential id a navigator.credentials.get() answer names."""
+    from webauthn.helpers import parse_authentication_credential_json
+
     try:
         return parse_authentication_credential_json(credential).raw_id
     except Exception:
@@ -161,6 +173,8 @@ def verify_assertion(credential: Any, challenge: bytes, origin: str, passkey: Pa
     """Check a navigator.credentials.get() answer to `challenge` by `passkey`, made at
     `origin`: its signature, RP ID, origin and a sign count that went up. Returns the
     new sign count."""
+    from webauthn import verify_authentication_response
+
     try:
         verified = verify_authentication_response(
             credential=credential, expected_challenge=challenge, expected_rp_id=RP_ID,
@@ -173,5 +187,7 @@ def verify_assertion(credential: Any, challenge: bytes, origin: str, passkey: Pa
 
 def assertion_sign_count(credential: Any) -> int:
     """The sign count an assertion carries, read without judging it (replay)."""
+    from webauthn.helpers import parse_authentication_credential_json, parse_authenticator_data
+
     parsed = parse_authentication_credential_json(credential)
     return int(parse_authenticator_data(parsed.response.authenticator_data).sign_count)
