@@ -11,6 +11,7 @@ from grader.errors import GradeError
 from grader.exercises import find
 from grader.progress.store import Progress
 from grader.report import render_result
+from grader.results import ExerciseResult
 from grader.runner import run_checks
 
 
@@ -45,15 +46,19 @@ def grade(name: str, as_json: bool = False, profile: str | None = None,
         raise GradeError(f"--answers is for quizzes; {exercise.id} is a hands-on exercise, "
                          "graded from the account itself.",
                          f"Run `grade {exercise.id[:2]}` without --answers.")
+    result: ExerciseResult | None
     if exercise.kind == "quiz":
         from grader.quiz.grading import grade_quiz
 
         interactive = not as_json and sys.stdin.isatty() and sys.stdout.isatty()
         result = grade_quiz(exercise, answers, lambda: target_for(profile, live), interactive)
     else:
-        target = target_for(profile, live)
-        before = _events_now(target)
-        result = run_checks(exercise, target)
+        result, before = (None, None) if profile or live \
+            else _graded_by_the_account(exercise.id)
+        if result is None:
+            target = target_for(profile, live)
+            before = _events_now(target)
+            result = run_checks(exercise, target)
         if result.passed and before is not None:
             from grader.paths import sandbox_dir
             from grader.sandbox import checkpoints
@@ -68,6 +73,18 @@ def grade(name: str, as_json: bool = False, profile: str | None = None,
         if result.passed:
             print(_next_step(exercise.id))
     return 0 if result.passed else 1
+
+
+def _graded_by_the_account(exercise_id: str) -> tuple[ExerciseResult | None, int | None]:
+    """The simulated account's own grading (`grader.grading_service`), which
+    has botocore and pytest loaded already; (None, None) when it does not offer it."""
+    from grader.sandbox import control
+
+    done = control.grade_here(control.require(), exercise_id)
+    if done is None:
+        return None, None
+    document, before = done
+    return ExerciseResult.from_json(document), before
 
 
 def _events_now(target: Target) -> int | None:

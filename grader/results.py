@@ -44,3 +44,9 @@ class ExerciseResult:
             "account": self.account_id,
             "checks": [asdict(c) for c in self.checks],
         }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ExerciseResult:
+        """The result `to_json` wrote (a grading run by the simulated account's process)."""
+        return cls(str(data["exercise"]), str(data["title"]), str(data["mode"]),
+                   [CheckResult(**c) for c in data["checks"]], data.get("account"))

@@ -27,10 +27,12 @@ def run_checks(exercise: Exercise, target: Target) -> ExerciseResult:
         "--import-mode=importlib",  # checks of different exercises may share file names
         "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:warnings",
         "-p", "no:doctest", "-p", "no:junitxml", "-p", "no:pastebin", "-p", "no:nose",
-        "-p", "no:stepwise", "-p", "no:legacypath", "-p", "no:unittest",
+        "-p", "no:stepwise", "-p", "no:legacypath", "-p", "no:unittest", "--capture=no",
         "-p", "no:unraisableexception", "-p", "no:threadexception", "-p", "no:faulthandler",
         "--ignore", str(exercise.folder / "solution"), "--ignore", str(exercise.folder / "broken"),
     ]
+    # Checks print nothing (`--capture=no`): pytest must not take over the process's
+    # output, which in the simulated account's server is its log (`grader.grading_service`).
     # Checks need no third-party pytest plugin; not loading them saves time and keeps a
     # learner's own plugins from changing how their work is graded.
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"

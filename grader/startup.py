@@ -10,7 +10,8 @@ them installed, not because anything here needs them:
   when pyOpenSSL is absent.
 - `time_machine` (the account's clock, in the simulated account's process)
   imports pytest to offer a pytest fixture: about 0.2 s of every start of
-  the account, which never runs pytest.
+  the account. The account does run pytest, later, for its gradings
+  (`grader.grading_service`), and imports it then, in the background.
 
 Marking a module as absent in `sys.modules` makes its import fail with
 ImportError, which both packages expect and handle.
@@ -25,5 +26,9 @@ def skip_unused_imports(account: bool = False) -> None:
     """Call first thing in a process; `account` for the simulated account's server."""
     if "botocore" not in sys.modules:
         sys.modules.setdefault("urllib3.contrib.pyopenssl", None)  # type: ignore[arg-type]
-    if account and "time_machine" not in sys.modules:
-        sys.modules.setdefault("pytest", None)  # type: ignore[arg-type]
+    if account and "time_machine" not in sys.modules and "pytest" not in sys.modules:
+        sys.modules["pytest"] = None  # type: ignore[assignment]
+        try:
+            import time_machine  # noqa: F401  (its pytest plugin skipped)
+        finally:
+            del sys.modules["pytest"]

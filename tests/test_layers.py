@@ -1,5 +1,9 @@
 """Who may import whom: the simulated account and the checks both stand on
-`grader.policy`, and neither imports the other (nor does the policy code import them)."""
+`grader.policy`, and neither imports the other (nor does the policy code import them).
+
+The account's server process also hosts gradings (`grader.grading_service`, outside
+both layers): `sandbox/server.py` installs it beside the account, and nothing of the
+account's own behaviour depends on it."""
 
 from __future__ import annotations
 

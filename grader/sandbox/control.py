@@ -475,6 +475,35 @@ def events(running: Running, after: int = -1, wait: float = 0.0) -> int:
                     running.account.grader_secret, timeout=wait + 5.0)["events"])
 
 
+def grade_here(running: Running, exercise_id: str) -> tuple[dict[str, Any], int] | None:
+    """Have the running account grade `exercise_id` in its own process (the `grade
+    --json` document, and the events its record held before); None when this account's
+    server does not offer it (one started by an older `grade`). GradeError: the
+    grading could not run, for the reason the account gives."""
+    from grader.grading_service import GRADE_PATH
+
+    request = urllib.request.Request(
+        f"{running.endpoint}/_sandbox/{GRADE_PATH}", method="POST",
+        data=json.dumps({"exercise": exercise_id}).encode(),
+        headers={"Content-Type": "application/json", GRADER_TOKEN: running.account.grader_secret})
+    try:
+        with loopback_open(request, timeout=300) as answer:
+            done = json.loads(answer.read())
+    except urllib.error.HTTPError as error:
+        if error.code == 404:
+            return None
+        try:
+            refusal = json.loads(error.read() or b"{}")
+        except ValueError:
+            refusal = {}
+        raise GradeError(str(refusal.get("error") or f"The grading failed ({error.code})."),
+                         str(refusal.get("fix") or "")) from None
+    except OSError as error:
+        raise GradeError(f"The simulated account did not answer: {error}.",
+                         "Check it with `grade sandbox status`.") from None
+    return done["result"], int(done["eventsBefore"])
+
+
 def grader_environment(running: Running) -> dict[str, str]:
     """The grader's own credentials: not the learner's, not an IAM key."""
     return {
@@ -487,6 +516,7 @@ def grader_environment(running: Running) -> dict[str, str]:
 
 __all__ = [
     "NOT_RUNNING", "AccountTime", "RecordInUse", "Running", "account_time", "advance",
-    "environment", "events", "find", "grader_environment", "loopback_open", "require", "reset",
+    "environment", "events", "find", "grade_here", "grader_environment", "loopback_open",
+    "require", "reset",
     "rewind", "start", "stop",
 ]

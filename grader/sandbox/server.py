@@ -28,6 +28,7 @@ import signal
 import socket
 import sqlite3
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,7 @@ def build_app(folder: Path) -> Any:
     # talk to the learner's account.
     os.environ["MOTO_DISABLE_GLOBAL_CORS"] = "true"
 
+    from grader import grading_service
     from grader.sandbox import checkpoints, iam, operations
     from grader.sandbox.app import SandboxApp, _iam, json_response
     from grader.sandbox.bootstrap import first_history, open_account
@@ -150,6 +152,7 @@ def build_app(folder: Path) -> Any:
     app.control["reset"] = reset
     app.control["changes"] = changes
     app.control[ADVANCE_PATH] = clock
+    grading_service.install(app, account, allowed)
     app.control_unlocked.add("changes")
     # Only now, with every control endpoint in place: replaying sends the recorded
     # control requests (the console's, the clock's advances) to them too.
@@ -224,6 +227,7 @@ def serve(folder: Path, port: int) -> None:
         _check_free(port)
     app = build_app(folder)
     server = make_server(HOST, port, app, threaded=True)
+    app.endpoint = f"http://{HOST}:{server.server_port}"
     runtime = folder / RUNTIME_FILE
 
     def stop(*_: Any) -> None:
@@ -237,6 +241,8 @@ def serve(folder: Path, port: int) -> None:
         "endpoint": f"http://{HOST}:{server.server_port}",
         "startedAt": dt.datetime.now(dt.UTC).isoformat(),
     }) + "\n")
+    for task in app.once_listening:
+        threading.Thread(target=task, name=task.__name__, daemon=True).start()
     try:
         server.serve_forever(poll_interval=0.1)
     finally:

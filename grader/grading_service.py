@@ -1,0 +1,81 @@
+"""`POST /_sandbox/grade {"exercise": ID}`: an exercise's checks, run in the account's process.
+
+`grade NN` is a new process each time, and most of its time went into
+importing botocore and pytest and building botocore's clients before a single
+check ran. The simulated account's server has all of that loaded already, so
+for the simulated account `grade` asks it to run the checks: the very same
+checks (`grader.runner.run_checks`), reading the account over HTTP with the
+grader's read-only key exactly as a separate process would, one grading at a
+time. The answer is the `grade --json` document and how many events the
+record held before the grading (for `checkpoints`). Only `grade` may ask: the
+request carries the grader's secret. Live mode (a real account) never comes
+here. Nothing of a grading is recorded: the grader's reads never are.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from grader.checks.target import Target
+    from grader.sandbox.account import Account
+    from grader.sandbox.app import SandboxApp
+
+GRADE_PATH = "grade"  # `grade` imports this module for it: nothing heavy at the top
+
+
+def install(app: SandboxApp, account: Account, allowed: Any) -> None:
+    """Offer gradings at `/_sandbox/grade` (`allowed(request)`: it comes from `grade`)."""
+    from grader.sandbox.app import json_response
+
+    one_at_a_time = threading.Lock()
+    targets: list[Target] = []  # one, made at the first grading: its clients are kept
+
+    def target() -> Target:
+        if not targets:
+            from grader.checks.target import sandbox_target
+
+            assert app.endpoint is not None, "the server has not bound its port yet"
+            made = sandbox_target(app.endpoint, account.region, account.grader_key_id,
+                                  account.grader_secret)
+            made.known_account = account.account_id
+            targets.append(made)
+        return targets[0]
+
+    def grade(request: Any, body: bytes, _at: Any = None, _replaying: bool = False) -> Any:
+        if not allowed(request):
+            return json_response({"error": "not allowed"}, 403)
+        from grader.errors import GradeError
+        from grader.exercises import find
+        from grader.runner import run_checks
+
+        try:
+            payload = json.loads(body or b"{}")
+            exercise = find(str(payload.get("exercise", "")))
+            if exercise.kind != "hands-on":
+                raise GradeError(f"{exercise.id} is not graded from the account.", "")
+            with one_at_a_time:
+                before = app.next_seq - 1
+                result = run_checks(exercise, target())
+        except GradeError as error:
+            return json_response({"error": error.reason, "fix": error.fix}, 409)
+        except ValueError:
+            return json_response({"error": "The request is not JSON."}, 400)
+        return json_response({"result": result.to_json(), "eventsBefore": before})
+
+    def warm_up() -> None:
+        """Import what a grading needs and make its clients, before the first one."""
+        import pytest  # noqa: F401
+
+        import grader.checks.plugin
+        import grader.runner  # noqa: F401
+
+        with one_at_a_time:
+            for service in ("iam", "cloudtrail"):
+                target().client(service)
+
+    app.control[GRADE_PATH] = grade
+    app.control_unlocked.add(GRADE_PATH)  # its checks call the account: no lock held
+    app.once_listening.append(warm_up)
