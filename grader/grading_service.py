@@ -63,6 +63,16 @@ def install(app: SandboxApp, account: Account, allowed: Any) -> None:
             return json_response({"error": error.reason, "fix": error.fix}, 409)
         except ValueError:
             return json_response({"error": "The request is not JSON."}, 400)
+        except Exception:  # a bug: its details where `grade` keeps them, not a bare 500
+            import traceback
+
+            from grader.paths import append_private, grade_home
+
+            log = grade_home() / "grade-errors.log"
+            append_private(log, traceback.format_exc())
+            return json_response({"error": "The grading crashed in the simulated account.",
+                                  "fix": f"The details are in {log}; please report them."},
+                                 500)
         return json_response({"result": result.to_json(), "eventsBefore": before})
 
     def warm_up() -> None:
