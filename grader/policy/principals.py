@@ -16,7 +16,9 @@ The forms that can name an IAM user or a role session (IAM User Guide,
 
 ARNs are compared whole (AWS accepts no wildcard in them but `"*"` alone);
 `Service`, `Federated` and `CanonicalUser` principals name no IAM user or
-role session. How a principal was named matters to the decision
+role session. An AWS service acting for the account (CloudTrail writing its
+logs to a bucket) is named by `{"Service": "cloudtrail.amazonaws.com"}`, or
+by `"*"`. How a principal was named matters to the decision
 (`grader.policy.resource`), so `how_named` says it: `NAMED` (the principal
 itself, or everyone), `ROLE` (its role) or `ACCOUNT` (its account).
 """
@@ -36,11 +38,13 @@ class Principal:
     """Who makes a request, as a resource-based policy can name it.
 
     `arn`: the user's ARN, the session's `assumed-role` ARN, or root's ARN;
-    `role_arn`: for a role session, the ARN of its role."""
+    `role_arn`: for a role session, the ARN of its role; `service`: for an AWS
+    service principal ("cloudtrail.amazonaws.com"), its name (and `arn` is empty)."""
 
     arn: str
     account_id: str
     role_arn: str | None = None
+    service: str | None = None
 
 
 def _values(value: Any) -> list[str]:
@@ -60,6 +64,9 @@ def _aws_principals(element: Any) -> list[str]:
 
 def how_named(element: Any, principal: Principal) -> str | None:
     """How a `Principal` element names `principal`: NAMED, ROLE, ACCOUNT, or None."""
+    if principal.service is not None:
+        services = _values(element.get("Service")) if isinstance(element, dict) else []
+        return NAMED if element == "*" or principal.service in services else None
     found: str | None = None
     account_forms = {principal.account_id, f"arn:aws:iam::{principal.account_id}:root"}
     for value in _aws_principals(element):

@@ -62,6 +62,7 @@ def build_app(folder: Path) -> Any:
     from grader.sandbox import checkpoints, iam, operations
     from grader.sandbox.app import SandboxApp, _iam, json_response
     from grader.sandbox.bootstrap import first_history, open_account
+    from grader.sandbox.cloudtrail import install as cloudtrail_install
     from grader.sandbox.cloudtrail.lookup import attach
     from grader.sandbox.console import Console
     from grader.sandbox.fresh_start import start_over
@@ -72,6 +73,7 @@ def build_app(folder: Path) -> Any:
 
     iam.install()
     sts_install.install()
+    cloudtrail_install.install()
     operations.install()
     try:
         record = Record(folder / RECORD_FILE)
