@@ -4,6 +4,7 @@ with aws:SourceArn and aws:SourceAccount), and a trail name is used once."""
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 from typing import Any
 
@@ -162,3 +163,32 @@ def test_a_replayed_trail_is_not_judged_again() -> None:
 
     with pytest.raises(MissingBucket):  # judged, the bucket is looked up
         check_bucket("123456789012", REGION, "main", "a-bucket-that-is-not-there", None)
+
+
+def test_the_status_tells_only_what_happened(fresh: Course) -> None:
+    """No delivery has happened, so none is reported (moto reports one at every call);
+    starting and stopping are at the account's time; only the home Region may."""
+    account = account_id(fresh)
+    env = fresh.sandbox_env()
+    trails = client(env, "cloudtrail")
+    bucket_with(fresh, "status-logs", aws_policy("status-logs", account, "main"))
+    trails.create_trail(Name="main", S3BucketName="status-logs", IsMultiRegionTrail=True)
+    status = trails.get_trail_status(Name="main")
+    assert status["IsLogging"] is False and "StartLoggingTime" not in status
+    elsewhere = client(env | {"AWS_DEFAULT_REGION": "eu-west-1"}, "cloudtrail")
+    assert refused(elsewhere.start_logging, Name="main")[0] == "InvalidHomeRegionException"
+    arn = f"arn:aws:cloudtrail:{REGION}:{account}:trail/main"
+    assert refused(elsewhere.stop_logging, Name=arn)[0] == "InvalidHomeRegionException"
+    assert fresh.grade("sandbox", "advance", "2h").returncode == 0
+    trails.start_logging(Name="main")
+    status = trails.get_trail_status(Name="main")
+    assert status["IsLogging"] is True
+    for absent in ("LatestDeliveryTime", "LatestDigestDeliveryTime", "LatestDeliveryError"):
+        assert absent not in status, absent
+    assert status["LatestDeliveryAttemptTime"] == ""
+    started = status["StartLoggingTime"]
+    account_now = json.loads(fresh.grade("sandbox", "status", "--json").stdout)["accountTime"]
+    assert abs((dt.datetime.fromisoformat(account_now) - started).total_seconds()) < 120
+    trails.stop_logging(Name=arn)
+    status = trails.get_trail_status(Name="main")
+    assert status["IsLogging"] is False and status["StopLoggingTime"] >= started

@@ -1,4 +1,5 @@
-"""Put `models`' checks in front of moto's CreateTrail and UpdateTrail."""
+"""Put `models`' checks in front of moto's CreateTrail and UpdateTrail, and `status`'s
+honest GetTrailStatus and home-Region rule in place of moto's."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from moto.cloudtrail.models import CloudTrailBackend
 
-from grader.sandbox.cloudtrail import models
+from grader.sandbox.cloudtrail import models, status
 
 
 def _create_trail(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -53,3 +54,4 @@ def install() -> None:
         CloudTrailBackend.create_trail)
     CloudTrailBackend.update_trail = _update_trail(  # type: ignore[method-assign]
         CloudTrailBackend.update_trail)
+    status.install()
