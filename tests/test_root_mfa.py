@@ -234,3 +234,20 @@ def test_roots_mfa_comes_back_the_same_after_a_restart(fresh: Course) -> None:
     assert devices(fresh) == before
     assert fresh.grade("console", "signin", "root", "--password", secret, "--mfa-code", code,
                        input="").returncode == 1
+
+
+def test_a_reset_signs_everyone_out(fresh: Course) -> None:
+    """`grade sandbox reset` starts the account over in the same process: a console
+    session of the old account does not open the new one."""
+    endpoint = fresh.sandbox_env()["AWS_ENDPOINT_URL"]
+    json_type = {"Content-Type": "application/json"}
+    status, _, body = send(endpoint, "POST", "/_sandbox/console/signin",
+                           json.dumps({"user": "root", "password": password(fresh)}).encode(),
+                           json_type)
+    assert status == 200, body
+    session = {"X-Console-Session": str(json.loads(body)["session"])}
+    listing = json.dumps({"action": "list"}).encode()
+    path = "/_sandbox/console/root-mfa"
+    assert send(endpoint, "POST", path, listing, json_type | session)[0] == 200
+    fresh.reset()
+    assert send(endpoint, "POST", path, listing, json_type | session)[0] == 401

@@ -81,6 +81,7 @@ class SandboxApp:
         self.replaying_seq: int | None = None  # the event being replayed, if any
         self.endpoint: str | None = None  # http://127.0.0.1:PORT, once the server listens
         self.once_listening: list[Callable[[], None]] = []  # run in the background then
+        self.on_start_over: list[Callable[[], None]] = []  # `grade sandbox reset`, in-process
         self.started_at = dt.datetime.now(dt.UTC)
         self.clock = AccountClock()  # the account's time; replaying the record sets it
         self.control: dict[str, Callable[[Request, bytes], Response]] = {}

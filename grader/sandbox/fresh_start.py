@@ -39,5 +39,7 @@ def start_over(app: SandboxApp, folder: Path) -> None:
     open_account(app)
     first_history(app)
     checkpoints.mark(folder, checkpoints.OPENED, app.next_seq - 1)
+    for forget in app.on_start_over:  # what lives only in memory: console sessions...
+        forget()
     with app.changed:
         app.changed.notify_all()

@@ -71,6 +71,7 @@ class Console:
     def __init__(self, app: SandboxApp) -> None:
         self.app = app
         self.sessions = Sessions()
+        app.on_start_over.append(self.sessions.close_every_one)
         app.control["console/signin"] = self.signin
         app.control["console/signout"] = self.signout
         app.control["console/root-access-keys"] = self.for_root(root_keys.act, "root-access-keys")

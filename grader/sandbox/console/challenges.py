@@ -43,6 +43,10 @@ class Challenges:
         self._pending[challenge] = Pending(purpose, holder, now + self.lifetime)
         return challenge
 
+    def forget_all(self) -> None:
+        """No challenge handed out so far will be taken (the account started over)."""
+        self._pending.clear()
+
     def take(self, challenge: bytes, purpose: str, holder: str) -> bool:
         """Whether `challenge` was handed out for `purpose` to `holder` and is still
         current; it is gone afterwards in any case."""

@@ -80,6 +80,7 @@ class Passkeys:
     def __init__(self, console: Console) -> None:
         self.console = console
         self.challenges = Challenges()
+        console.app.on_start_over.append(self.challenges.forget_all)
 
     @property
     def root(self) -> RootUser:

@@ -174,6 +174,10 @@ class Sessions:
     def close(self, token: str | None) -> None:
         self._open.pop(token or "", None)
 
+    def close_every_one(self) -> None:
+        """Sign everyone out (the account started over: these sessions were the old one's)."""
+        self._open.clear()
+
     def close_all(self, identity: Identity) -> None:
         """Sign `identity` out everywhere (its password or MFA changed)."""
         for token in [t for t, s in self._open.items() if s.identity == identity]:
