@@ -14,6 +14,7 @@ here. Nothing of a grading is recorded: the grader's reads never are.
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from typing import TYPE_CHECKING, Any
@@ -31,18 +32,17 @@ def install(app: SandboxApp, account: Account, allowed: Any) -> None:
     from grader.sandbox.app import json_response
 
     one_at_a_time = threading.Lock()
-    targets: list[Target] = []  # one, made at the first grading: its clients are kept
 
+    @functools.cache
     def target() -> Target:
-        if not targets:
-            from grader.checks.target import sandbox_target
+        """The account, read with the grader's key: one, whose clients are kept."""
+        from grader.checks.target import sandbox_target
 
-            assert app.endpoint is not None, "the server has not bound its port yet"
-            made = sandbox_target(app.endpoint, account.region, account.grader_key_id,
-                                  account.grader_secret)
-            made.known_account = account.account_id
-            targets.append(made)
-        return targets[0]
+        assert app.endpoint is not None, "the server has not bound its port yet"
+        made = sandbox_target(app.endpoint, account.region, account.grader_key_id,
+                              account.grader_secret)
+        made.known_account = account.account_id
+        return made
 
     def grade(request: Any, body: bytes, _at: Any = None, _replaying: bool = False) -> Any:
         if not allowed(request):

@@ -7,7 +7,6 @@ still passes afterwards."""
 from __future__ import annotations
 
 import json
-import re
 import sys
 import time
 from pathlib import Path
@@ -17,6 +16,7 @@ import pyotp
 import pytest
 
 from tests.conftest import EXERCISES, Course, client
+from tests.test_exercise_03 import declared_failures
 
 FOLDER = EXERCISES / "04-mfa"
 CHECKS = ["root-has-mfa", "admin-has-mfa", "admin-group-requires-mfa", "mfa-session-used",
@@ -47,12 +47,6 @@ def after_03(course: Course, name: str = "dana") -> dict[str, str]:
     client(admin, "sts").get_caller_identity()
     iam.delete_access_key(AccessKeyId=env["AWS_ACCESS_KEY_ID"])
     return admin
-
-
-def declared_failures(script: Path) -> list[str]:
-    found = re.search(r"^fails: (.+)$", script.read_text(), re.MULTILINE)
-    assert found, f"{script.name} must say which checks it fails ('fails: ...')"
-    return [name.strip() for name in found.group(1).split(",")]
 
 
 def passes_04_and_03(course: Course) -> None:

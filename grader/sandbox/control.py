@@ -108,18 +108,23 @@ def _post(endpoint: str, path: str, token: str, payload: dict[str, Any],
         with loopback_open(request, timeout=timeout) as answer:
             return json.loads(answer.read())
     except urllib.error.HTTPError as error:
-        try:
-            refusal = json.loads(error.read() or b"{}")
-        except ValueError:
-            refusal = {}
-        if not isinstance(refusal, dict):
-            refusal = {}
-        raise GradeError(
-            str(refusal.get("error") or f"The simulated account refused: {error.code}."),
-            str(refusal.get("fix") or "")) from None
+        raise _refusal(error) from None
     except OSError as error:
         raise GradeError(f"The simulated account did not answer: {error}.",
                          "Check it with `grade sandbox status`.") from None
+
+
+def _refusal(error: urllib.error.HTTPError) -> GradeError:
+    """A control endpoint's 4xx or 5xx: its JSON `error` and `fix`, as a GradeError."""
+    try:
+        refusal = json.loads(error.read() or b"{}")
+    except ValueError:
+        refusal = {}
+    if not isinstance(refusal, dict):
+        refusal = {}
+    return GradeError(
+        str(refusal.get("error") or f"The simulated account refused: {error.code}."),
+        str(refusal.get("fix") or ""))
 
 
 @contextlib.contextmanager
@@ -492,12 +497,7 @@ def grade_here(running: Running, exercise_id: str) -> tuple[dict[str, Any], int]
     except urllib.error.HTTPError as error:
         if error.code == 404:
             return None
-        try:
-            refusal = json.loads(error.read() or b"{}")
-        except ValueError:
-            refusal = {}
-        raise GradeError(str(refusal.get("error") or f"The grading failed ({error.code})."),
-                         str(refusal.get("fix") or "")) from None
+        raise _refusal(error) from None
     except OSError as error:
         raise GradeError(f"The simulated account did not answer: {error}.",
                          "Check it with `grade sandbox status`.") from None

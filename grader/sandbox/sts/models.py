@@ -128,14 +128,19 @@ class AccessDenied(HTTPException):
         return [("Content-Type", "text/xml")]
 
 
-def sessions(backend: STSBackend) -> dict[str, Session]:
-    """The sessions one account's STS issued, by access key id."""
-    found = getattr(backend, "sessions", None)
+def kept_on(backend: STSBackend, attribute: str) -> dict[str, Any]:
+    """A dict the simulated account keeps on one account's STS backend (made when first
+    asked for), dropped with moto's state on a reset."""
+    found = getattr(backend, attribute, None)
     if not isinstance(found, dict):
         found = {}
-        backend.sessions = found  # type: ignore[attr-defined]
-    kept: dict[str, Session] = found
-    return kept
+        setattr(backend, attribute, found)
+    return found
+
+
+def sessions(backend: STSBackend) -> dict[str, Session]:
+    """The sessions one account's STS issued, by access key id."""
+    return kept_on(backend, "sessions")
 
 
 def sts_backend(account_id: str) -> STSBackend:

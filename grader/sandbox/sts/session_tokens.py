@@ -59,7 +59,12 @@ from grader.sandbox import aws_errors
 from grader.sandbox.clock import machine_time
 from grader.sandbox.iam import mfa
 from grader.sandbox.iam.models import RootUser, root_of
-from grader.sandbox.sts.models import AccessDenied, seeded_session_token, sts_backend
+from grader.sandbox.sts.models import (
+    AccessDenied,
+    kept_on,
+    seeded_session_token,
+    sts_backend,
+)
 
 if TYPE_CHECKING:
     from grader.sandbox.callers import Caller
@@ -102,12 +107,7 @@ class UserSession:
 
 def user_sessions(backend: STSBackend) -> dict[str, UserSession]:
     """The sessions one account's GetSessionToken issued, by access key id."""
-    found = getattr(backend, "user_sessions", None)
-    if not isinstance(found, dict):
-        found = {}
-        backend.user_sessions = found  # type: ignore[attr-defined]
-    kept: dict[str, UserSession] = found
-    return kept
+    return kept_on(backend, "user_sessions")
 
 
 def user_session_for_key(account_id: str, access_key_id: str) -> UserSession | None:
