@@ -82,6 +82,8 @@ class SandboxApp:
         self.endpoint: str | None = None  # http://127.0.0.1:PORT, once the server listens
         self.once_listening: list[Callable[[], None]] = []  # run in the background then
         self.on_start_over: list[Callable[[], None]] = []  # `grade sandbox reset`, in-process
+        # What AWS does on its own as time passes (CloudTrail's deliveries): `pass_time`.
+        self.on_time_passing: list[Callable[[dt.datetime], None]] = []
         self.started_at = dt.datetime.now(dt.UTC)
         self.clock = AccountClock()  # the account's time; replaying the record sets it
         self.control: dict[str, Callable[[Request, bytes], Response]] = {}
@@ -125,6 +127,7 @@ class SandboxApp:
         A replayed request passed the door when it was first made: its signature,
         date and key are not judged again (the key may be gone since)."""
         moment = at or self.clock.now()
+        self.pass_time(moment)
         # The signature's freshness is judged by this machine's clock, never by the
         # account's: the AWS CLI and boto3 sign with the machine's clock, which
         # `grade sandbox advance` does not move; judged by the account's time, every
@@ -279,6 +282,7 @@ class SandboxApp:
         at the account's time before the move); returns the account's new time.
         `clock.BadDuration`, and nothing recorded, for a duration the clock refuses."""
         moment = self.clock.now()
+        self.pass_time(moment)
         after = self.clock.advance(by)
         environ = {k: v for k, v in request.environ.items()
                    if k != "HTTP_" + GRADER_TOKEN.upper().replace("-", "_")}
@@ -309,7 +313,20 @@ class SandboxApp:
             replay=True,
             **raw_request(environ, body),
         ))
+        self.pass_time(after)
         return after
+
+    def pass_time(self, moment: dt.datetime) -> None:
+        """Let the account's time reach `moment`: what AWS does on its own by then
+        (CloudTrail delivers its log files every 5 minutes) happens now, before the
+        request made at `moment` is answered.
+
+        Called for every request (recorded or not), every advance of the clock, and,
+        when the record is replayed, for every event in it: with the account's time
+        only moving forward, what falls due is the same whichever of them comes first,
+        so a replayed account gets the same deliveries as the first one."""
+        for hook in self.on_time_passing:
+            hook(moment)
 
     def seed_random(self, seq: int | None) -> None:
         """Seed moto's ids and secrets from the place in the record of the event being

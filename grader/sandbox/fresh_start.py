@@ -24,7 +24,6 @@ def start_over(app: SandboxApp, folder: Path) -> None:
     from grader.sandbox import checkpoints
     from grader.sandbox.bootstrap import first_history, open_account
     from grader.sandbox.clock import AccountClock
-    from grader.sandbox.cloudtrail.lookup import attach
     from grader.sandbox.control import archive_record
     from grader.sandbox.record import RECORD_FILE, Record
 
@@ -33,7 +32,6 @@ def start_over(app: SandboxApp, folder: Path) -> None:
     app.record = Record(folder / RECORD_FILE)
     app.next_seq = 1
     app.clock = AccountClock()  # a new account's clock: no time advanced yet
-    attach(app.record, app.account.account_id)
     BackendDict.reset()
     reset_model_data()
     open_account(app)

@@ -45,6 +45,7 @@ def _replay(app: SandboxApp) -> int:
     replayed = 0
     for event in app.record.events(clock=True):
         moment = dt.datetime.fromisoformat(event.event_time)
+        app.pass_time(moment)
         if not event.replay or event.status >= 400:
             key = iam.access_keys.get(event.access_key_id or "")
             if key is not None and event.error_code not in REFUSED_AT_THE_DOOR:
@@ -61,4 +62,5 @@ def _replay(app: SandboxApp) -> int:
         else:
             app.handle(environ, event.body, at=moment, replay_seq=event.seq)
         replayed += 1
+    app.pass_time(app.clock.now())
     return replayed

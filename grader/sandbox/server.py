@@ -63,7 +63,6 @@ def build_app(folder: Path) -> Any:
     from grader.sandbox.app import SandboxApp, _iam, json_response
     from grader.sandbox.bootstrap import first_history, open_account
     from grader.sandbox.cloudtrail import install as cloudtrail_install
-    from grader.sandbox.cloudtrail.lookup import attach
     from grader.sandbox.console import Console
     from grader.sandbox.fresh_start import start_over
     from grader.sandbox.iam.models import root_of
@@ -83,7 +82,7 @@ def build_app(folder: Path) -> Any:
         raise SystemExit(4) from None
     app = SandboxApp(account, record)
     Console(app)
-    attach(record, account.account_id)
+    cloudtrail_install.attach(app)
     open_account(app)
     def health(_request: Any, _body: bytes) -> Any:
         return json_response({

@@ -219,6 +219,14 @@ def cloudtrail_record(event: Event, account_id: str) -> dict[str, Any]:
         "recipientAccountId": account_id,
         "eventCategory": "Management",
     }
+    if not is_management_event(event):  # an S3 object's event: a data event
+        bucket, key = event.parameters.get("Bucket"), event.parameters.get("Key")
+        record["resources"] = [
+            {"type": "AWS::S3::Object", "ARN": f"arn:aws:s3:::{bucket}/{key}"},
+            {"accountId": account_id, "type": "AWS::S3::Bucket", "ARN": f"arn:aws:s3:::{bucket}"},
+        ]
+        record["managementEvent"] = False
+        record["eventCategory"] = "Data"
     if event.error_code:
         record["errorCode"] = event.error_code
         record["errorMessage"] = event.error_message or ""

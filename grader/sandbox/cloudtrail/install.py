@@ -1,14 +1,19 @@
 """Put `models`' checks in front of moto's CreateTrail and UpdateTrail, and `status`'s
-honest GetTrailStatus and home-Region rule in place of moto's."""
+honest GetTrailStatus and home-Region rule in place of moto's (`install`); answer
+LookupEvents and ListPublicKeys, and deliver logs and digests as the account's time
+passes (`attach`, once the account's app exists)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from moto.cloudtrail.models import CloudTrailBackend
 
 from grader.sandbox.cloudtrail import models, status
+
+if TYPE_CHECKING:
+    from grader.sandbox.app import SandboxApp
 
 
 def _create_trail(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -55,3 +60,14 @@ def install() -> None:
     CloudTrailBackend.update_trail = _update_trail(  # type: ignore[method-assign]
         CloudTrailBackend.update_trail)
     status.install()
+
+
+def attach(app: SandboxApp) -> None:
+    """Serve `app`'s account: its LookupEvents, ListPublicKeys and deliveries."""
+    from grader.sandbox.cloudtrail import responses
+    from grader.sandbox.cloudtrail.delivery import Deliveries
+
+    responses.attach(app)
+    deliveries = Deliveries(app)
+    app.on_time_passing.append(deliveries)
+    app.on_start_over.append(deliveries.forget)

@@ -13,7 +13,6 @@ import datetime as dt
 import json
 from typing import Any
 
-from moto.cloudtrail.responses import CloudTrailResponse
 from moto.core.exceptions import JsonRESTError
 
 from grader.sandbox.cloudtrail.events import (
@@ -25,19 +24,10 @@ from grader.sandbox.cloudtrail.events import (
 )
 from grader.sandbox.record import Event, Record
 
-_state: dict[str, Any] = {}
-
 ATTRIBUTES = {
     "EventId", "EventName", "ReadOnly", "Username", "ResourceType",
     "ResourceName", "EventSource", "AccessKeyId",
 }
-
-
-def attach(record: Record, account_id: str) -> None:
-    """Answer LookupEvents from `record` (called when the sandbox starts)."""
-    _state["record"] = record
-    _state["account_id"] = account_id
-    setattr(CloudTrailResponse, "lookup_events", _lookup_events_response)  # noqa: B010
 
 
 class InvalidLookupAttributes(JsonRESTError):
@@ -68,7 +58,7 @@ def _matches(event: Event, attribute: str, value: str) -> bool:
     return any(r["name"] == value for r in event.resources)
 
 
-def _moment(value: Any) -> dt.datetime | None:
+def moment_of(value: Any) -> dt.datetime | None:
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):
@@ -89,7 +79,7 @@ def lookup(record: Record, account_id: str, params: dict[str, Any]) -> dict[str,
         attribute, value = attributes[0].get("AttributeKey"), attributes[0].get("AttributeValue")
         if attribute not in ATTRIBUTES:
             raise InvalidLookupAttributes(f"Invalid lookup attribute key: {attribute}")
-    start, end = _moment(params.get("StartTime")), _moment(params.get("EndTime"))
+    start, end = moment_of(params.get("StartTime")), moment_of(params.get("EndTime"))
     limit = int(params.get("MaxResults") or 50)
     if not 1 <= limit <= 50:
         raise InvalidLookupAttributes("MaxResults must be between 1 and 50.")
@@ -138,8 +128,3 @@ def _summary(event: Event, account_id: str) -> dict[str, Any]:
     if name:
         summary["Username"] = name
     return summary
-
-
-def _lookup_events_response(self: CloudTrailResponse) -> str:
-    params = json.loads(self.body or "{}")
-    return json.dumps(lookup(_state["record"], _state["account_id"], params))

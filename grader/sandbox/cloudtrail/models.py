@@ -21,6 +21,7 @@ the Region (or by a multi-Region trail, which exists in every Region) is
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -28,6 +29,7 @@ from moto.core.exceptions import JsonRESTError
 
 from grader.policy import Principal, Request
 from grader.policy.resource import resource_policy_decision
+from grader.sandbox.cloudtrail.log_files import log_file_key
 from grader.sandbox.record import REPLAYING
 
 CLOUDTRAIL = "cloudtrail.amazonaws.com"
@@ -56,9 +58,8 @@ def trail_arn(account_id: str, region: str, name: str) -> str:
 
 def log_key(prefix: str | None, account_id: str, region: str) -> str:
     """Where CloudTrail writes a log file (a sample key of the folder it needs)."""
-    folder = f"{prefix.strip('/')}/" if prefix else ""
-    return (f"{folder}AWSLogs/{account_id}/CloudTrail/{region}/2026/01/01/"
-            f"{account_id}_CloudTrail_{region}_20260101T0000Z_sample.json.gz")
+    sample = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    return log_file_key(prefix, account_id, region, sample, "sample")
 
 
 def bucket_policy(account_id: str, bucket: str) -> dict[str, Any] | None:
@@ -75,14 +76,21 @@ def bucket_policy(account_id: str, bucket: str) -> dict[str, Any] | None:
 def cloudtrail_may_deliver(policy: dict[str, Any] | None, account_id: str, region: str,
                            name: str, bucket: str, prefix: str | None) -> bool:
     """Whether this bucket policy lets CloudTrail deliver this trail's logs."""
+    return cloudtrail_may_write(policy, account_id, region, name, bucket,
+                                log_key(prefix, account_id, region))
+
+
+def cloudtrail_may_write(policy: dict[str, Any] | None, account_id: str, region: str,
+                         name: str, bucket: str, key: str) -> bool:
+    """Whether this bucket policy lets CloudTrail, for the trail `name` of home Region
+    `region`, read the bucket's ACL and write the object `key`."""
     if policy is None:
         return False
     service = Principal(arn="", account_id=account_id, service=CLOUDTRAIL)
     source = {"aws:SourceArn": trail_arn(account_id, region, name),
               "aws:SourceAccount": account_id}
     read_acl = Request("s3:GetBucketAcl", f"arn:aws:s3:::{bucket}", source)
-    write = Request("s3:PutObject",
-                    f"arn:aws:s3:::{bucket}/{log_key(prefix, account_id, region)}",
+    write = Request("s3:PutObject", f"arn:aws:s3:::{bucket}/{key}",
                     source | {"s3:x-amz-acl": OWNER_FULL_CONTROL})
     return all(resource_policy_decision(policy, request, service)[0].allowed
                for request in (read_acl, write))

@@ -2,9 +2,13 @@
 
 moto reports a "latest delivery" at every status call of a logging trail,
 while it delivers nothing. Here a trail's status holds the times logging
-started and stopped (the account's clock) and the times of deliveries and
-digest deliveries that really happened (`delivered`, `digest_delivered`,
-set by delivery; none before), and the last delivery error. The shape is
+started and stopped (the account's clock; every period it logged, for
+delivery: `logging_periods`), the times of deliveries and digest deliveries
+that really happened and were attempted (`delivered`, `delivery_attempted`,
+`digest_delivered`, set by `delivery`; none before) and the last delivery
+errors (`delivery_error`, `digest_delivery_error`: `AccessDenied` when the
+bucket's policy no longer lets CloudTrail write, `NoSuchBucket` when the
+bucket is gone; cleared by the next delivery that succeeds). The shape is
 AWS's for a trail that never delivered: the attempt fields are empty strings.
 
 StartLogging and StopLogging act on a trail only from its home Region (the
@@ -32,13 +36,44 @@ class InvalidHomeRegionException(JsonRESTError):
 
 
 def _started(self: TrailStatus) -> None:
+    if not self.is_logging:
+        logging_periods(self).append([_aware(utcnow()), None])
     self.is_logging = True
     self.started = utcnow()
 
 
 def _stopped(self: TrailStatus) -> None:
+    periods = logging_periods(self)
+    if self.is_logging and periods:
+        periods[-1][1] = _aware(utcnow())
     self.is_logging = False
     self.stopped = utcnow()
+
+
+def logging_periods(status: TrailStatus) -> list[list[dt.datetime | None]]:
+    """When the trail logged: [started, stopped or None while it still logs], in order
+    (the account's time; what delivery reads to know which events the trail logged)."""
+    periods: list[list[dt.datetime | None]] | None = getattr(status, "periods", None)
+    if periods is None:
+        periods = []
+        status.periods = periods  # type: ignore[attr-defined]
+    return periods
+
+
+def logged_at(status: TrailStatus, moment: dt.datetime) -> bool:
+    """Whether the trail was logging at `moment`."""
+    return any(start is not None and start <= moment and (stop is None or moment < stop)
+               for start, stop in logging_periods(status))
+
+
+def logged_between(status: TrailStatus, start: dt.datetime, end: dt.datetime) -> bool:
+    """Whether the trail logged at some moment of [start, end)."""
+    return any(began is not None and began < end and (stop is None or stop > start)
+               for began, stop in logging_periods(status))
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _iso(moment: dt.datetime | None) -> str:
@@ -47,14 +82,16 @@ def _iso(moment: dt.datetime | None) -> str:
 
 def _description(self: TrailStatus) -> dict[str, Any]:
     delivered: dt.datetime | None = getattr(self, "delivered", None)
+    attempted: dt.datetime | None = getattr(self, "delivery_attempted", None)
     digest: dt.datetime | None = getattr(self, "digest_delivered", None)
     error: str | None = getattr(self, "delivery_error", None)
+    digest_error: str | None = getattr(self, "digest_delivery_error", None)
     found: dict[str, Any] = {
         "IsLogging": self.is_logging,
-        "LatestDeliveryAttemptTime": _iso(delivered),
+        "LatestDeliveryAttemptTime": _iso(attempted),
         "LatestNotificationAttemptTime": "",
         "LatestNotificationAttemptSucceeded": "",
-        "LatestDeliveryAttemptSucceeded": _iso(delivered) if delivered and not error else "",
+        "LatestDeliveryAttemptSucceeded": _iso(delivered),
         "TimeLoggingStarted": _iso(self.started),
         "TimeLoggingStopped": _iso(self.stopped),
     }
@@ -66,6 +103,8 @@ def _description(self: TrailStatus) -> dict[str, Any]:
             found[field] = moment.timestamp()
     if error:
         found["LatestDeliveryError"] = error
+    if digest_error:
+        found["LatestDigestDeliveryError"] = digest_error
     return found
 
 

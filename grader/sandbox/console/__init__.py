@@ -190,6 +190,7 @@ class Console:
         its place in the record (so that a replay makes the same seeds and keys) and
         the machine's time it was made at (for MFA codes)."""
         machine = wall_clock() if at is None else at - self.app.clock.offset
+        self.app.pass_time(moment)
         self.app.seed_random(self.app.replaying_seq or self.app.next_seq)
         with time_machine.travel(moment, tick=False), request_made_at(machine):
             yield
