@@ -61,8 +61,9 @@ def logging_periods(status: TrailStatus) -> list[list[dt.datetime | None]]:
 
 
 def logged_at(status: TrailStatus, moment: dt.datetime) -> bool:
-    """Whether the trail was logging at `moment`."""
-    return any(start is not None and start <= moment and (stop is None or moment < stop)
+    """Whether the trail was logging at `moment` (its StartLogging and StopLogging calls
+    included: they are the first and last events it logs)."""
+    return any(start is not None and start <= moment and (stop is None or moment <= stop)
                for start, stop in logging_periods(status))
 
 
