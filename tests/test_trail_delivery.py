@@ -239,7 +239,7 @@ def test_public_keys_are_the_regions_own_and_sign_the_digests(
             StartTime=start, EndTime=end)["PublicKeyList"]
         assert len(listed) == 1
         key = listed[0]
-        assert key["Fingerprint"] == hashlib.md5(key["Value"]).hexdigest()  # noqa: S324
+        assert key["Fingerprint"] == hashlib.md5(key["Value"]).hexdigest()
         assert key["ValidityStartTime"] <= start < end <= key["ValidityEndTime"]
         keys[region] = key
     assert keys["us-east-1"]["Value"] != keys["eu-west-1"]["Value"]

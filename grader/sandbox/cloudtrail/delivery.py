@@ -39,7 +39,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import time_machine
 from moto.moto_api._internal import mock_random
 
 from grader.sandbox.cloudtrail import digests, log_files, selectors
@@ -138,7 +137,8 @@ class Deliveries:
         """The events the trail logged in [since, until), by Region, oldest first."""
         found: dict[str, list[tuple[dt.datetime, Event]]] = {}
         for event in self.app.record.events("event_time >= ? AND event_time < ?",
-                                            (since.isoformat(), until.isoformat())):
+                                            (since.isoformat(), until.isoformat()),
+                                            without_request=True):
             moment = event_time(event)
             if not since <= moment < until or not logged_at(trail.status, moment):
                 continue
@@ -236,8 +236,8 @@ class Deliveries:
         backend = s3_backends[self.app.account.account_id]["aws"]
         place = hashlib.sha256(f"{self.app.account.seed}|{bucket}|{key}".encode()).digest()
         mock_random.seed(int.from_bytes(place[:8], "big"))
-        with time_machine.travel(moment, tick=False):
-            stored = backend.put_object(bucket, key, data, disable_notification=True)
+        stored = backend.put_object(bucket, key, data, disable_notification=True)
+        stored.last_modified = moment.astimezone(dt.UTC).replace(tzinfo=None)  # moto's: naive
         stored.set_metadata({f"x-amz-meta-{name}": value for name, value in metadata.items()})
         stored.set_acl(get_canned_acl(OWNER_FULL_CONTROL))
 
