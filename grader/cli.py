@@ -8,6 +8,7 @@
     grade restart 03            start an exercise over
     grade sandbox start|stop|status|reset|env [--json]
     grade sandbox advance DURATION   move the simulated account's clock forward (90m, 2h, 1d)
+    grade sandbox inbox [--json]     the e-mails the account's SNS topics sent
     grade console signin root|EMAIL|USER / root-keys [ACTION KEY] / root-mfa ACTION
 
 Exit status: 0 all checks pass, 1 some fail, 2 the grading could not run.
@@ -71,14 +72,15 @@ def _parser() -> argparse.ArgumentParser:
         "sandbox", help="the simulated AWS account",
         epilog="advance DURATION moves the account's clock forward (45s, 90m, 2h, 1d or\n"
                "PT1H30M; at most 400d at a time): what takes time in AWS need not be waited for.\n"
+               "inbox shows the e-mails the account's SNS topics sent (alerts, say).\n"
                "\nExit status: 0 done; 2 it could not be done; status: 3 not running.",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     sandbox.add_argument("action",
-                         choices=["start", "stop", "status", "reset", "env", "advance"])
+                         choices=["start", "stop", "status", "reset", "env", "advance", "inbox"])
     sandbox.add_argument("duration", nargs="?", help="with advance: how far, as 90m or 2h")
     sandbox.add_argument("--port", type=int, default=0, help="with start: the port to use")
     sandbox.add_argument("--json", action="store_true",
-                         help="with env, status and advance: one JSON object")
+                         help="with env, status, advance and inbox: one JSON object")
     console = sub.add_parser("console", help="the simulated account's console")
     console_sub = console.add_subparsers(dest="console_command", required=True,
                                          parser_class=_Parser)

@@ -159,6 +159,8 @@ def sandbox(action: str, port: int = 0, as_json: bool = False,
         return advance(duration or "", as_json)
     if action == "status":
         return status(as_json)
+    if action == "inbox":
+        return inbox(as_json)
     if action == "start":
         running, started = control.start(port)
         if started:
@@ -236,6 +238,26 @@ def status(as_json: bool = False) -> int:
     if reading.ahead:
         print(f"Its clock is {clock.describe(reading.ahead)} ahead of this machine's: in the "
               f"account it is {_utc(reading.now)}.")
+    return 0
+
+
+def inbox(as_json: bool = False) -> int:
+    """`grade sandbox inbox`: the e-mails the account's SNS topics sent (an alert's, say).
+
+    `--json`: `{"mails": [{sent, to, subject, body, topic_arn, message_id}, ...]}`."""
+    mails = control.inbox(control.require())
+    if as_json:
+        print(json.dumps({"mails": mails}))
+        return 0
+    if not mails:
+        print("No e-mail yet: SNS sends one to each confirmed e-mail subscription of a topic "
+              "that gets a message.")
+        return 0
+    for mail in mails:
+        print(f"--- {_utc(dt.datetime.fromisoformat(mail['sent']))}  to {mail['to']}")
+        print(f"Subject: {mail['subject']}  (topic {mail['topic_arn']})")
+        print(mail["body"])
+        print()
     return 0
 
 

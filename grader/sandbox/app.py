@@ -84,6 +84,8 @@ class SandboxApp:
         self.on_start_over: list[Callable[[], None]] = []  # `grade sandbox reset`, in-process
         # What AWS does on its own as time passes (CloudTrail's deliveries): `pass_time`.
         self.on_time_passing: list[Callable[[dt.datetime], None]] = []
+        # What AWS does with each event as it is recorded (EventBridge): also on replay.
+        self.on_recorded: list[Callable[[Event], None]] = []
         self.started_at = dt.datetime.now(dt.UTC)
         self.clock = AccountClock()  # the account's time; replaying the record sets it
         self.control: dict[str, Callable[[Request, bytes], Response]] = {}
@@ -328,6 +330,15 @@ class SandboxApp:
         for hook in self.on_time_passing:
             hook(moment)
 
+    def recorded(self, event: Event) -> None:
+        """What AWS does with an event once it has happened (EventBridge's rules see it),
+        at the event's time: for each event appended, and again for each replayed."""
+        if not self.on_recorded:
+            return
+        with time_machine.travel(dt.datetime.fromisoformat(event.event_time), tick=False):
+            for hook in self.on_recorded:
+                hook(event)
+
     def seed_random(self, seq: int | None) -> None:
         """Seed moto's ids and secrets from the place in the record of the event being
         made (`seq`; None: an unrecorded read), so that replaying it makes the same."""
@@ -336,6 +347,7 @@ class SandboxApp:
     def append(self, event: Event) -> None:
         self.record.append(event)
         self.next_seq = event.seq + 1
+        self.recorded(event)
         with self.changed:
             self.changed.notify_all()
 

@@ -466,6 +466,18 @@ def account_time(running: Running) -> AccountTime:
     return _account_time(answer)
 
 
+def inbox(running: Running) -> list[dict[str, Any]]:
+    """The e-mails SNS sent from the account (its e-mail subscriptions), oldest first."""
+    try:
+        answer = _get(running.endpoint, "/_sandbox/inbox", running.account.grader_secret,
+                      timeout=10.0)
+    except urllib.error.HTTPError as error:  # a process of a `grade` from before the inbox
+        raise GradeError(f"The simulated account has no inbox ({error.code}).",
+                         "Restart it: `grade sandbox stop`, then `grade sandbox start`.") \
+            from None
+    return list(answer["mails"])
+
+
 def advance(running: Running, by: dt.timedelta) -> AccountTime:
     """Move the account's clock forward by `by` (recorded in its record, like any change);
     `GradeError` with the account's reason when it refuses the duration."""

@@ -50,6 +50,7 @@ def _replay(app: SandboxApp) -> int:
             key = iam.access_keys.get(event.access_key_id or "")
             if key is not None and event.error_code not in REFUSED_AT_THE_DOOR:
                 key.last_used = AccessKeyLastUsed(moment, event.service, event.region)
+            app.recorded(event)
             continue
         environ = environ_for(event.method, event.path, event.query, event.headers, event.body)
         if event.path.startswith(CONTROL_PREFIX):
@@ -61,6 +62,7 @@ def _replay(app: SandboxApp) -> int:
                 app.replaying_seq = None
         else:
             app.handle(environ, event.body, at=moment, replay_seq=event.seq)
+        app.recorded(event)
         replayed += 1
     app.pass_time(app.clock.now())
     return replayed

@@ -10,8 +10,9 @@ Besides AWS's API it answers a few control endpoints under `/_sandbox/`:
 `health` (for anyone on this machine: whether it runs, and the account's
 time), and, for `grade` only (the grader's secret in `X-Grade-Token`),
 `credentials` (root's keys, for `grade sandbox env`), `changes` (a long
-poll, for `grade watch`) and `clock` (the account's time; POST moves it
-forward: `grade sandbox advance`).
+poll, for `grade watch`), `clock` (the account's time; POST moves it
+forward: `grade sandbox advance`) and `inbox` (the e-mails SNS sent:
+`grade sandbox inbox`).
 
 For its whole life it holds an exclusive lock on `record.sqlite.lock` (its
 pid written in it): a second process for the same record exits at once
@@ -64,15 +65,19 @@ def build_app(folder: Path) -> Any:
     from grader.sandbox.bootstrap import first_history, open_account
     from grader.sandbox.cloudtrail import install as cloudtrail_install
     from grader.sandbox.console import Console
+    from grader.sandbox.events import install as events_install
     from grader.sandbox.fresh_start import start_over
     from grader.sandbox.iam.models import root_of
     from grader.sandbox.record import RECORD_FILE, Record
     from grader.sandbox.replay import replay
+    from grader.sandbox.sns import install as sns_install
+    from grader.sandbox.sns.models import inbox_of
     from grader.sandbox.sts import install as sts_install
 
     iam.install()
     sts_install.install()
     cloudtrail_install.install()
+    sns_install.install()
     operations.install()
     try:
         record = Record(folder / RECORD_FILE)
@@ -83,6 +88,7 @@ def build_app(folder: Path) -> Any:
     app = SandboxApp(account, record)
     Console(app)
     cloudtrail_install.attach(app)
+    events_install.attach(app)
     open_account(app)
     def health(_request: Any, _body: bytes) -> Any:
         return json_response({
@@ -148,7 +154,14 @@ def build_app(folder: Path) -> Any:
         return json_response({"accountTime": app.clock.now().isoformat(),
                               "offsetSeconds": app.clock.offset.total_seconds()})
 
+    def inbox(request: Any, _body: bytes) -> Any:
+        """The e-mails SNS sent from the account (`grade sandbox inbox`)."""
+        if not allowed(request):
+            return json_response({"error": "not allowed"}, 403)
+        return json_response({"mails": [mail.shown() for mail in inbox_of(account.account_id)]})
+
     app.control["health"] = health
+    app.control["inbox"] = inbox
     app.control["credentials"] = credentials
     app.control["reset"] = reset
     app.control["changes"] = changes
