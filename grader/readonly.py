@@ -33,6 +33,11 @@ GRADER_CALLS: frozenset[tuple[str, str]] = frozenset({
     ("sts", "GetCallerIdentity"),
     # Who did what: checks/activity.py.
     ("cloudtrail", "LookupEvents"),
+    # A trail's delivered logs and digests: checks/trail_logs.py.
+    ("cloudtrail", "ListPublicKeys"),
+    ("cloudtrail", "GetTrailStatus"),
+    ("s3", "ListObjectsV2"),
+    ("s3", "GetObject"),
     # Users, groups and their policies: checks/iam_state.py.
     ("iam", "ListUsers"),
     ("iam", "GetUser"),

@@ -272,3 +272,34 @@ def test_a_restarted_account_has_the_same_files_byte_for_byte(
     for field in ("LatestDeliveryTime", "LatestDigestDeliveryTime", "StartLoggingTime"):
         assert status[field] == status_before[field], field
     assert validate_logs(course, arn, start, end)[0] == 0
+
+
+def test_the_graders_own_validation_agrees_and_also_finds_added_logs(
+        validated: tuple[Course, str, dt.datetime, dt.datetime]) -> None:
+    from grader.checks.trail_logs import validate
+    from tests.test_live_guard import grader_target
+
+    course, _arn, _start, _end = validated
+    trail = client(course.sandbox_env(), "cloudtrail").describe_trails()["trailList"][0]
+    for region in ("us-east-1", "eu-west-1"):
+        found = validate(grader_target(course), trail, region)
+        assert found.valid and found.digests >= 2 and found.logs >= 1, found
+    s3 = client(course.sandbox_env(), "s3")
+    delivered = objects(course)
+    log = _first(delivered, "CloudTrail")
+    added = log.replace(log.split("_")[-1], "AddedByHand00000.json.gz")
+    s3.put_object(Bucket=BUCKET, Key=added, Body=delivered[log]["body"])
+    found = validate(grader_target(course), trail, "us-east-1")
+    assert not found.valid and any(added in p and "did not deliver" in p
+                                   for p in found.problems), found
+    s3.delete_object(Bucket=BUCKET, Key=added)
+    for tampering in TAMPERINGS:
+        key = _tamper(s3, delivered, tampering)
+        found = validate(grader_target(course), trail, "us-east-1")
+        assert not found.valid and found.problems, (tampering, found)
+        s3.put_object(Bucket=BUCKET, Key=key, Body=delivered[key]["body"],
+                      Metadata=delivered[key]["metadata"])
+    newest = sorted(k for k in delivered if "/CloudTrail-Digest/us-east-1/" in k)[-1]
+    s3.delete_object(Bucket=BUCKET, Key=newest)  # the end of the chain: only the status knows
+    found = validate(grader_target(course), trail, "us-east-1")
+    assert any("is gone" in p for p in found.problems), found

@@ -27,9 +27,11 @@ class Target:
     _clients: dict[str, Any] = field(default_factory=dict)
     known_account: str | None = None  # the account id, once known
 
-    def client(self, service: str) -> Any:
-        """A read-only client for `service`, made once per grading."""
-        if service not in self._clients:
+    def client(self, service: str, region: str | None = None) -> Any:
+        """A read-only client for `service` (in `region`, else the target's), made once per
+        grading."""
+        cached = f"{service}@{region or self.region}"
+        if cached not in self._clients:
             from botocore.config import Config
 
             options: dict[str, Any] = {}
@@ -42,11 +44,11 @@ class Target:
                 options["proxies"] = {}
             config = Config(retries={"max_attempts": 2, "mode": "standard"},
                             connect_timeout=5, read_timeout=20, **options)
-            kwargs: dict[str, Any] = {"region_name": self.region, "config": config}
+            kwargs: dict[str, Any] = {"region_name": region or self.region, "config": config}
             if self.endpoint:
                 kwargs["endpoint_url"] = self.endpoint
-            self._clients[service] = install_guard(self.session.create_client(service, **kwargs))
-        return self._clients[service]
+            self._clients[cached] = install_guard(self.session.create_client(service, **kwargs))
+        return self._clients[cached]
 
     @property
     def account_id(self) -> str:
