@@ -6,6 +6,7 @@
     grade list | show 03 | hint 03 | solution 03
     grade watch 03              re-grade whenever the simulated account changes
     grade restart 03            start an exercise over
+    grade start 05              what happens in the account before exercise 05 begins
     grade sandbox start|stop|status|reset|env [--json]
     grade sandbox advance DURATION   move the simulated account's clock forward (90m, 2h, 1d)
     grade sandbox inbox [--json]     the e-mails the account's SNS topics sent
@@ -28,10 +29,11 @@ from typing import NoReturn
 
 from grader.errors import GradeError
 
-COMMANDS = {"list", "show", "hint", "solution", "watch", "restart", "sandbox", "console",
-            "progress", "authenticator"}
+COMMANDS = {"list", "show", "hint", "solution", "watch", "restart", "start", "sandbox",
+            "console", "progress", "authenticator"}
 USAGE = """grade [NN] [--json] [--profile NAME | --live] [--answers FILE]
-       grade {list,show,hint,solution,watch,restart,sandbox,console,progress,authenticator} ..."""
+       grade {list,show,hint,solution,watch,restart,start,sandbox,console,progress,
+              authenticator} ..."""
 EPILOG = """\
 grade NN grades exercise NN (its number, 03 or 3, or its id, 03-stop-using-root)
 in the simulated account; --profile NAME or --live grade a real AWS account,
@@ -63,7 +65,8 @@ def _parser() -> argparse.ArgumentParser:
                        ("hint", "the next hint for an exercise"),
                        ("solution", "an exercise's worked solution (asks twice)"),
                        ("watch", "re-grade whenever the simulated account changes (Ctrl-C stops)"),
-                       ("restart", "start an exercise over")):
+                       ("restart", "start an exercise over"),
+                       ("start", "make what happens before an exercise begins happen (05)")):
         command = sub.add_parser(name, help=text, description=text)
         command.add_argument("exercise", help="its number (03) or id (03-stop-using-root)")
         if name == "restart":
@@ -274,6 +277,10 @@ def _command(options: argparse.Namespace) -> int:
         return commands.list_exercises()
     if options.command in ("show", "hint", "solution", "watch"):
         return int(getattr(commands, options.command)(options.exercise))
+    if options.command == "start":
+        from grader.exercise_start import start
+
+        return start(options.exercise)
     if options.command == "restart":
         from grader.restart import restart
 

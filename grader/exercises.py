@@ -27,7 +27,7 @@ COURSE_PATH = (
 )
 KINDS = ("hands-on", "quiz")
 _ID = re.compile(r"^(\d{2})-[a-z0-9]+(-[a-z0-9]+)*$")
-_KEYS = {"id", "title", "kind", "lesson", "summary", "hints"}
+_KEYS = {"id", "title", "kind", "lesson", "summary", "hints", "questions"}
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,9 @@ class Exercise:
     summary: str
     hints: tuple[str, ...]
     folder: Path
+    # A hands-on exercise's questions about the account (05: who did it, and when),
+    # answered in `answers.toml` in its folder, as `name = "answer"`.
+    questions: tuple[str, ...] = ()
 
     @property
     def task(self) -> str:
@@ -81,6 +84,12 @@ def load(folder: Path) -> Exercise:
     if not isinstance(hints, list) or not hints or not all(
             isinstance(h, str) and h.strip() for h in hints):
         problems.append("hints must be a non-empty list of texts")
+    questions = meta.get("questions", [])
+    if not isinstance(questions, list) or not all(
+            isinstance(q, str) and re.fullmatch(r"[a-z][a-z0-9-]*", q) for q in questions):
+        problems.append("questions must be a list of names (lower case, digits, dashes)")
+    if questions and meta.get("kind") != "hands-on":
+        problems.append("only hands-on exercises have questions (a quiz has quiz.toml)")
     if not (folder / "README.md").is_file():
         problems.append("README.md (the task) is missing")
     if problems:
@@ -90,6 +99,7 @@ def load(folder: Path) -> Exercise:
         id=folder.name, number=int(folder.name[:2]), title=str(meta["title"]),
         kind=str(meta["kind"]), lesson=str(meta["lesson"]), summary=str(meta["summary"]),
         hints=tuple(h.strip() for h in hints), folder=folder,
+        questions=tuple(questions),
     )
 
 

@@ -42,8 +42,9 @@ def target_for(profile: str | None, live: bool) -> Target:
 def grade(name: str, as_json: bool = False, profile: str | None = None,
           live: bool = False, answers: Path | None = None) -> int:
     exercise = find(name)
-    if answers is not None and exercise.kind != "quiz":
-        raise GradeError(f"--answers is for quizzes; {exercise.id} is a hands-on exercise, "
+    if answers is not None and exercise.kind != "quiz" and not exercise.questions:
+        raise GradeError(f"--answers is for quizzes (and exercises that ask questions); "
+                         f"{exercise.id} is a hands-on exercise, "
                          "graded from the account itself.",
                          f"Run `grade {exercise.id[:2]}` without --answers.")
     result: ExerciseResult | None
@@ -53,12 +54,14 @@ def grade(name: str, as_json: bool = False, profile: str | None = None,
         interactive = not as_json and sys.stdin.isatty() and sys.stdout.isatty()
         result = grade_quiz(exercise, answers, lambda: target_for(profile, live), interactive)
     else:
+        answered = (answers or exercise.folder / "answers.toml").resolve() \
+            if exercise.questions else None
         result, before = (None, None) if profile or live \
-            else _graded_by_the_account(exercise.id)
+            else _graded_by_the_account(exercise.id, answered)
         if result is None:
             target = target_for(profile, live)
             before = _events_now(target)
-            result = run_checks(exercise, target)
+            result = run_checks(exercise, target, answered)
         if result.passed and before is not None:
             from grader.paths import sandbox_dir
             from grader.sandbox import checkpoints
@@ -75,12 +78,13 @@ def grade(name: str, as_json: bool = False, profile: str | None = None,
     return 0 if result.passed else 1
 
 
-def _graded_by_the_account(exercise_id: str) -> tuple[ExerciseResult | None, int | None]:
+def _graded_by_the_account(exercise_id: str, answers: Path | None
+                           ) -> tuple[ExerciseResult | None, int | None]:
     """The simulated account's own grading (`grader.grading_service`), which
     has botocore and pytest loaded already; (None, None) when it does not offer it."""
     from grader.sandbox import control
 
-    done = control.grade_here(control.require(), exercise_id)
+    done = control.grade_here(control.require(), exercise_id, answers)
     if done is None:
         return None, None
     document, before = done

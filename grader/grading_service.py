@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import json
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -58,7 +59,9 @@ def install(app: SandboxApp, account: Account, allowed: Any) -> None:
                 raise GradeError(f"{exercise.id} is not graded from the account.", "")
             with one_at_a_time:
                 before = app.next_seq - 1
-                result = run_checks(exercise, target())
+                answers = payload.get("answers")
+                result = run_checks(exercise, target(),
+                                    Path(answers) if isinstance(answers, str) else None)
         except GradeError as error:
             return json_response({"error": error.reason, "fix": error.fix}, 409)
         except ValueError:

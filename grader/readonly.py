@@ -38,6 +38,16 @@ GRADER_CALLS: frozenset[tuple[str, str]] = frozenset({
     ("cloudtrail", "GetTrailStatus"),
     ("s3", "ListObjectsV2"),
     ("s3", "GetObject"),
+    # Trails, their buckets, and the alert on root's sign-in: checks/trails.py, alerts.py.
+    ("cloudtrail", "DescribeTrails"),
+    ("cloudtrail", "GetEventSelectors"),
+    ("s3", "GetBucketPolicy"),
+    ("s3", "GetPublicAccessBlock"),
+    ("s3control", "GetPublicAccessBlock"),
+    ("events", "ListRules"),
+    ("events", "ListTargetsByRule"),
+    ("sns", "GetTopicAttributes"),
+    ("sns", "ListSubscriptionsByTopic"),
     # Users, groups and their policies: checks/iam_state.py.
     ("iam", "ListUsers"),
     ("iam", "GetUser"),

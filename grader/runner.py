@@ -6,6 +6,7 @@ import contextlib
 import io
 import os
 import sys
+from pathlib import Path
 
 from grader.checks.target import Target
 from grader.errors import GradeError
@@ -14,14 +15,16 @@ from grader.paths import append_private, grade_home
 from grader.results import ExerciseResult
 
 
-def run_checks(exercise: Exercise, target: Target) -> ExerciseResult:
-    """Grade `exercise` on `target`; GradeError when the grading cannot run."""
+def run_checks(exercise: Exercise, target: Target,
+               answers: Path | None = None) -> ExerciseResult:
+    """Grade `exercise` on `target` (with the learner's `answers` file to its questions,
+    if it asks any); GradeError when the grading cannot run."""
     import pytest
 
     from grader.checks import plugin as fixtures
     from grader.checks.plugin import GradingPlugin
 
-    plugin = GradingPlugin(target)
+    plugin = GradingPlugin(target, answers)
     args = [
         str(exercise.folder), "-c", os.devnull, "--rootdir", str(exercise.folder),
         "--import-mode=importlib",  # checks of different exercises may share file names

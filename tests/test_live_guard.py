@@ -38,7 +38,7 @@ WRITES = [
 ]
 # Services whose every operation is tried against the guard.
 SERVICES = ("iam", "sts", "cloudtrail", "cognito-identity", "s3", "organizations",
-            "account", "sso-oidc")
+            "account", "sso-oidc", "s3control", "events", "sns")
 
 
 def operation(service: str, name: str) -> Any:

@@ -10,19 +10,24 @@ stops with exit 2 and that reason, and no check is counted as passed.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from grader.checks import activity as activity_module
+from grader.checks import alerts as alerts_module
+from grader.checks import answers as answers_module
 from grader.checks import iam_state as iam_state_module
 from grader.checks import mfa_state as mfa_state_module
+from grader.checks import trails as trails_module
 from grader.checks.metadata import info_of
 from grader.checks.target import Target
 from grader.errors import GradeError
 from grader.results import CheckResult
 
 TARGET = pytest.StashKey[Target]()
+ANSWERS = pytest.StashKey["Path | None"]()
 
 
 @pytest.fixture(scope="session")
@@ -51,6 +56,27 @@ def mfa_state(target: Target,
 
 
 @pytest.fixture(scope="session")
+def answers(request: pytest.FixtureRequest) -> answers_module.LearnerAnswers:
+    """The learner's answers to the exercise's questions (`answers.toml`)."""
+    from grader.exercises import find
+
+    folder = Path(str(request.config.rootpath))
+    return answers_module.read(request.config.stash[ANSWERS], find(folder.name).questions)
+
+
+@pytest.fixture(scope="session")
+def trails(target: Target) -> trails_module.Trails:
+    """The account's trails, their status and selectors, and their buckets."""
+    return trails_module.collect(target)
+
+
+@pytest.fixture(scope="session")
+def alert_rules(target: Target) -> list[alerts_module.AlertRule]:
+    """EventBridge's rules on the default bus of us-east-1, with their targets."""
+    return alerts_module.collect(target)
+
+
+@pytest.fixture(scope="session")
 def activity(target: Target) -> list[activity_module.Activity]:
     """Who did what, oldest first, from CloudTrail's event history."""
     return activity_module.collect(target)
@@ -59,14 +85,16 @@ def activity(target: Target) -> list[activity_module.Activity]:
 class GradingPlugin:
     """One grading: the target account in, check results out."""
 
-    def __init__(self, target: Target) -> None:
+    def __init__(self, target: Target, answers: Path | None = None) -> None:
         self._target = target
+        self._answers = answers
         self.results: list[CheckResult] = []
         self.error: GradeError | None = None
         self.collection_errors: list[str] = []
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.stash[TARGET] = self._target
+        config.stash[ANSWERS] = self._answers
 
     # -- results --------------------------------------------------------------
 

@@ -65,6 +65,12 @@ def _where_to_get_one(quiz: Quiz) -> str:
 
 def answers_text(path: Path, quiz: Quiz) -> str:
     """The answers file's text, or AnswersFileError saying in one line why it cannot be read."""
+    return file_text(path, _where_to_get_one(quiz))
+
+
+def file_text(path: Path, if_missing: str) -> str:
+    """A learner's answers file's text (`if_missing`: what to do when there is none), or
+    AnswersFileError saying in one line why it cannot be read."""
     if path.is_dir():
         inside = path / ANSWERS_FILE
         raise AnswersFileError(f"{path} is a folder, not a file.",
@@ -73,7 +79,7 @@ def answers_text(path: Path, quiz: Quiz) -> str:
     try:
         raw = _read_limited(path)
     except FileNotFoundError:
-        raise AnswersFileError(f"{path} does not exist.", _where_to_get_one(quiz)) from None
+        raise AnswersFileError(f"{path} does not exist.", if_missing) from None
     except PermissionError:
         raise AnswersFileError(f"{path} cannot be read: permission denied.",
                                "Check the file's permissions.") from None

@@ -492,7 +492,8 @@ def events(running: Running, after: int = -1, wait: float = 0.0) -> int:
                     running.account.grader_secret, timeout=wait + 5.0)["events"])
 
 
-def grade_here(running: Running, exercise_id: str) -> tuple[dict[str, Any], int] | None:
+def grade_here(running: Running, exercise_id: str,
+               answers: Path | None = None) -> tuple[dict[str, Any], int] | None:
     """Have the running account grade `exercise_id` in its own process (the `grade
     --json` document, and the events its record held before); None when this account's
     server does not offer it (one started by an older `grade`). GradeError: the
@@ -501,7 +502,8 @@ def grade_here(running: Running, exercise_id: str) -> tuple[dict[str, Any], int]
 
     request = urllib.request.Request(
         f"{running.endpoint}/_sandbox/{GRADE_PATH}", method="POST",
-        data=json.dumps({"exercise": exercise_id}).encode(),
+        data=json.dumps({"exercise": exercise_id,
+                         "answers": str(answers) if answers else None}).encode(),
         headers={"Content-Type": "application/json", GRADER_TOKEN: running.account.grader_secret})
     try:
         with loopback_open(request, timeout=300) as answer:

@@ -1,0 +1,195 @@
+"""The account's trails, as exercise 05's checks judge them, read once per grading.
+
+For each trail (DescribeTrails): whether it logs (GetTrailStatus), which events its
+selectors keep (GetEventSelectors: judged by the simulated account's own reading of
+selectors, `grader.sandbox.cloudtrail.selectors`, on a read and a write management
+event), and its bucket's policy and Block Public Access settings (the bucket's own,
+and the account's). The bucket policy is evaluated (`grader.policy`): CloudTrail must
+be allowed to deliver there (as AWS checks it when the trail is made), and no one
+else, in this account or out of it, may write or delete the logs through it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+from grader.checks.calls import call
+from grader.checks.target import Target
+from grader.policy import Principal, Request
+from grader.policy.resource import resource_policy_decision
+
+BLOCKS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+
+
+@dataclass
+class Trail:
+    """One trail and what the checks need to know of it."""
+
+    description: dict[str, Any]  # as DescribeTrails lists it
+    logging: bool
+    selectors: dict[str, Any]  # GetEventSelectors' answer
+    bucket_policy: dict[str, Any] | None
+    bucket_blocks: dict[str, bool] | None  # the bucket's Block Public Access settings
+    status: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return str(self.description["Name"])
+
+    @property
+    def arn(self) -> str:
+        return str(self.description["TrailARN"])
+
+    @property
+    def bucket(self) -> str:
+        return str(self.description.get("S3BucketName", ""))
+
+    @property
+    def home(self) -> str:
+        return str(self.description.get("HomeRegion", ""))
+
+    @property
+    def multi_region(self) -> bool:
+        return bool(self.description.get("IsMultiRegionTrail"))
+
+    @property
+    def validation(self) -> bool:
+        return bool(self.description.get("LogFileValidationEnabled"))
+
+    def keeps(self, read_only: bool) -> bool:
+        """Whether its selectors keep a management event that reads (or writes)."""
+        from grader.sandbox.cloudtrail.selectors import wants
+
+        probe = _probe_event(read_only)
+        as_configured = SimpleNamespace(
+            event_selectors=self.selectors.get("EventSelectors") or [],
+            advanced_event_selectors=self.selectors.get("AdvancedEventSelectors") or [])
+        return wants(as_configured, probe)
+
+
+@dataclass
+class Trails:
+    account_id: str
+    all: list[Trail]
+    account_blocks: dict[str, bool] | None  # the account's Block Public Access settings
+
+    def blocks_public_access(self, trail: Trail) -> bool:
+        """All four of Block Public Access's settings on, for the bucket or the account."""
+        return any(blocks is not None and all(blocks.get(name) for name in BLOCKS)
+                   for blocks in (trail.bucket_blocks, self.account_blocks))
+
+    def cloudtrail_may_deliver(self, trail: Trail) -> bool:
+        from grader.sandbox.cloudtrail.models import cloudtrail_may_deliver
+
+        return cloudtrail_may_deliver(trail.bucket_policy, self.account_id, trail.home,
+                                      trail.name, trail.bucket,
+                                      trail.description.get("S3KeyPrefix"))
+
+    def others_who_may_change_logs(self, trail: Trail) -> list[str]:
+        """Who, other than CloudTrail, the bucket policy lets write or delete the logs: anyone
+        (`*`), another account, a user or role it names, another service. (The account
+        itself, named as a whole, only hands the decision to its own IAM policies.)"""
+        if trail.bucket_policy is None:
+            return []
+        key = f"arn:aws:s3:::{trail.bucket}/AWSLogs/{self.account_id}/CloudTrail/x.json.gz"
+        found = []
+        for principal in _named_principals(trail.bucket_policy, self.account_id):
+            for action in ("s3:PutObject", "s3:DeleteObject"):
+                request = Request(action, key, {"s3:x-amz-acl": "bucket-owner-full-control"})
+                if resource_policy_decision(trail.bucket_policy, request, principal)[0].allowed:
+                    found.append(f"{action} for {principal.service or principal.arn}")
+        return found
+
+
+def _named_principals(policy: dict[str, Any], account_id: str) -> list[Principal]:
+    """A principal for everyone a policy's Allow statements name, CloudTrail and the
+    account as a whole aside, and one standing for anyone at all."""
+    from grader.policy.document import parse_document
+
+    found: dict[str, Principal] = {"*": Principal(arn="*", account_id="")}
+    statements = parse_document(policy).get("Statement", [])
+    for statement in statements if isinstance(statements, list) else [statements]:
+        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+            continue
+        element = statement.get("Principal")
+        if not isinstance(element, dict):
+            continue
+        for service in _listed(element.get("Service")):
+            if service != "cloudtrail.amazonaws.com":
+                found[service] = Principal(arn="", account_id=account_id, service=service)
+        for value in _listed(element.get("AWS")):
+            owner = value.split(":")[4] if value.startswith("arn:") else value
+            if value in (account_id, f"arn:aws:iam::{account_id}:root") or value == "*":
+                continue
+            arn = value if ":user/" in value or ":role/" in value \
+                else f"arn:aws:iam::{owner}:user/someone"
+            role = value if ":role/" in value else None
+            found[value] = Principal(arn=arn, account_id=owner, role_arn=role)
+    return list(found.values())
+
+
+def _listed(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else [str(v) for v in value]
+
+
+def _probe_event(read_only: bool) -> Any:
+    from grader.sandbox.record import Event
+
+    return Event(event_id="probe", event_time="2026-01-01T00:00:00+00:00",
+                 event_type="AwsApiCall", identity_type="IAMUser", principal_name="probe",
+                 principal_arn=None, principal_id=None, access_key_id=None, service="iam",
+                 operation="ListUsers" if read_only else "CreateUser", region="us-east-1",
+                 read_only=read_only, parameters={}, response=None, status=200,
+                 error_code=None, error_message=None, source_ip="", user_agent="",
+                 request_id="", resources=[], replay=False, method="POST", path="/",
+                 query="", headers={}, body=b"")
+
+
+def _bucket_policy(s3: Any, bucket: str) -> dict[str, Any] | None:
+    from botocore.exceptions import ClientError
+
+    try:
+        text = s3.get_bucket_policy(Bucket=bucket)["Policy"]
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("NoSuchBucketPolicy", "NoSuchBucket"):
+            return None
+        raise
+    loaded = json.loads(text)
+    return loaded if isinstance(loaded, dict) else None
+
+
+def _blocks(read: Any, **where: str) -> dict[str, bool] | None:
+    from botocore.exceptions import ClientError
+
+    try:
+        found = read(**where)["PublicAccessBlockConfiguration"]
+    except ClientError as error:
+        if "NoSuch" in error.response.get("Error", {}).get("Code", ""):
+            return None
+        raise
+    return {name: bool(found.get(name)) for name in BLOCKS}
+
+
+def collect(target: Target) -> Trails:
+    cloudtrail = target.client("cloudtrail")
+    s3 = target.client("s3")
+    account_id = target.account_id
+    found = []
+    for description in call(cloudtrail, "describe_trails")["trailList"]:
+        home = target.client("cloudtrail", description.get("HomeRegion"))
+        status = call(home, "get_trail_status", Name=description["TrailARN"])
+        selectors = call(home, "get_event_selectors", TrailName=description["TrailARN"])
+        bucket = str(description.get("S3BucketName", ""))
+        found.append(Trail(description, bool(status.get("IsLogging")), selectors,
+                           _bucket_policy(s3, bucket),
+                           _blocks(s3.get_public_access_block, Bucket=bucket), status))
+    # S3 Control's API lives at ACCOUNT.s3-control...: a simulated account on an address
+    # has no such host, so there its Block Public Access is the bucket's alone.
+    account_blocks = None if target.mode == "sandbox" else _blocks(
+        target.client("s3control").get_public_access_block, AccountId=account_id)
+    return Trails(account_id, found, account_blocks)

@@ -1,0 +1,128 @@
+"""`grade start NN`: what happens in the account before an exercise begins.
+
+Some exercises start from activity that is not the learner's: exercise
+05's colleagues who used the account for a few hours, one of whom did
+something the learner has to find. An exercise that has such a start keeps
+it beside its checks, as `start.py` with a function
+
+    def start(account: StartingAccount) -> str
+
+which makes it happen through the AWS API of the simulated account (and
+returns what to tell the learner). Nothing is written behind the record's
+back: the calls are signed with real credentials (the learner's own, for
+setting things up; the colleagues' keys for their work) and go through the
+front desk, and the time between them passes on the account's clock
+(`advance`, recorded like any other `grade sandbox advance`), so the
+activity ends in the account's past and replays like everything else.
+
+The learner's credentials are the ones their AWS CLI would use (their
+environment or profile), always sent to the simulated account on this
+machine, never anywhere else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+from dataclasses import dataclass, field
+from typing import Any
+
+from grader.errors import GradeError
+from grader.exercises import find
+
+START_FILE = "start.py"
+
+
+@dataclass
+class StartingAccount:
+    """The simulated account, as an exercise's `start` sees it."""
+
+    endpoint: str
+    region: str
+    account_id: str
+    _learner: Any  # a botocore Session with the learner's credentials
+    _clients: dict[str, Any] = field(default_factory=dict)
+
+    def client(self, service: str, key: dict[str, str] | None = None,
+               region: str | None = None) -> Any:
+        """A client of the account (in `region`, else the account's): the learner's, or one
+        signed with `key` (an access key as CreateAccessKey returns it)."""
+        cached = f"{service}@{key['AccessKeyId'] if key else 'learner'}@{region}"
+        if cached not in self._clients:
+            signed = {} if key is None else {"aws_access_key_id": key["AccessKeyId"],
+                                             "aws_secret_access_key": key["SecretAccessKey"],
+                                             "aws_session_token": None}
+            self._clients[cached] = self._learner.create_client(
+                service, region_name=region or self.region, endpoint_url=self.endpoint,
+                **signed)
+        return self._clients[cached]
+
+    def advance(self, by: dt.timedelta) -> dt.datetime:
+        """Let `by` pass on the account's clock; the account's time after it."""
+        from grader.sandbox import control
+
+        return control.advance(control.require(), by).now
+
+
+def start(name: str) -> int:
+    """Make exercise `name`'s starting activity happen in the simulated account."""
+    exercise = find(name)
+    path = exercise.folder / START_FILE
+    if not path.exists():
+        raise GradeError(f"{exercise.id} starts from the account as it is: there is nothing to "
+                         "start.", f"Read the task with `grade show {exercise.id[:2]}`.")
+    from grader.netguard import forbid_remote
+    from grader.sandbox import control
+
+    running = control.require()
+    forbid_remote()
+    account = StartingAccount(running.endpoint, running.account.region,
+                              running.account.account_id, _learner_session())
+    spec = importlib.util.spec_from_file_location(f"start_{exercise.id.replace('-', '_')}",
+                                                  path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    try:
+        said = module.start(account)
+    except _client_errors() as error:
+        raise _refused(error) from None
+    print(said)
+    return 0
+
+
+def _learner_session() -> Any:
+    """The credentials the learner's AWS CLI would use; a GradeError when there are none."""
+    import botocore.session
+
+    session = botocore.session.Session()
+    if session.get_credentials() is None:
+        raise GradeError("No AWS credentials in this terminal: the start is made with yours.",
+                         "Use your IAM admin user's credentials (its profile, or "
+                         "`eval \"$(grade sandbox env)\"` for root's), then try again.")
+    return session
+
+
+def _client_errors() -> tuple[type[BaseException], ...]:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return (ClientError, BotoCoreError)
+
+
+def _refused(error: BaseException) -> GradeError:
+    from botocore.exceptions import ClientError
+
+    if isinstance(error, ClientError):
+        code = error.response.get("Error", {}).get("Code", "")
+        message = error.response.get("Error", {}).get("Message", "")
+        fix = "Use your IAM admin user's credentials, then try again."
+        if code in ("AccessDenied", "AccessDeniedException"):
+            fix = ("If your admin group requires MFA (exercise 04), work in an MFA session "
+                   "(`aws sts get-session-token`), then try again.")
+        elif code in ("InvalidClientTokenId", "UnrecognizedClientException",
+                      "SignatureDoesNotMatch", "InvalidAccessKeyId"):
+            fix = ("These credentials are not the simulated account's: use your IAM admin "
+                   "user's profile there, or `eval \"$(grade sandbox env)\"`.")
+        return GradeError(f"The simulated account refused the start: {code}: {message}", fix)
+    return GradeError(f"The simulated account could not be reached: {error}",
+                      "Check it with `grade sandbox status`.")
