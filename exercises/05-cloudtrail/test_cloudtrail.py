@@ -201,8 +201,8 @@ def _to_anyone(policy: object) -> bool:
 
 
 def _moment(text: str) -> dt.datetime | None:
-    cleaned = text.strip().replace(" ", "T").removesuffix("UTC").strip()
-    cleaned = re.sub(r"Z$", "+00:00", cleaned)
+    cleaned = re.sub(r"\s*(UTC|GMT)$", "", text.strip(), flags=re.IGNORECASE)
+    cleaned = re.sub(r"[zZ]$", "+00:00", cleaned.replace(" ", "T", 1))
     try:
         moment = dt.datetime.fromisoformat(cleaned)
     except ValueError:

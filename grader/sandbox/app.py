@@ -185,7 +185,9 @@ class SandboxApp:
                 return denied
         seq = replay_seq if replay_seq is not None else self.next_seq
         self.seed_random(seq if caller.recorded else None)
-        with time_machine.travel(moment, tick=False), request_made_at(signed_by):
+        with time_machine.travel(moment, tick=False), request_made_at(signed_by), \
+                authorization.asking(_iam(self.account.account_id), caller, region,
+                                     environ.get("REMOTE_ADDR") or "127.0.0.1", moment):
             response = self._dispatch(environ, body, service, operation.name)
         if caller.recorded and replay_seq is None:
             self._remember(environ, body, moment, credentials, caller, operation, response)

@@ -39,12 +39,16 @@ the IAM User Guide's "Troubleshooting access denied error messages"
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from moto.iam.models import IAMBackend
 from werkzeug.wrappers import Response
 
-from grader.policy import Decision, Request, evaluate
+from grader.policy import Decision, Principal, Request, evaluate
 from grader.sandbox import aws_errors
 from grader.sandbox.callers import Caller
 from grader.sandbox.iam.models import policies_of_user
@@ -140,7 +144,10 @@ def request_context(iam: IAMBackend, caller: Caller, region: str, source_ip: str
         "aws:PrincipalAccount": iam.account_id,
         "aws:SourceIp": source_ip,
         "aws:RequestedRegion": region,
-        "aws:SecureTransport": "false",
+        # The account is reached on this machine only (127.0.0.1), in plain HTTP; the same
+        # requests to AWS go over TLS, always, from the CLI and the SDKs. A bucket policy
+        # that denies requests without TLS (AWS's own advice) must let them through here too.
+        "aws:SecureTransport": "true",
         "aws:CurrentTime": _zulu(now),
         "aws:EpochTime": str(int(now.timestamp())),
     }
@@ -272,3 +279,41 @@ def expired_token(service: str) -> Response:
     if aws_errors.protocol_of(service) == "json":
         return aws_errors.error_response(service, 400, "ExpiredTokenException", EXPIRED)
     return aws_errors.error_response(service, 403, "ExpiredToken", EXPIRED)
+
+
+@dataclass(frozen=True)
+class Asking:
+    """Who makes the request being answered, as a resource policy names them, and the
+    request's context: for the resource policies moto applies itself (S3's bucket
+    policies, `grader.sandbox.s3`)."""
+
+    principal: Principal
+    context: dict[str, str | list[str]]
+
+
+ASKING: ContextVar[Asking | None] = ContextVar("asking", default=None)
+
+
+def principal_of(iam: IAMBackend, caller: Caller) -> Principal | None:
+    """The caller as a resource policy names it (None for the grader's own key)."""
+    if caller.kind == "AssumedRole":
+        session = session_for_key(iam.account_id, str(caller.access_key_id))
+        if session is not None:
+            return Principal(arn=session.arn, account_id=iam.account_id,
+                             role_arn=session.role_arn)
+    if caller.kind in {"IAMUser", "Root", "AssumedRole"} and caller.arn:
+        return Principal(arn=str(caller.arn), account_id=iam.account_id)
+    return None
+
+
+@contextmanager
+def asking(iam: IAMBackend, caller: Caller, region: str, source_ip: str,
+           now: dt.datetime) -> Iterator[None]:
+    """Answer a request made by `caller` (`ASKING` says who, meanwhile)."""
+    principal = principal_of(iam, caller)
+    token = ASKING.set(None if principal is None else Asking(
+        principal, request_context(iam, caller, region, source_ip, now)))
+    try:
+        yield
+    finally:
+        ASKING.reset(token)

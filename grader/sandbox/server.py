@@ -70,6 +70,7 @@ def build_app(folder: Path) -> Any:
     from grader.sandbox.iam.models import root_of
     from grader.sandbox.record import RECORD_FILE, Record
     from grader.sandbox.replay import replay
+    from grader.sandbox.s3 import install as s3_install
     from grader.sandbox.sns import install as sns_install
     from grader.sandbox.sns.models import inbox_of
     from grader.sandbox.sts import install as sts_install
@@ -78,6 +79,7 @@ def build_app(folder: Path) -> Any:
     sts_install.install()
     cloudtrail_install.install()
     sns_install.install()
+    s3_install.install()
     operations.install()
     try:
         record = Record(folder / RECORD_FILE)

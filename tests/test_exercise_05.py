@@ -1,0 +1,158 @@
+"""05-cloudtrail through the real `grade` command on a real simulated account, started where
+exercise 03 leaves it (an IAM admin user with its own access key): that account fails every
+check, every wrong solution fails exactly the checks it names, every reference solution
+passes (the AWS CLI, boto3, a notebook) and so does another correct way; 03 still passes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXERCISES, Course, client
+from tests.test_exercise_03 import declared_failures
+from tests.test_exercise_04 import NOTEBOOK_RUNNER, after_03
+
+FOLDER = EXERCISES / "05-cloudtrail"
+CHECKS = ["multi-region-trail-logging", "log-file-validation", "trail-bucket-locked-down",
+          "logs-delivered-and-intact", "root-sign-in-alert", "investigation"]
+BROKEN = sorted(p for p in (FOLDER / "broken").glob("*.py") if not p.name.startswith("_"))
+
+
+def verdicts(course: Course, answers: Path | None,
+             exercise: str = "05") -> tuple[int, dict[str, bool], dict[str, str]]:
+    args = [exercise, "--json"] + (["--answers", str(answers)] if answers else [])
+    done = course.grade(*args)
+    assert done.returncode in (0, 1), done.stderr + done.stdout
+    result = json.loads(done.stdout)
+    if exercise == "05":
+        assert [c["id"] for c in result["checks"]] == CHECKS
+    return (done.returncode, {c["id"]: c["passed"] for c in result["checks"]},
+            {c["id"]: c["message"] for c in result["checks"]})
+
+
+def passes(course: Course, answers: Path) -> None:
+    status, passed, said = verdicts(course, answers)
+    assert status == 0 and all(passed.values()), {k: v for k, v in said.items() if v}
+    status, passed, said = verdicts(course, None, "03")
+    assert status == 0 and all(passed.values()), {k: v for k, v in said.items() if v}
+
+
+def test_starting_account_fails_every_check(fresh: Course, tmp_path: Path) -> None:
+    after_03(fresh)
+    status, passed, said = verdicts(fresh, tmp_path / "answers.toml")
+    assert status == 1 and not any(passed.values()), said
+    assert "grade start 05" in said["investigation"]
+
+
+def test_the_start_happens_once_and_needs_credentials(fresh: Course) -> None:
+    admin = after_03(fresh)
+    bare = {k: v for k, v in admin.items() if not k.startswith("AWS_ACCESS_KEY_ID")
+            and not k.startswith("AWS_SECRET")}
+    refused = fresh.grade("start", "05", env=bare | {"AWS_CONFIG_FILE": "/dev/null",
+                                                       "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"})
+    assert refused.returncode == 2 and "No AWS credentials" in refused.stderr
+    done = fresh.grade("start", "05", env=admin)
+    assert done.returncode == 0, done.stderr
+    assert "team-reports-" in done.stdout
+    again = fresh.grade("start", "05", env=admin)
+    assert again.returncode == 2 and "started already" in again.stderr
+    users = {u["UserName"] for u in client(admin, "iam").list_users()["Users"]}
+    assert {"amira.haddad", "deploy-bot", "tom.becker"} <= users
+    nothing = fresh.grade("start", "03", env=admin)
+    assert nothing.returncode == 2 and "nothing to start" in nothing.stderr
+
+
+def test_cli_solution_passes(fresh: Course, tmp_path: Path) -> None:
+    admin = after_03(fresh)
+    answers = tmp_path / "answers.toml"
+    done = fresh.run(["bash", str(FOLDER / "solution" / "solution.sh")],
+                     env=admin | {"ANSWERS": str(answers)})
+    assert done.returncode == 0, done.stderr + done.stdout
+    assert "log files valid" in done.stdout and "INVALID" not in done.stdout + done.stderr
+    passes(fresh, answers)
+
+
+def test_boto3_solution_passes(fresh: Course, tmp_path: Path) -> None:
+    admin = after_03(fresh, "maria.garcia")
+    answers = tmp_path / "answers.toml"
+    done = fresh.run([sys.executable, str(FOLDER / "solution" / "solution_boto3.py")],
+                     env=admin | {"ANSWERS": str(answers)})
+    assert done.returncode == 0, done.stderr
+    passes(fresh, answers)
+
+
+def test_notebook_solution_passes(fresh: Course, tmp_path: Path) -> None:
+    admin = after_03(fresh)
+    answers = tmp_path / "answers.toml"
+    notebook = FOLDER / "solution" / "solution.ipynb"
+    done = fresh.run([sys.executable, "-c", NOTEBOOK_RUNNER, str(notebook),
+                      str(notebook.parent)], env=admin | {"ANSWERS": str(answers)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    passes(fresh, answers)
+
+
+ANOTHER_WAY = """
+import json, os, subprocess
+import _steps as s
+
+# Other names, a key prefix, advanced event selectors, the account's own condition,
+# a rule that also names the source and the event, an answer in another time format.
+s.TRAIL = "everything-everywhere"
+prefix = "audit"
+source = {"aws:SourceArn": s.trail_arn(), "aws:SourceAccount": s.account()}
+s3 = s.me().client("s3")
+s3.create_bucket(Bucket=s.bucket())
+s3.put_public_access_block(Bucket=s.bucket(), PublicAccessBlockConfiguration=s.ALL_BLOCKED)
+s3.put_bucket_policy(Bucket=s.bucket(), Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+     "Action": "s3:GetBucketAcl", "Resource": f"arn:aws:s3:::{s.bucket()}",
+     "Condition": {"StringEquals": source}},
+    {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+     "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{s.bucket()}/{prefix}/AWSLogs/*",
+     "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", **source}}},
+    {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+     "Resource": [f"arn:aws:s3:::{s.bucket()}", f"arn:aws:s3:::{s.bucket()}/*"],
+     "Condition": {"Bool": {"aws:SecureTransport": "false"}, "StringNotEquals": {
+         "aws:PrincipalServiceName": "cloudtrail.amazonaws.com"}}}]}))
+cloudtrail = s.me().client("cloudtrail")
+cloudtrail.create_trail(Name=s.TRAIL, S3BucketName=s.bucket(), S3KeyPrefix=prefix,
+                        IsMultiRegionTrail=True, EnableLogFileValidation=True)
+cloudtrail.put_event_selectors(TrailName=s.TRAIL, AdvancedEventSelectors=[
+    {"Name": "management", "FieldSelectors": [
+        {"Field": "eventCategory", "Equals": ["Management"]}]}])
+cloudtrail.start_logging(Name=s.TRAIL)
+s.make_alert(pattern={"source": ["aws.signin"],
+                      "detail-type": ["AWS Console Sign In via CloudTrail"],
+                      "detail": {"eventName": ["ConsoleLogin"],
+                                 "userIdentity": {"arn": [{"suffix": ":root"}]}}})
+s.colleagues_work()
+record = s.incident()
+when = record["eventTime"].replace("T", " ").replace("Z", " UTC")
+s.answer(when=when)
+"""
+
+
+def test_another_correct_way_passes(fresh: Course, tmp_path: Path) -> None:
+    admin = after_03(fresh, "ops.admin")
+    answers = tmp_path / "answers.toml"
+    done = fresh.run([sys.executable, "-c", ANOTHER_WAY], cwd=FOLDER / "broken",
+                     env=admin | {"ANSWERS": str(answers), "PYTHONPATH": str(FOLDER / "broken")})
+    assert done.returncode == 0, done.stderr
+    passes(fresh, answers)
+
+
+@pytest.mark.parametrize("script", BROKEN, ids=[p.stem for p in BROKEN])
+def test_each_wrong_solution_fails_what_it_declares(fresh: Course, tmp_path: Path,
+                                                     script: Path) -> None:
+    admin = after_03(fresh)
+    answers = tmp_path / "answers.toml"
+    done = fresh.run([sys.executable, str(script)], cwd=script.parent,
+                     env=admin | {"ANSWERS": str(answers)})
+    assert done.returncode == 0, done.stderr
+    status, passed, said = verdicts(fresh, answers)
+    failing = sorted(name for name, ok in passed.items() if not ok)
+    assert status == 1
+    assert failing == sorted(declared_failures(script)), said
