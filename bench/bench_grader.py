@@ -2,10 +2,10 @@
 
     .venv/bin/python bench/bench_grader.py [--write bench/RESULTS.md]
 
-- `grade sandbox start` until it answers (account with solved exercises 03
-  and 04 in its record, so the start includes rebuilding it): median <= 1.5 s;
-- `grade 03` and `grade 04` on that solved account, a cold process each time:
-  median <= 1.0 s each;
+- `grade sandbox start` until it answers (account with solved exercises 03,
+  04 and 05 in its record, so the start includes rebuilding it): median <= 1.5 s;
+- `grade 03`, `grade 04` and `grade 05` on that solved account, a cold process
+  each time: median <= 1.0 s each;
 - one request through the sandbox (`iam get-user`), measured at the client,
   which bounds the server's time from above: median <= 20 ms.
 """
@@ -77,11 +77,14 @@ def main() -> None:
     run(env, grade, "sandbox", "start")
     learner = {**env, **json.loads(run(env, grade, "sandbox", "env", "--json").stdout)}
     admin = {**learner, **solve_03(learner)}
-    solution = ROOT / "exercises" / "04-mfa" / "solution" / "solution_boto3.py"
-    done = run(admin, sys.executable, str(solution))
-    assert done.returncode == 0, done.stderr
+    answers = str(home / "answers-05.toml")
+    for exercise in ("05-cloudtrail", "04-mfa"):  # 04 last: then the admin needs MFA
+        solution = ROOT / "exercises" / exercise / "solution" / "solution_boto3.py"
+        done = run(admin | {"ANSWERS": answers}, sys.executable, str(solution))
+        assert done.returncode == 0, done.stderr
     assert run(env, grade, "03").returncode == 0
     assert run(env, grade, "04").returncode == 0
+    assert run(env, grade, "05", "--answers", answers).returncode == 0
 
     starts = []
     for _ in range(options.runs):
@@ -89,6 +92,7 @@ def main() -> None:
         starts.append(timed(env, grade, "sandbox", "start"))
     grades = [timed(env, grade, "03") for _ in range(options.runs)]
     grades_04 = [timed(env, grade, "04") for _ in range(options.runs)]
+    grades_05 = [timed(env, grade, "05", "--answers", answers) for _ in range(options.runs)]
 
     import boto3
 
@@ -110,6 +114,8 @@ def main() -> None:
         ("`grade 03` on a solved account, cold", statistics.median(grades), max(grades), 1.0),
         ("`grade 04` on a solved account, cold", statistics.median(grades_04),
          max(grades_04), 1.0),
+        ("`grade 05` on a solved account, cold", statistics.median(grades_05),
+         max(grades_05), 1.0),
         ("one `iam get-user` through the sandbox", statistics.median(requests),
          max(requests), 0.020),
     ]

@@ -43,7 +43,6 @@ GRADER_CALLS: frozenset[tuple[str, str]] = frozenset({
     ("cloudtrail", "GetEventSelectors"),
     ("s3", "GetBucketPolicy"),
     ("s3", "GetPublicAccessBlock"),
-    ("s3control", "GetPublicAccessBlock"),
     ("events", "ListRules"),
     ("events", "ListTargetsByRule"),
     ("sns", "GetTopicAttributes"),

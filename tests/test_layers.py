@@ -14,7 +14,8 @@ from tests.conftest import ROOT
 
 GRADER = ROOT / "grader"
 FORBIDDEN = {
-    "grader/policy": ("grader.checks", "grader.sandbox"),
+    "grader/policy": ("grader.checks", "grader.sandbox", "grader.cloudtrail"),
+    "grader/cloudtrail": ("grader.checks", "grader.sandbox"),
     "grader/sandbox": ("grader.checks",),
     "grader/checks": ("grader.sandbox",),
 }

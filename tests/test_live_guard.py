@@ -38,7 +38,7 @@ WRITES = [
 ]
 # Services whose every operation is tried against the guard.
 SERVICES = ("iam", "sts", "cloudtrail", "cognito-identity", "s3", "organizations",
-            "account", "sso-oidc", "s3control", "events", "sns")
+            "account", "sso-oidc", "events", "sns")
 
 
 def operation(service: str, name: str) -> Any:
@@ -163,8 +163,8 @@ def recording(target: Target) -> list[tuple[str, str]]:
     made: list[tuple[str, str]] = []
     original = target.client
 
-    def client(service: str) -> Any:
-        made_client = original(service)
+    def client(service: str, region: str | None = None) -> Any:
+        made_client = original(service, region)
         if not getattr(made_client, "_recorded", False):
             made_client.meta.events.register(
                 "before-call.*.*",

@@ -45,8 +45,8 @@ def test_every_call_the_checks_make_is_read_only(course: Course, exercise: Any) 
     called: list[tuple[str, str]] = []
     original = target.client
 
-    def logging_client(service: str) -> Any:
-        made = original(service)
+    def logging_client(service: str, region: str | None = None) -> Any:
+        made = original(service, region)
         if not getattr(made, "_logged", False):
             made.meta.events.register(
                 "before-call.*.*", lambda model, **_: called.append(

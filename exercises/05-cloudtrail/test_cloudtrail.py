@@ -92,8 +92,7 @@ def test_trail_bucket_locked_down(trails: Trails) -> None:
         if others:
             found.append(f"its policy allows {', '.join(others)}")
         if not trails.blocks_public_access(trail):
-            found.append("it does not block public access (all four settings, on the bucket "
-                         "or the account)")
+            found.append("it does not block public access (all four settings)")
     assert any(not found for found in problems.values()), "; ".join(
         f"{where}: {', '.join(found)}" for where, found in problems.items())
 

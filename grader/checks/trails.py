@@ -1,12 +1,12 @@
 """The account's trails, as exercise 05's checks judge them, read once per grading.
 
-For each trail (DescribeTrails): whether it logs (GetTrailStatus), which events its
-selectors keep (GetEventSelectors: judged by the simulated account's own reading of
-selectors, `grader.sandbox.cloudtrail.selectors`, on a read and a write management
-event), and its bucket's policy and Block Public Access settings (the bucket's own,
-and the account's). The bucket policy is evaluated (`grader.policy`): CloudTrail must
-be allowed to deliver there (as AWS checks it when the trail is made), and no one
-else, in this account or out of it, may write or delete the logs through it.
+For each trail (DescribeTrails): whether it logs (GetTrailStatus), which events
+its selectors keep (GetEventSelectors: judged by CloudTrail's rules,
+`grader.cloudtrail.selectors`, on a read and a write management event), and its
+bucket's policy and Block Public Access settings. The bucket policy is evaluated
+(`grader.policy`): CloudTrail must be allowed to deliver there (as AWS checks it
+when the trail is made), and no one else, in this account or out of it, may
+write or delete the logs through it.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ class Trail:
 
     def keeps(self, read_only: bool) -> bool:
         """Whether its selectors keep a management event that reads (or writes)."""
-        from grader.sandbox.cloudtrail.selectors import wants
+        from grader.cloudtrail.selectors import wants
 
         probe = _probe_event(read_only)
         as_configured = SimpleNamespace(
@@ -74,15 +74,17 @@ class Trail:
 class Trails:
     account_id: str
     all: list[Trail]
-    account_blocks: dict[str, bool] | None  # the account's Block Public Access settings
 
     def blocks_public_access(self, trail: Trail) -> bool:
-        """All four of Block Public Access's settings on, for the bucket or the account."""
-        return any(blocks is not None and all(blocks.get(name) for name in BLOCKS)
-                   for blocks in (trail.bucket_blocks, self.account_blocks))
+        """All four of Block Public Access's settings on, for the bucket. (The account's
+        own settings live in S3 Control, at a host named after the account, which the
+        simulated account on an address does not have: the bucket's are judged; AWS turns
+        them on for every new bucket since April 2023.)"""
+        blocks = trail.bucket_blocks
+        return blocks is not None and all(blocks.get(name) for name in BLOCKS)
 
     def cloudtrail_may_deliver(self, trail: Trail) -> bool:
-        from grader.sandbox.cloudtrail.models import cloudtrail_may_deliver
+        from grader.cloudtrail.bucket_policy import cloudtrail_may_deliver
 
         return cloudtrail_may_deliver(trail.bucket_policy, self.account_id, trail.home,
                                       trail.name, trail.bucket,
@@ -138,16 +140,10 @@ def _listed(value: Any) -> list[str]:
 
 
 def _probe_event(read_only: bool) -> Any:
-    from grader.sandbox.record import Event
-
-    return Event(event_id="probe", event_time="2026-01-01T00:00:00+00:00",
-                 event_type="AwsApiCall", identity_type="IAMUser", principal_name="probe",
-                 principal_arn=None, principal_id=None, access_key_id=None, service="iam",
-                 operation="ListUsers" if read_only else "CreateUser", region="us-east-1",
-                 read_only=read_only, parameters={}, response=None, status=200,
-                 error_code=None, error_message=None, source_ip="", user_agent="",
-                 request_id="", resources=[], replay=False, method="POST", path="/",
-                 query="", headers={}, body=b"")
+    """A management event of IAM that reads (ListUsers) or writes (CreateUser)."""
+    return SimpleNamespace(event_type="AwsApiCall", service="iam",
+                           operation="ListUsers" if read_only else "CreateUser",
+                           region="us-east-1", read_only=read_only, parameters={})
 
 
 def _bucket_policy(s3: Any, bucket: str) -> dict[str, Any] | None:
@@ -163,11 +159,11 @@ def _bucket_policy(s3: Any, bucket: str) -> dict[str, Any] | None:
     return loaded if isinstance(loaded, dict) else None
 
 
-def _blocks(read: Any, **where: str) -> dict[str, bool] | None:
+def _blocks(s3: Any, bucket: str) -> dict[str, bool] | None:
     from botocore.exceptions import ClientError
 
     try:
-        found = read(**where)["PublicAccessBlockConfiguration"]
+        found = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
     except ClientError as error:
         if "NoSuch" in error.response.get("Error", {}).get("Code", ""):
             return None
@@ -187,9 +183,5 @@ def collect(target: Target) -> Trails:
         bucket = str(description.get("S3BucketName", ""))
         found.append(Trail(description, bool(status.get("IsLogging")), selectors,
                            _bucket_policy(s3, bucket),
-                           _blocks(s3.get_public_access_block, Bucket=bucket), status))
-    # S3 Control's API lives at ACCOUNT.s3-control...: a simulated account on an address
-    # has no such host, so there its Block Public Access is the bucket's alone.
-    account_blocks = None if target.mode == "sandbox" else _blocks(
-        target.client("s3control").get_public_access_block, AccountId=account_id)
-    return Trails(account_id, found, account_blocks)
+                           _blocks(s3, bucket), status))
+    return Trails(account_id, found)

@@ -13,7 +13,7 @@ the time of the mark.
 
 What gets delivered depends only on the record and the account's time:
 the events of the record, which the trail logged (its logging periods,
-Regions and selectors: `selectors`), and the account's state at the mark
+Regions and selectors: `grader.cloudtrail.selectors`), and the account's state at the mark
 (the trail's bucket and prefix, the bucket's policy). Replaying the record
 therefore delivers the very same files, byte for byte: the account's time
 only moves forward, so every mark falls due before any later event is
@@ -41,10 +41,12 @@ from typing import TYPE_CHECKING, Any
 
 from moto.moto_api._internal import mock_random
 
-from grader.sandbox.cloudtrail import digests, log_files, selectors
+from grader.cloudtrail import selectors
+from grader.cloudtrail.bucket_policy import OWNER_FULL_CONTROL, cloudtrail_may_write
+from grader.sandbox.cloudtrail import digests, log_files
 from grader.sandbox.cloudtrail.digests import DeliveredDigest, DeliveredLog
 from grader.sandbox.cloudtrail.events import cloudtrail_record, event_time
-from grader.sandbox.cloudtrail.models import bucket_policy, cloudtrail_may_write
+from grader.sandbox.cloudtrail.models import bucket_policy
 from grader.sandbox.cloudtrail.signing_keys import key_for
 from grader.sandbox.cloudtrail.status import logged_at, logged_between, logging_periods
 from grader.sandbox.record import Event
@@ -54,7 +56,6 @@ if TYPE_CHECKING:
 
 LOG_FILE_EVERY = dt.timedelta(minutes=5)
 DIGEST_EVERY = dt.timedelta(hours=1)
-OWNER_FULL_CONTROL = "bucket-owner-full-control"
 
 
 @dataclass

@@ -26,7 +26,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from grader.sandbox.cloudtrail.log_files import key_folder, sha256, zulu
+from grader.cloudtrail.bucket_policy import key_folder
+from grader.sandbox.cloudtrail.log_files import sha256, zulu
 
 ALGORITHM = "SHA256withRSA"
 HASH = "SHA-256"

@@ -1,5 +1,7 @@
 """One recorded request as AWS CloudTrail writes it (record format 1.09).
 
+(`event_source` and `is_management_event` come from `grader.cloudtrail.events`.)
+
 The same dictionary is the `CloudTrailEvent` of LookupEvents and, later,
 a record in a log file delivered to a trail's bucket.
 """
@@ -9,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from grader.cloudtrail.events import event_source, is_management_event
 from grader.sandbox.record import Event
 
 HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"
@@ -192,12 +195,6 @@ def username(event: Event) -> str | None:
     return event.principal_name
 
 
-def event_source(event: Event) -> str:
-    if event.event_type == "AwsConsoleSignIn":
-        return "signin.amazonaws.com"
-    return f"{event.service}.amazonaws.com"
-
-
 def cloudtrail_record(event: Event, account_id: str) -> dict[str, Any]:
     """The event as CloudTrail would write it."""
     record: dict[str, Any] = {
@@ -237,16 +234,3 @@ def cloudtrail_record(event: Event, account_id: str) -> dict[str, Any]:
             "LoginTo": "https://console.aws.amazon.com/console/home", "MobileVersion": "No",
             **extra, "MFAUsed": extra.get("MFAUsed", "No")}
     return record
-
-
-# S3 object-level operations are data events: not in the event history.
-DATA_EVENT_OPERATIONS = {
-    "GetObject", "PutObject", "DeleteObject", "DeleteObjects", "HeadObject", "CopyObject",
-    "GetObjectAcl", "PutObjectAcl", "GetObjectTagging", "PutObjectTagging",
-    "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload", "ListParts",
-    "AbortMultipartUpload", "GetObjectAttributes", "RestoreObject", "SelectObjectContent",
-}
-
-
-def is_management_event(event: Event) -> bool:
-    return not (event.service == "s3" and event.operation in DATA_EVENT_OPERATIONS)

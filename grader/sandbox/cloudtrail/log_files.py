@@ -23,13 +23,9 @@ import json
 import string
 from typing import Any
 
+from grader.cloudtrail.bucket_policy import key_folder
+
 _ALPHABET = string.ascii_letters + string.digits
-
-
-def key_folder(prefix: str | None) -> str:
-    """The part of a key before `AWSLogs/`: the trail's prefix and a slash, if it has one
-    (as the AWS CLI's `validate-logs` builds the keys it looks for)."""
-    return f"{prefix}/" if prefix else ""
 
 
 def log_file_key(prefix: str | None, account_id: str, region: str, delivered: dt.datetime,

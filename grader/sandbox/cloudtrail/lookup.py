@@ -15,13 +15,8 @@ from typing import Any
 
 from moto.core.exceptions import JsonRESTError
 
-from grader.sandbox.cloudtrail.events import (
-    cloudtrail_record,
-    event_source,
-    event_time,
-    is_management_event,
-    username,
-)
+from grader.cloudtrail.events import event_source, is_management_event
+from grader.sandbox.cloudtrail.events import cloudtrail_record, event_time, username
 from grader.sandbox.record import Event, Record
 
 ATTRIBUTES = {

@@ -27,10 +27,11 @@ from typing import Any
 
 from moto.moto_api._internal import mock_random
 
+from grader.cloudtrail.events import event_source
+from grader.cloudtrail.selectors import GLOBAL_REGION, covers_region, is_global
 from grader.policy import Principal, Request
 from grader.policy.resource import resource_policy_decision
-from grader.sandbox.cloudtrail.events import cloudtrail_record, event_source, event_time, zulu
-from grader.sandbox.cloudtrail.selectors import GLOBAL_REGION, covers_region, is_global
+from grader.sandbox.cloudtrail.events import cloudtrail_record, event_time, zulu
 from grader.sandbox.cloudtrail.status import logged_at
 from grader.sandbox.record import CLOCK_EVENT, Event
 

@@ -27,8 +27,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from grader.sandbox.cloudtrail.events import event_source, is_management_event
-from grader.sandbox.record import Event
+from grader.cloudtrail.events import EventLike as Event
+from grader.cloudtrail.events import event_source, is_management_event
 
 GLOBAL_SERVICES = {"iam", "cloudfront", "route53", "signin"}
 GLOBAL_REGION = "us-east-1"
