@@ -5,9 +5,12 @@ passes (the AWS CLI, boto3, a notebook) and so does another correct way; 03 stil
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -75,13 +78,96 @@ def test_cli_solution_passes(fresh: Course, tmp_path: Path) -> None:
     passes(fresh, answers)
 
 
-def test_boto3_solution_passes(fresh: Course, tmp_path: Path) -> None:
+def test_boto3_solution_passes_and_each_later_mistake_fails(fresh: Course,
+                                                            tmp_path: Path) -> None:
+    """The boto3 solution passes; then, on that solved account, each mistake below fails
+    exactly its check, and undone, the account passes again."""
     admin = after_03(fresh, "maria.garcia")
     answers = tmp_path / "answers.toml"
     done = fresh.run([sys.executable, str(FOLDER / "solution" / "solution_boto3.py")],
                      env=admin | {"ANSWERS": str(answers)})
     assert done.returncode == 0, done.stderr
     passes(fresh, answers)
+    right = answers.read_text(encoding="utf-8")
+    who = re.search(r'who = "(.+)"', right).group(1)  # type: ignore[union-attr]
+    when = re.search(r'when = "(.+)"', right).group(1)  # type: ignore[union-attr]
+    happened = dt.datetime.fromisoformat(when.replace("Z", "+00:00"))
+    for wrong in (f'who = "{next(n for n in COLLEAGUES if n != who)}"\nwhen = "{when}"\n',
+                  f'who = "{who}"\nwhen = "{happened + dt.timedelta(hours=2):%Y-%m-%dT%H:%MZ}"\n',
+                  f'who = "{who}"\nwhen = "yesterday afternoon"\n',
+                  f'who = "{who}"\n'):
+        answers.write_text(wrong, encoding="utf-8")
+        assert failing(fresh, answers) == ["investigation"], wrong
+    answers.write_text(right, encoding="utf-8")
+    for mistake, undo, check in later_mistakes(admin):
+        mistake()
+        assert failing(fresh, answers) == [check], mistake.__doc__
+        undo()
+    assert failing(fresh, answers) == []
+
+
+COLLEAGUES = ("amira.haddad", "deploy-bot", "tom.becker")
+
+
+def failing(course: Course, answers: Path) -> list[str]:
+    _, passed, _ = verdicts(course, answers)
+    return sorted(name for name, ok in passed.items() if not ok)
+
+
+def later_mistakes(admin: dict[str, str]) -> list[tuple[Any, Any, str]]:
+    """(a mistake, its undoing, the check it fails) on the boto3 solution's account."""
+    s3, sns, events = (client(admin, name) for name in ("s3", "sns", "events"))
+    bucket = next(b["Name"] for b in s3.list_buckets()["Buckets"]
+                  if b["Name"].startswith("cloudtrail-"))
+    policy = s3.get_bucket_policy(Bucket=bucket)["Policy"]
+    topic = next(t["TopicArn"] for t in sns.list_topics()["Topics"])
+    topic_policy = sns.get_topic_attributes(TopicArn=topic)["Attributes"]["Policy"]
+    rule = events.describe_rule(Name="root-console-login")
+    elsewhere = client(admin | {"AWS_DEFAULT_REGION": "eu-west-1"}, "events")
+
+    def another_account_may_write() -> None:
+        """The bucket policy also lets another account write into the logs' folder."""
+        document = json.loads(policy)
+        document["Statement"].append({
+            "Sid": "Partner", "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::210987654321:root"},
+            "Action": ["s3:PutObject", "s3:DeleteObject"], "Resource": f"arn:aws:s3:::{bucket}/*"})
+        s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(document))
+
+    def topic_refuses_eventbridge() -> None:
+        """The topic's policy is back to the default, which does not let EventBridge publish."""
+        sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy", AttributeValue=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sns:Publish",
+                "Resource": topic, "Condition": {"StringEquals": {
+                    "AWS:SourceOwner": topic.split(":")[4]}}}]}))
+
+    def rule_disabled() -> None:
+        """The rule is disabled."""
+        events.disable_rule(Name="root-console-login")
+
+    def rule_only_in_another_region() -> None:
+        """The rule lives in eu-west-1: console sign-ins arrive in us-east-1 only."""
+        targets = events.list_targets_by_rule(Rule="root-console-login")["Targets"]
+        events.remove_targets(Rule="root-console-login", Ids=[t["Id"] for t in targets])
+        events.delete_rule(Name="root-console-login")
+        elsewhere.put_rule(Name="root-console-login", EventPattern=rule["EventPattern"])
+
+    def rule_back_in_us_east_1() -> None:
+        elsewhere.delete_rule(Name="root-console-login")
+        events.put_rule(Name="root-console-login", EventPattern=rule["EventPattern"])
+        events.put_targets(Rule="root-console-login", Targets=[{"Id": "sns", "Arn": topic}])
+
+    return [
+        (another_account_may_write,
+         lambda: s3.put_bucket_policy(Bucket=bucket, Policy=policy), "trail-bucket-locked-down"),
+        (topic_refuses_eventbridge,
+         lambda: sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy",
+                                          AttributeValue=topic_policy), "root-sign-in-alert"),
+        (rule_disabled, lambda: events.enable_rule(Name="root-console-login"),
+         "root-sign-in-alert"),
+        (rule_only_in_another_region, rule_back_in_us_east_1, "root-sign-in-alert"),
+    ]
 
 
 def test_notebook_solution_passes(fresh: Course, tmp_path: Path) -> None:
