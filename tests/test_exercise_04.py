@@ -63,7 +63,6 @@ def test_starting_account_fails_every_check(fresh: Course) -> None:
     assert not any(passed.values()), passed
 
 
-@pytest.mark.slow  # dozens of AWS CLI starts: begun first in a parallel run
 def test_cli_solution_passes(fresh: Course) -> None:
     admin = after_03(fresh)
     done = fresh.run(["bash", str(FOLDER / "solution" / "solution.sh")], env=admin)

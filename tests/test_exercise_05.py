@@ -68,7 +68,6 @@ def test_the_start_happens_once_and_needs_credentials(fresh: Course) -> None:
     assert nothing.returncode == 2 and "nothing to start" in nothing.stderr
 
 
-@pytest.mark.slow  # dozens of AWS CLI starts: begun first in a parallel run
 def test_cli_solution_passes(fresh: Course, tmp_path: Path) -> None:
     admin = after_03(fresh)
     answers = tmp_path / "answers.toml"

@@ -129,7 +129,6 @@ def test_glossary_terms_explain_themselves(site: str, visit: Visit) -> None:
     assert "one-time password" in (term.get_attribute("title") or "")
 
 
-@pytest.mark.slow  # every page, twice: begun first in a parallel run
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_no_serious_accessibility_violations(site: str, built: Path, browser: Any,
                                              scheme: str) -> None:
