@@ -11,6 +11,7 @@
     grade sandbox advance DURATION   move the simulated account's clock forward (90m, 2h, 1d)
     grade sandbox inbox [--json]     the e-mails the account's SNS topics sent
     grade console signin root|EMAIL|USER / root-keys [ACTION KEY] / root-mfa ACTION
+    grade console billing-access enable|disable|status
 
 Exit status: 0 all checks pass, 1 some fail, 2 the grading could not run.
 """
@@ -98,12 +99,17 @@ def _parser() -> argparse.ArgumentParser:
         "root-mfa", help="the root user's MFA devices",
         description="Give the root user a virtual MFA device (create, then enable with two "
                     "consecutive codes), list or remove it.")
+    billing = console_sub.add_parser(
+        "billing-access", help="IAM user and role access to billing information (root only)",
+        description="Turn IAM user and role access to billing information on or off, as root "
+                    "(off in a new account), or print it (`on` or `off`).")
+    billing.add_argument("action", choices=["enable", "disable", "status"])
     mfa.add_argument("action", choices=["list", "create", "enable", "remove"])
     mfa.add_argument("codes", nargs="*", metavar="CODE", help="enable: CODE1 CODE2")
     mfa.add_argument("--name", help="the device's name (root-account-mfa-device)")
     mfa.add_argument("--serial-number", help="enable, remove: the device's serial number")
     mfa.add_argument("--json", action="store_true", help="one JSON object")
-    for command in (signin, keys, mfa):
+    for command in (signin, keys, mfa, billing):
         command.add_argument("--password", help="the password (asked for when missing)")
         command.add_argument("--mfa-code", help="a current code, once the user has MFA")
     _authenticator_parser(sub)

@@ -46,6 +46,8 @@ def run(options: argparse.Namespace) -> int:
             return 0
         if options.console_command == "root-keys":
             return root_keys(options)
+        if options.console_command == "billing-access":
+            return billing_access(options)
         return root_mfa(options)
     except Refused as refused:
         print(str(refused), file=sys.stderr)
@@ -160,6 +162,23 @@ def root_keys(options: argparse.Namespace) -> int:
         used = key["lastUsed"] or "never"
         print(f"{key['accessKeyId']}  {key['status']:<8}  created {key['created']}  "
               f"last used {used}")
+    return 0
+
+
+# -- billing access ------------------------------------------------------------------
+
+def billing_access(options: argparse.Namespace) -> int:
+    """`enable`, `disable` (exit 0 done), `status` (prints `on` or `off`)."""
+    session = _as_root(options)
+    try:
+        answer = session.post("billing-access", {"action": options.action})
+    finally:
+        session.close()
+    state = answer.get("iamAccessToBilling", "off")
+    if options.action == "status":
+        print(state)
+    else:
+        print(f"IAM user and role access to billing information is {state}.")
     return 0
 
 

@@ -46,9 +46,11 @@ def test_sandbox_help_documents_status_3(home: Course) -> None:
     assert home.grade("sandbox", "status").returncode == 3
 
 
-def test_sandbox_env_clears_a_profile_the_learner_had(course: Course) -> None:
+def test_sandbox_env_clears_a_profile_the_learner_had(fresh: Course) -> None:
     """With AWS_PROFILE=work (a profile this machine does not have), the AWS CLI
-    would fail; after `eval "$(grade sandbox env)"` it reaches the account."""
+    would fail; after `eval "$(grade sandbox env)"` it reaches the account (as root, whose
+    key a fresh account has: another test may have deleted it from the shared one)."""
+    course = fresh
     env = course.env | {"AWS_PROFILE": "work", "AWS_SESSION_TOKEN": "stale"}
     done = subprocess.run(
         ["bash", "-c", 'eval "$(grade sandbox env)" && aws sts get-caller-identity'],

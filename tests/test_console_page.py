@@ -26,12 +26,18 @@ def test_root_signs_in_and_deletes_its_key(fresh: Course, browser: Any) -> None:
     key = env["AWS_ACCESS_KEY_ID"]
     page.get_by_role("button", name=f"Delete {key}").click()
     page.get_by_text("The root user has no access keys.").wait_for()
+    assert page.locator("#billing-state").inner_text() == "off"
+    page.get_by_role("button", name="Activate IAM access").click()
+    page.get_by_role("button", name="Deactivate IAM access").wait_for()
+    assert page.locator("#billing-state").inner_text() == "on"
+    assert not [v for v in Axe().run(page).response["violations"]
+                if v["impact"] in {"serious", "critical"}]
     assert errors == []
     events = client(env | {"AWS_ACCESS_KEY_ID": fresh.account()["grader_key_id"],
                            "AWS_SECRET_ACCESS_KEY": fresh.account()["grader_secret"]},
                     "cloudtrail").lookup_events()["Events"]
-    names = [e["EventName"] for e in events[:5]]
-    assert names == ["DeleteAccessKey", "ListAccessKeys", "ListMFADevices", "ConsoleLogin",
-                     "ConsoleLogin"]
+    names = [e["EventName"] for e in events[:7]]
+    assert names == ["UpdateIAMAccessPreference", "DeleteAccessKey", "GetIAMAccessPreference",
+                     "ListAccessKeys", "ListMFADevices", "ConsoleLogin", "ConsoleLogin"]
     _, result = fresh.grade_json("03")
     assert {c["id"]: c["passed"] for c in result["checks"]}["root-has-no-access-keys"]

@@ -28,6 +28,9 @@ READS_BY_ANOTHER_NAME = {"GenerateCredentialReport"}
 ROOT_ONLY_TASKS = {
     "ConsoleLogin", "CloseAccount", "UpdateAccountName", "UpdateAccountEmailAddress",
     "DeleteBucketPolicy",  # unlocking a bucket whose policy denies everyone
+    # Activating IAM user and role access to billing information (and reading the switch
+    # on the page where only root can turn it).
+    "UpdateIAMAccessPreference", "GetIAMAccessPreference",
 }
 
 

@@ -50,6 +50,7 @@ from werkzeug.wrappers import Response
 
 from grader.policy import Decision, Principal, Request, evaluate
 from grader.sandbox import aws_errors
+from grader.sandbox.billing import models as billing
 from grader.sandbox.callers import Caller
 from grader.sandbox.iam.models import policies_of_user
 from grader.sandbox.record import REPLAYING
@@ -242,6 +243,10 @@ def refusal(iam: IAMBackend, caller: Caller, service: str, operation: str,
             return refused_to_session
     if caller.kind not in AUTHORIZED:
         return None
+    if billing.gated(service) and not billing.iam_access_enabled(iam):
+        code = "AccessDeniedException" if aws_errors.protocol_of(service) == "json" \
+            else "AccessDenied"
+        return aws_errors.error_response(service, 403, code, billing.OFF_MESSAGE)
     refused = authorize(iam, caller, service, operation, params, region, source_ip, now)
     if refused is None:
         return None

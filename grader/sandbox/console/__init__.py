@@ -10,6 +10,7 @@ simulated account offers them at `/_sandbox/console/...`, to its web page
     signout            closes it
     root-access-keys   {action, accessKeyId?}: root's keys (root's session only)
     root-mfa           {action, ...}: root's MFA devices (root's session only)
+    billing-access     {action}: IAM access to billing information (root's session only)
     passkey/...        root's passkeys (`passkeys`)
 
 Each is recorded the way CloudTrail records the console's events: a
@@ -37,7 +38,7 @@ from werkzeug.wrappers import Request, Response
 
 from grader.sandbox.app import json_response, raw_request
 from grader.sandbox.clock import request_made_at, wall_clock
-from grader.sandbox.console import root_keys, root_mfa, signin
+from grader.sandbox.console import billing_access, root_keys, root_mfa, signin
 from grader.sandbox.console.signin import SESSION_COOKIE, Identity, Sessions
 from grader.sandbox.record import Event
 
@@ -55,8 +56,9 @@ class Change:
                  error: str | None = None, read_only: bool = False,
                  parameters: dict[str, Any] | None = None,
                  resources: list[dict[str, str]] | None = None,
-                 response: dict[str, Any] | None = None) -> None:
+                 response: dict[str, Any] | None = None, service: str = "iam") -> None:
         self.operation = operation
+        self.service = service  # CloudTrail's event source: <service>.amazonaws.com
         self.answer = answer or {}
         self.error = error
         self.read_only = read_only
@@ -76,6 +78,8 @@ class Console:
         app.control["console/signout"] = self.signout
         app.control["console/root-access-keys"] = self.for_root(root_keys.act, "root-access-keys")
         app.control["console/root-mfa"] = self.for_root(root_mfa.act, "root-mfa")
+        app.control["console/billing-access"] = self.for_root(billing_access.act,
+                                                              "billing-access")
         app.control["console/"] = self.page
         from grader.sandbox.console import passkeys
 
@@ -214,7 +218,7 @@ class Console:
             principal_arn=identity.arn,
             principal_id=identity.principal_id,
             access_key_id=None,
-            service="signin" if event_type == "AwsConsoleSignIn" else "iam",
+            service="signin" if event_type == "AwsConsoleSignIn" else change.service,
             operation=change.operation,
             region=self.app.account.region,
             read_only=change.read_only,
