@@ -8,6 +8,7 @@ retry, which is what the learner wants when the simulated account refuses.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import uuid
@@ -21,11 +22,25 @@ INVALID_TOKEN = "The security token included in the request is invalid."
 
 
 def protocol_of(service: str) -> str:
+    """How the service's errors are written: "json", "rest-xml" or "query" (botocore's
+    model says, for a service not in the short list of the usual ones)."""
     if service in _JSON_SERVICES:
         return "json"
     if service == "s3":
         return "rest-xml"
-    return "query"
+    return _modelled_protocol(service)
+
+
+@functools.cache
+def _modelled_protocol(service: str) -> str:
+    try:
+        from moto.core.utils import get_service_model
+
+        protocol = str(get_service_model(service).protocol)
+    except Exception:  # not a service botocore knows: AWS's query errors
+        return "query"
+    return "json" if protocol in ("json", "rest-json") else \
+        "rest-xml" if protocol == "rest-xml" else "query"
 
 
 def error_response(service: str, status: int, code: str, message: str) -> Response:

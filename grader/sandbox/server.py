@@ -62,6 +62,7 @@ def build_app(folder: Path) -> Any:
     from grader import grading_service
     from grader.sandbox import checkpoints, iam, operations
     from grader.sandbox.app import SandboxApp, _iam, json_response
+    from grader.sandbox.bcm_data_exports import install as data_exports_install
     from grader.sandbox.bootstrap import first_history, open_account
     from grader.sandbox.cloudtrail import install as cloudtrail_install
     from grader.sandbox.console import Console
@@ -80,6 +81,7 @@ def build_app(folder: Path) -> Any:
     cloudtrail_install.install()
     sns_install.install()
     s3_install.install()
+    data_exports_install.install()
     operations.install()
     try:
         record = Record(folder / RECORD_FILE)
