@@ -23,7 +23,7 @@ from werkzeug.wrappers import Request
 from grader.sandbox.app import SandboxApp, _iam, environ_for
 from grader.sandbox.iam.models import RootUser, create_root, create_root_key, root_of
 
-EAGER_SERVICES = ("iam", "sts", "s3", "cloudtrail", "bcm-data-exports")
+EAGER_SERVICES = ("iam", "sts", "s3", "cloudtrail", "bcm-data-exports", "cur")
 
 
 def create_backends(account_id: str, region: str) -> None:

@@ -66,6 +66,7 @@ def build_app(folder: Path) -> Any:
     from grader.sandbox.bootstrap import first_history, open_account
     from grader.sandbox.cloudtrail import install as cloudtrail_install
     from grader.sandbox.console import Console
+    from grader.sandbox.cur import install as cur_install
     from grader.sandbox.events import install as events_install
     from grader.sandbox.fresh_start import start_over
     from grader.sandbox.iam.models import root_of
@@ -82,6 +83,7 @@ def build_app(folder: Path) -> Any:
     sns_install.install()
     s3_install.install()
     data_exports_install.install()
+    cur_install.install()
     operations.install()
     try:
         record = Record(folder / RECORD_FILE)
