@@ -333,13 +333,10 @@ class SandboxApp:
             hook(moment)
 
     def recorded(self, event: Event) -> None:
-        """What AWS does with an event once it has happened (EventBridge's rules see it),
-        at the event's time: for each event appended, and again for each replayed."""
-        if not self.on_recorded:
-            return
-        with time_machine.travel(dt.datetime.fromisoformat(event.event_time), tick=False):
-            for hook in self.on_recorded:
-                hook(event)
+        """What AWS does with an event once it has happened (EventBridge's rules see it):
+        for each event appended, and again for each replayed."""
+        for hook in self.on_recorded:
+            hook(event)
 
     def seed_random(self, seq: int | None) -> None:
         """Seed moto's ids and secrets from the place in the record of the event being

@@ -46,10 +46,10 @@ from grader.cloudtrail.bucket_policy import OWNER_FULL_CONTROL, cloudtrail_may_w
 from grader.sandbox.cloudtrail import digests, log_files
 from grader.sandbox.cloudtrail.digests import DeliveredDigest, DeliveredLog
 from grader.sandbox.cloudtrail.events import cloudtrail_record, event_time
-from grader.sandbox.cloudtrail.models import bucket_policy
 from grader.sandbox.cloudtrail.signing_keys import key_for
 from grader.sandbox.cloudtrail.status import logged_at, logged_between, logging_periods
 from grader.sandbox.record import Event
+from grader.sandbox.s3.models import bucket_policy
 
 if TYPE_CHECKING:
     from grader.sandbox.app import SandboxApp

@@ -23,11 +23,13 @@ A digest comes even for an hour without log files: it says that none came.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from grader.cloudtrail.bucket_policy import key_folder
-from grader.sandbox.cloudtrail.log_files import sha256, zulu
+from grader.sandbox.cloudtrail.events import zulu
+from grader.sandbox.cloudtrail.log_files import sha256
 
 ALGORITHM = "SHA256withRSA"
 HASH = "SHA-256"
@@ -71,8 +73,6 @@ def digest_body(account_id: str, bucket: str, key: str, start: dt.datetime,
                 end: dt.datetime, fingerprint: str, logs: list[DeliveredLog],
                 previous: DeliveredDigest | None) -> bytes:
     """The digest's content before compression, as CloudTrail writes it."""
-    import json
-
     document: dict[str, Any] = {
         "awsAccountId": account_id,
         "digestStartTime": zulu(start),

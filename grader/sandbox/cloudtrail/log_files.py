@@ -58,7 +58,3 @@ def compressed(body: bytes, delivered: dt.datetime) -> bytes:
 
 def sha256(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
-
-
-def zulu(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -13,13 +13,13 @@ the Region (or by a multi-Region trail, which exists in every Region) is
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from moto.core.exceptions import JsonRESTError
 
 from grader.cloudtrail.bucket_policy import cloudtrail_may_deliver
 from grader.sandbox.record import REPLAYING
+from grader.sandbox.s3.models import bucket_policy
 
 
 class InsufficientS3BucketPolicyException(JsonRESTError):
@@ -36,17 +36,6 @@ class TrailAlreadyExistsException(JsonRESTError):
     def __init__(self, name: str, account_id: str) -> None:
         super().__init__("TrailAlreadyExistsException",
                          f"Trail {name} already exists for customer: {account_id}")
-
-
-def bucket_policy(account_id: str, bucket: str) -> dict[str, Any] | None:
-    """The bucket's policy document (None: it has none)."""
-    from moto.s3.models import s3_backends
-
-    found: Any = s3_backends[account_id]["aws"].get_bucket(bucket).policy
-    if not found:
-        return None
-    loaded = json.loads(found.decode() if isinstance(found, bytes) else found)
-    return loaded if isinstance(loaded, dict) else None
 
 
 def check_bucket(account_id: str, region: str, name: str, bucket: str,

@@ -16,7 +16,6 @@ an unknown name says so.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from moto.core.base_backend import BackendDict, BaseBackend
@@ -25,6 +24,7 @@ from moto.core.exceptions import JsonRESTError
 from grader.policy import Principal, Request
 from grader.policy.resource import resource_policy_decision
 from grader.sandbox.record import REPLAYING
+from grader.sandbox.s3.models import bucket_policy
 
 SERVICE = "billingreports.amazonaws.com"
 LIMIT = 5  # report definitions per account (AWS CUR User Guide, "Quotas and restrictions")
@@ -68,16 +68,13 @@ def check_definition(definition: dict[str, Any]) -> None:
 
 def bucket_lets_billing_reports(account_id: str, definition: dict[str, Any]) -> bool:
     """Whether the destination bucket's policy lets CUR deliver this report."""
-    from moto.s3.models import s3_backends
-
     bucket_name = str(definition.get("S3Bucket", ""))
     try:
-        bucket = s3_backends[account_id]["aws"].get_bucket(bucket_name)
-    except Exception:
+        policy = bucket_policy(account_id, bucket_name)
+    except Exception:  # no such bucket
         return False
-    if not bucket.policy:
+    if policy is None:
         return False
-    policy = json.loads(bucket.policy.decode())
     service = Principal(arn="", account_id=account_id, service=SERVICE)
     source = {"aws:SourceArn": definition_arn(account_id, str(definition["ReportName"])),
               "aws:SourceAccount": account_id}

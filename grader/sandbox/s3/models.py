@@ -14,6 +14,7 @@ judged. (HEAD of an object is the action s3:GetObject, as in AWS.)
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from moto.s3.models import FakeBucket
@@ -37,6 +38,18 @@ def _permission(self: FakeBucket, action: str, resource: str) -> Any:
     if decision.decision == "explicitDeny":
         return PermissionResult.DENIED
     return PermissionResult.PERMITTED if decision.allowed else PermissionResult.NEUTRAL
+
+
+def bucket_policy(account_id: str, bucket: str) -> dict[str, Any] | None:
+    """The bucket's policy document (None: it has none); moto's MissingBucket if there is
+    no such bucket. What the services that write into a bucket check (CloudTrail, CUR)."""
+    from moto.s3.models import s3_backends
+
+    found: Any = s3_backends[account_id]["aws"].get_bucket(bucket).policy
+    if not found:
+        return None
+    loaded = json.loads(found.decode() if isinstance(found, bytes) else found)
+    return loaded if isinstance(loaded, dict) else None
 
 
 def install() -> None:
