@@ -242,3 +242,24 @@ def test_each_wrong_solution_fails_what_it_declares(fresh: Course, tmp_path: Pat
     failing = sorted(name for name, ok in passed.items() if not ok)
     assert status == 1
     assert failing == sorted(declared_failures(script)), said
+
+
+def test_a_trail_whose_bucket_is_gone_fails_its_checks_and_grades(fresh: Course,
+                                                                  tmp_path: Path) -> None:
+    """A learner who deletes the trail's bucket gets failing checks, not a grading error."""
+    from tests.test_trails import aws_policy
+
+    env = fresh.sandbox_env()
+    s3, trails = client(env, "s3"), client(env, "cloudtrail")
+    account = client(env, "sts").get_caller_identity()["Account"]
+    s3.create_bucket(Bucket="soon-gone")
+    s3.put_bucket_policy(Bucket="soon-gone", Policy=json.dumps(
+        aws_policy("soon-gone", account, "orphan")))
+    trails.create_trail(Name="orphan", S3BucketName="soon-gone", IsMultiRegionTrail=True,
+                        EnableLogFileValidation=True)
+    trails.start_logging(Name="orphan")
+    s3.delete_bucket(Bucket="soon-gone")
+    status, passed, said = verdicts(fresh, tmp_path / "answers.toml")
+    assert status == 1 and passed["multi-region-trail-logging"]
+    assert "no longer exists" in said["trail-bucket-locked-down"]
+    assert "no longer exists" in said["logs-delivered-and-intact"]

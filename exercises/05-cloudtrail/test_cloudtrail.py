@@ -86,6 +86,9 @@ def test_trail_bucket_locked_down(trails: Trails) -> None:
     problems: dict[str, list[str]] = {}
     for trail in candidates(trails):
         found = problems[f"{trail.name}'s bucket {trail.bucket}"] = []
+        if not trail.bucket_exists:
+            found.append("it no longer exists")
+            continue
         if not trails.cloudtrail_may_deliver(trail):
             found.append("its policy no longer lets CloudTrail deliver there")
         others = trails.others_who_may_change_logs(trail)
@@ -110,6 +113,9 @@ def test_logs_delivered_and_intact(trails: Trails, target: Target) -> None:
     assert trails.all, NO_TRAIL
     problems = []
     for trail in candidates(trails):
+        if not trail.bucket_exists:
+            problems.append(f"trail {trail.name}: its bucket {trail.bucket} no longer exists")
+            continue
         regions = sorted({trail.home, *_digest_regions(target, trail)})
         results = {region: validate(target, trail.description, region) for region in regions}
         found = [p for r in results.values() for p in r.problems]

@@ -33,6 +33,7 @@ class Trail:
     selectors: dict[str, Any]  # GetEventSelectors' answer
     bucket_policy: dict[str, Any] | None
     bucket_blocks: dict[str, bool] | None  # the bucket's Block Public Access settings
+    bucket_exists: bool
     status: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -109,20 +110,19 @@ class Trails:
 def _named_principals(policy: dict[str, Any], account_id: str) -> list[Principal]:
     """A principal for everyone a policy's Allow statements name, CloudTrail and the
     account as a whole aside, and one standing for anyone at all."""
-    from grader.policy.document import parse_document
+    from grader.policy.document import parse_document, statements, values
 
     found: dict[str, Principal] = {"*": Principal(arn="*", account_id="")}
-    statements = parse_document(policy).get("Statement", [])
-    for statement in statements if isinstance(statements, list) else [statements]:
-        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+    for statement in statements(parse_document(policy)):
+        if statement.get("Effect") != "Allow":
             continue
         element = statement.get("Principal")
         if not isinstance(element, dict):
             continue
-        for service in _listed(element.get("Service")):
+        for service in values(element.get("Service")):
             if service != "cloudtrail.amazonaws.com":
                 found[service] = Principal(arn="", account_id=account_id, service=service)
-        for value in _listed(element.get("AWS")):
+        for value in values(element.get("AWS")):
             owner = value.split(":")[4] if value.startswith("arn:") else value
             if value in (account_id, f"arn:aws:iam::{account_id}:root") or value == "*":
                 continue
@@ -133,11 +133,6 @@ def _named_principals(policy: dict[str, Any], account_id: str) -> list[Principal
     return list(found.values())
 
 
-def _listed(value: Any) -> list[str]:
-    if value is None:
-        return []
-    return [value] if isinstance(value, str) else [str(v) for v in value]
-
 
 def _probe_event(read_only: bool) -> Any:
     """A management event of IAM that reads (ListUsers) or writes (CreateUser)."""
@@ -146,17 +141,19 @@ def _probe_event(read_only: bool) -> Any:
                            region="us-east-1", read_only=read_only, parameters={})
 
 
-def _bucket_policy(s3: Any, bucket: str) -> dict[str, Any] | None:
+def _bucket_policy(s3: Any, bucket: str) -> tuple[bool, dict[str, Any] | None]:
+    """(whether the bucket exists, its policy: None when it has none)."""
     from botocore.exceptions import ClientError
 
     try:
         text = s3.get_bucket_policy(Bucket=bucket)["Policy"]
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") in ("NoSuchBucketPolicy", "NoSuchBucket"):
-            return None
+        code = error.response.get("Error", {}).get("Code")
+        if code in ("NoSuchBucketPolicy", "NoSuchBucket"):
+            return code != "NoSuchBucket", None
         raise
     loaded = json.loads(text)
-    return loaded if isinstance(loaded, dict) else None
+    return True, loaded if isinstance(loaded, dict) else None
 
 
 def _blocks(s3: Any, bucket: str) -> dict[str, bool] | None:
@@ -181,7 +178,7 @@ def collect(target: Target) -> Trails:
         status = call(home, "get_trail_status", Name=description["TrailARN"])
         selectors = call(home, "get_event_selectors", TrailName=description["TrailARN"])
         bucket = str(description.get("S3BucketName", ""))
-        found.append(Trail(description, bool(status.get("IsLogging")), selectors,
-                           _bucket_policy(s3, bucket),
-                           _blocks(s3, bucket), status))
+        exists, policy = _bucket_policy(s3, bucket)
+        found.append(Trail(description, bool(status.get("IsLogging")), selectors, policy,
+                           _blocks(s3, bucket) if exists else None, exists, status))
     return Trails(account_id, found)
