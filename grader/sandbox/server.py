@@ -63,6 +63,7 @@ def build_app(folder: Path) -> Any:
     from grader.sandbox import checkpoints, iam, operations
     from grader.sandbox.app import SandboxApp, _iam, json_response
     from grader.sandbox.bcm_data_exports import install as data_exports_install
+    from grader.sandbox.billing import install as billing_install
     from grader.sandbox.bootstrap import first_history, open_account
     from grader.sandbox.cloudtrail import install as cloudtrail_install
     from grader.sandbox.console import Console
@@ -95,6 +96,7 @@ def build_app(folder: Path) -> Any:
     Console(app)
     cloudtrail_install.attach(app)
     events_install.attach(app)
+    billing_install.attach(app)
     open_account(app)
     def health(_request: Any, _body: bytes) -> Any:
         return json_response({

@@ -92,8 +92,8 @@ class ValidationException(JsonRESTError):
 class ResourceNotFoundException(JsonRESTError):
     code = 404
 
-    def __init__(self, arn: str) -> None:
-        super().__init__("ResourceNotFoundException", f"Export {arn} does not exist.")
+    def __init__(self, arn: str, what: str = "Export") -> None:
+        super().__init__("ResourceNotFoundException", f"{what} {arn} does not exist.")
 
 
 class ServiceQuotaExceededException(JsonRESTError):
@@ -105,6 +105,27 @@ class ServiceQuotaExceededException(JsonRESTError):
 
 
 @dataclass
+class Execution:
+    """One run of an export (`delivery`): its id, the export as it was, how it went."""
+
+    execution_id: str
+    export: dict[str, Any]  # the Export structure at the time it ran
+    at: dt.datetime
+    status: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.status = {"StatusCode": "DELIVERY_IN_PROCESS", "CreatedAt": self.at,
+                       "LastUpdatedAt": self.at}
+
+    def succeed(self) -> None:
+        self.status.update({"StatusCode": "DELIVERY_SUCCESS", "CompletedAt": self.at})
+
+    def fail(self, reason: str) -> None:
+        self.status.update({"StatusCode": "DELIVERY_FAILURE", "StatusReason": reason,
+                            "CompletedAt": self.at})
+
+
+@dataclass
 class Export:
     arn: str
     document: dict[str, Any]  # the Export structure, as GetExport returns it
@@ -112,6 +133,7 @@ class Export:
     updated: dt.datetime
     status: dict[str, Any] = field(default_factory=dict)
     tags: list[dict[str, str]] = field(default_factory=list)
+    executions: list[Execution] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -175,6 +197,9 @@ def check_export(document: dict[str, Any]) -> None:
     if (output.get("Format"), output.get("Compression")) not in pairs:
         raise ValidationException("Format and Compression must be TEXT_OR_CSV with GZIP, or "
                                   "PARQUET with PARQUET.")
+    if output.get("Format") != "TEXT_OR_CSV":
+        raise ValidationException("The simulated account delivers exports as TEXT_OR_CSV with "
+                                  "GZIP only (AWS also offers PARQUET).")
     if (document.get("RefreshCadence") or {}).get("Frequency") != "SYNCHRONOUS":
         raise ValidationException("RefreshCadence.Frequency must be SYNCHRONOUS.")
 
@@ -216,6 +241,12 @@ class DataExportsBackend(BaseBackend):
         export.updated = now
         export.status["LastUpdatedAt"] = now
         return export
+
+    def get_execution(self, arn: str, execution_id: str) -> Execution:
+        for execution in self.get_export(arn).executions:
+            if execution.execution_id == execution_id:
+                return execution
+        raise ResourceNotFoundException(f"{execution_id} of export {arn}", "Execution")
 
     def delete_export(self, arn: str) -> None:
         self.get_export(arn)

@@ -32,8 +32,12 @@ def _listed(export: Export) -> dict[str, Any]:
 
 
 def _status(export: Export) -> dict[str, Any]:
+    return _timestamps(export.status)
+
+
+def _timestamps(status: dict[str, Any]) -> dict[str, Any]:
     return {key: value.timestamp() if hasattr(value, "timestamp") else value
-            for key, value in export.status.items()}
+            for key, value in status.items()}
 
 
 class DataExportsResponse(BaseResponse):
@@ -73,8 +77,17 @@ class DataExportsResponse(BaseResponse):
         return json.dumps({"ExportArn": arn})
 
     def list_executions(self) -> str:
-        self.backend.get_export(str(self._body().get("ExportArn", "")))
-        return json.dumps({"Executions": []})
+        export = self.backend.get_export(str(self._body().get("ExportArn", "")))
+        return json.dumps({"Executions": [
+            {"ExecutionId": e.execution_id, "ExecutionStatus": _timestamps(e.status)}
+            for e in reversed(export.executions)]})
+
+    def get_execution(self) -> str:
+        body = self._body()
+        execution = self.backend.get_execution(str(body.get("ExportArn", "")),
+                                               str(body.get("ExecutionId", "")))
+        return json.dumps({"ExecutionId": execution.execution_id, "Export": execution.export,
+                           "ExecutionStatus": _timestamps(execution.status)})
 
     def list_tables(self) -> str:
         return json.dumps({"Tables": [{

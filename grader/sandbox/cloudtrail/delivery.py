@@ -34,12 +34,9 @@ stopped, validation off, a refused digest) a new chain starts, which
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-
-from moto.moto_api._internal import mock_random
 
 from grader.cloudtrail import selectors
 from grader.cloudtrail.bucket_policy import OWNER_FULL_CONTROL, cloudtrail_may_write
@@ -49,7 +46,7 @@ from grader.sandbox.cloudtrail.events import cloudtrail_record, event_time
 from grader.sandbox.cloudtrail.signing_keys import key_for
 from grader.sandbox.cloudtrail.status import logged_at, logged_between, logging_periods
 from grader.sandbox.record import Event
-from grader.sandbox.s3.models import bucket_policy
+from grader.sandbox.s3.models import bucket_policy, write_as_service
 
 if TYPE_CHECKING:
     from grader.sandbox.app import SandboxApp
@@ -168,7 +165,8 @@ class Deliveries:
             trail.status.delivery_error = refused
             return
         body = log_files.log_file_body([cloudtrail_record(e, account_id) for _, e in due])
-        self._write(trail.bucket_name, key, log_files.compressed(body, mark), mark, {})
+        write_as_service(self.app.account, trail.bucket_name, key,
+                         log_files.compressed(body, mark), mark, acl=OWNER_FULL_CONTROL)
         regional.through = mark
         regional.logs.append(DeliveredLog(trail.bucket_name, key, log_files.sha256(body),
                                           due[0][0], due[-1][0]))
@@ -205,8 +203,8 @@ class Deliveries:
         body = digests.digest_body(account.account_id, bucket, key, start, end,
                                    signing_key.fingerprint, regional.logs, previous)
         signature = signing_key.sign(digests.string_to_sign(end, bucket, key, body, previous))
-        self._write(bucket, key, log_files.compressed(body, end), end,
-                    digests.metadata(signature))
+        write_as_service(self.app.account, bucket, key, log_files.compressed(body, end), end,
+                         digests.metadata(signature), OWNER_FULL_CONTROL)
         regional.digest = DeliveredDigest(bucket, key, log_files.sha256(body), signature, end)
         regional.logs = []
         trail.status.digest_delivered = end
@@ -227,20 +225,6 @@ class Deliveries:
                                     trail.trail_name, trail.bucket_name, key):
             return "AccessDenied"
         return None
-
-    def _write(self, bucket: str, key: str, data: bytes, moment: dt.datetime,
-               metadata: dict[str, str]) -> None:
-        """Put the object as CloudTrail does, at `moment` (its Last-Modified), with moto's
-        random (a version id, in a versioned bucket) drawn from the account's seed."""
-        from moto.s3.models import get_canned_acl, s3_backends
-
-        backend = s3_backends[self.app.account.account_id]["aws"]
-        place = hashlib.sha256(f"{self.app.account.seed}|{bucket}|{key}".encode()).digest()
-        mock_random.seed(int.from_bytes(place[:8], "big"))
-        stored = backend.put_object(bucket, key, data, disable_notification=True)
-        stored.last_modified = moment.astimezone(dt.UTC).replace(tzinfo=None)  # moto's: naive
-        stored.set_metadata({f"x-amz-meta-{name}": value for name, value in metadata.items()})
-        stored.set_acl(get_canned_acl(OWNER_FULL_CONTROL))
 
 
 class _Pending:

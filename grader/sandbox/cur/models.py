@@ -21,10 +21,8 @@ from typing import Any
 from moto.core.base_backend import BackendDict, BaseBackend
 from moto.core.exceptions import JsonRESTError
 
-from grader.policy import Principal, Request
-from grader.policy.resource import resource_policy_decision
 from grader.sandbox.record import REPLAYING
-from grader.sandbox.s3.models import bucket_policy
+from grader.sandbox.s3.models import service_may
 
 SERVICE = "billingreports.amazonaws.com"
 LIMIT = 5  # report definitions per account (AWS CUR User Guide, "Quotas and restrictions")
@@ -68,22 +66,15 @@ def check_definition(definition: dict[str, Any]) -> None:
 
 def bucket_lets_billing_reports(account_id: str, definition: dict[str, Any]) -> bool:
     """Whether the destination bucket's policy lets CUR deliver this report."""
-    bucket_name = str(definition.get("S3Bucket", ""))
-    try:
-        policy = bucket_policy(account_id, bucket_name)
-    except Exception:  # no such bucket
-        return False
-    if policy is None:
-        return False
-    service = Principal(arn="", account_id=account_id, service=SERVICE)
-    source = {"aws:SourceArn": definition_arn(account_id, str(definition["ReportName"])),
-              "aws:SourceAccount": account_id}
+    bucket = str(definition.get("S3Bucket", ""))
     prefix = str(definition.get("S3Prefix") or "")
     key = f"{prefix}/{definition['ReportName']}/report.csv.gz".lstrip("/")
-    requests = [Request("s3:GetBucketAcl", f"arn:aws:s3:::{bucket_name}", source),
-                Request("s3:GetBucketPolicy", f"arn:aws:s3:::{bucket_name}", source),
-                Request("s3:PutObject", f"arn:aws:s3:::{bucket_name}/{key}", source)]
-    return all(resource_policy_decision(policy, r, service)[0].allowed for r in requests)
+    source = {"aws:SourceArn": definition_arn(account_id, str(definition["ReportName"])),
+              "aws:SourceAccount": account_id}
+    return service_may(account_id, bucket, SERVICE, source, [
+        ("s3:GetBucketAcl", f"arn:aws:s3:::{bucket}"),
+        ("s3:GetBucketPolicy", f"arn:aws:s3:::{bucket}"),
+        ("s3:PutObject", f"arn:aws:s3:::{bucket}/{key}")])
 
 
 class CostAndUsageReportBackend(BaseBackend):

@@ -54,3 +54,46 @@ def bucket_policy(account_id: str, bucket: str) -> dict[str, Any] | None:
 
 def install() -> None:
     FakeBucket.get_permission = _permission  # type: ignore[method-assign]
+
+
+def service_may(account_id: str, bucket: str, service: str, context: dict[str, str],
+                actions: list[tuple[str, str]]) -> bool:
+    """Whether the bucket exists and its policy lets the AWS service principal `service`
+    (as "bcm-data-exports.amazonaws.com") do each (action, resource) of `actions`, in
+    `context` (aws:SourceArn, aws:SourceAccount): what a service that writes into a
+    customer's bucket checks before it writes."""
+    from grader.policy import Principal
+
+    try:
+        policy = bucket_policy(account_id, bucket)
+    except Exception:  # no such bucket
+        return False
+    if policy is None:
+        return False
+    principal = Principal(arn="", account_id=account_id, service=service)
+    return all(resource_policy_decision(policy, Request(action, resource, context),
+                                        principal)[0].allowed
+               for action, resource in actions)
+
+
+def write_as_service(account: Any, bucket: str, key: str, data: bytes, moment: Any,
+                     metadata: dict[str, str] | None = None, acl: str | None = None) -> None:
+    """Put an object as an AWS service delivering to the account's bucket does (CloudTrail,
+    Data Exports): at `moment` (its Last-Modified), with moto's random (a version id, in a
+    versioned bucket) drawn from the account's seed and the object's place, so that a
+    replayed account holds the same objects."""
+    import datetime as dt
+    import hashlib
+
+    from moto.moto_api._internal import mock_random
+    from moto.s3.models import get_canned_acl, s3_backends
+
+    backend = s3_backends[account.account_id]["aws"]
+    place = hashlib.sha256(f"{account.seed}|{bucket}|{key}|{moment}".encode()).digest()
+    mock_random.seed(int.from_bytes(place[:8], "big"))
+    stored = backend.put_object(bucket, key, data, disable_notification=True)
+    stored.last_modified = moment.astimezone(dt.UTC).replace(tzinfo=None)  # moto's: naive
+    if metadata:
+        stored.set_metadata({f"x-amz-meta-{name}": value for name, value in metadata.items()})
+    if acl:
+        stored.set_acl(get_canned_acl(acl))
