@@ -255,7 +255,8 @@ def inbox(as_json: bool = False) -> int:
         return 0
     for mail in mails:
         print(f"--- {_utc(dt.datetime.fromisoformat(mail['sent']))}  to {mail['to']}")
-        print(f"Subject: {mail['subject']}  (topic {mail['topic_arn']})")
+        sender = f"  (topic {mail['topic_arn']})" if mail["topic_arn"] else ""
+        print(f"Subject: {mail['subject']}{sender}")
         print(mail["body"])
         print()
     return 0

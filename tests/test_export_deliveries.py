@@ -5,6 +5,7 @@ export turns unhealthy), the same bytes after a restart."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import gzip
 import io
 import json
@@ -30,9 +31,18 @@ def data_exports_policy(bucket: str, account_id: str,
                               f"arn:aws:bcm-data-exports:us-east-1:{account_id}:export/*"]}}}]})
 
 
-def advance(course: Course, by: str) -> None:
-    done = course.grade("sandbox", "advance", by)
+def advance(course: Course, by: str) -> dt.datetime:
+    """Move the account's clock on by `by`; its time after."""
+    done = course.grade("sandbox", "advance", by, "--json")
     assert done.returncode == 0, done.stderr
+    return dt.datetime.fromisoformat(json.loads(done.stdout)["accountTime"])
+
+
+def settle_a_day_of_this_month(course: Course) -> dt.datetime:
+    """Advance past midnight, and once more if that began a month: the month then has a
+    settled day (for what looks at the current month: budgets)."""
+    now = advance(course, "1d")
+    return advance(course, "1d") if now.day == 1 else now
 
 
 def report_rows(s3: Any, bucket: str, key: str) -> list[dict[str, str]]:

@@ -65,6 +65,7 @@ def build_app(folder: Path) -> Any:
     from grader.sandbox.bcm_data_exports import install as data_exports_install
     from grader.sandbox.billing import install as billing_install
     from grader.sandbox.bootstrap import first_history, open_account
+    from grader.sandbox.budgets import install as budgets_install
     from grader.sandbox.cloudtrail import install as cloudtrail_install
     from grader.sandbox.console import Console
     from grader.sandbox.cur import install as cur_install
@@ -85,6 +86,7 @@ def build_app(folder: Path) -> Any:
     s3_install.install()
     data_exports_install.install()
     cur_install.install()
+    budgets_install.install()
     operations.install()
     try:
         record = Record(folder / RECORD_FILE)

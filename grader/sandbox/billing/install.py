@@ -12,6 +12,8 @@ if TYPE_CHECKING:
 def attach(app: SandboxApp) -> None:
     from grader.sandbox.bcm_data_exports import delivery
     from grader.sandbox.billing import bill
+    from grader.sandbox.budgets import install as budgets
 
     settled = bill.attach(app)
     delivery.attach(app, settled)
+    budgets.attach(app, settled)

@@ -42,15 +42,28 @@ class Mail:
         return asdict(self)
 
 
+# E-mail other services sent (AWS Budgets' alerts), by account id.
+SENT_BY_OTHERS: dict[str, list[Mail]] = {}
+
+
 def inbox_of(account_id: str) -> list[Mail]:
-    """Every e-mail the account's topics sent, oldest first."""
+    """Every e-mail the account's topics (and AWS Budgets) sent, oldest first."""
     from moto.sns.models import sns_backends
 
-    mails: list[Mail] = []
+    mails: list[Mail] = list(SENT_BY_OTHERS.get(account_id, []))
     for account, _region, backend in sns_backends.iter_backends():
         if account == account_id:
             mails.extend(getattr(backend, "inbox", []))
     return sorted(mails, key=lambda mail: mail.sent)
+
+
+def deliver_mail(account_id: str, mail: Mail) -> None:
+    """An e-mail a service other than SNS sends (an AWS Budgets alert)."""
+    SENT_BY_OTHERS.setdefault(account_id, []).append(mail)
+
+
+def forget_mail(account_id: str) -> None:
+    SENT_BY_OTHERS.pop(account_id, None)
 
 
 def _mail_to_subscribers(original: Any) -> Any:

@@ -1,0 +1,89 @@
+"""Budgets as AWS keeps them: only the caller's account, notifications and subscribers
+checked, listed, changed; spend and alert state from the account's bill; an alert e-mailed
+when a settled day crosses the threshold."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.conftest import Course, client
+from tests.test_export_deliveries import settle_a_day_of_this_month
+
+NOTIFICATION = {"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN",
+                "Threshold": 80.0, "ThresholdType": "PERCENTAGE"}
+EMAIL = {"SubscriptionType": "EMAIL", "Address": "billing@example.com"}
+
+
+def budget(amount: str = "10", name: str = "monthly-cost") -> dict[str, Any]:
+    return {"BudgetName": name, "BudgetType": "COST", "TimeUnit": "MONTHLY",
+            "BudgetLimit": {"Amount": amount, "Unit": "USD"}}
+
+
+def code_of(call: Any, **params: Any) -> str:
+    with pytest.raises(ClientError) as error:
+        call(**params)
+    return str(error.value.response["Error"]["Code"])
+
+
+def test_budgets_notifications_and_subscribers(fresh: Course) -> None:
+    budgets = client(fresh.sandbox_env(), "budgets")
+    account = fresh.account()["account_id"]
+    other = "111122223333" if account != "111122223333" else "444455556666"
+    assert code_of(budgets.create_budget, AccountId=other, Budget=budget()) == \
+        "AccessDeniedException"
+    assert code_of(budgets.create_budget, AccountId=account, Budget={
+        **budget(), "BudgetName": "a:b"}) == "InvalidParameterException"
+    eleven = [{"SubscriptionType": "EMAIL", "Address": f"a{n}@example.com"} for n in range(11)]
+    assert code_of(budgets.create_budget, AccountId=account, Budget=budget(),
+                   NotificationsWithSubscribers=[{"Notification": NOTIFICATION,
+                                                  "Subscribers": eleven}]) == \
+        "InvalidParameterException", "at most 10 e-mail addresses"
+    budgets.create_budget(AccountId=account, Budget=budget(), NotificationsWithSubscribers=[
+        {"Notification": NOTIFICATION, "Subscribers": [EMAIL]}])
+    assert code_of(budgets.create_notification, AccountId=account, BudgetName="monthly-cost",
+                   Notification=NOTIFICATION, Subscribers=[EMAIL]) == "DuplicateRecordException"
+    listed = budgets.describe_subscribers_for_notification(
+        AccountId=account, BudgetName="monthly-cost", Notification=NOTIFICATION)
+    assert listed["Subscribers"] == [EMAIL]
+    other_mail = {"SubscriptionType": "EMAIL", "Address": "finance@example.com"}
+    budgets.create_subscriber(AccountId=account, BudgetName="monthly-cost",
+                              Notification=NOTIFICATION, Subscriber=other_mail)
+    assert code_of(budgets.create_subscriber, AccountId=account, BudgetName="monthly-cost",
+                   Notification=NOTIFICATION, Subscriber={
+                       "SubscriptionType": "EMAIL", "Address": "not-an-address"}) == \
+        "InvalidParameterException"
+    budgets.delete_subscriber(AccountId=account, BudgetName="monthly-cost",
+                              Notification=NOTIFICATION, Subscriber=EMAIL)
+    assert budgets.describe_subscribers_for_notification(
+        AccountId=account, BudgetName="monthly-cost",
+        Notification=NOTIFICATION)["Subscribers"] == [other_mail]
+    budgets.update_budget(AccountId=account, NewBudget=budget("25"))
+    assert budgets.describe_budget(AccountId=account, BudgetName="monthly-cost")[
+        "Budget"]["BudgetLimit"]["Amount"] in ("25", "25.0")
+
+
+def test_spend_and_alerts_come_from_the_bill(fresh: Course) -> None:
+    env = fresh.sandbox_env()
+    account = fresh.account()["account_id"]
+    client(env, "kms").create_key(Description="orders")
+    client(env, "sqs").create_queue(QueueName="orders")
+    budgets = client(env, "budgets")
+    budgets.create_budget(AccountId=account, Budget=budget("0.01"), NotificationsWithSubscribers=[
+        {"Notification": NOTIFICATION, "Subscribers": [EMAIL]}])
+    states = budgets.describe_notifications_for_budget(AccountId=account,
+                                                      BudgetName="monthly-cost")
+    assert states["Notifications"][0]["NotificationState"] == "OK"
+    settle_a_day_of_this_month(fresh)
+    spent = budgets.describe_budget(AccountId=account, BudgetName="monthly-cost")[
+        "Budget"]["CalculatedSpend"]["ActualSpend"]
+    assert Decimal(spent["Amount"]) > 0 and spent["Unit"] == "USD"
+    states = budgets.describe_notifications_for_budget(AccountId=account,
+                                                      BudgetName="monthly-cost")
+    assert states["Notifications"][0]["NotificationState"] == "ALARM"
+    inbox = fresh.grade("sandbox", "inbox")
+    assert "AWS Budgets: monthly-cost has exceeded your alert threshold" in inbox.stdout
+    assert inbox.stdout.count("to billing@example.com") == 1, "once per period"
