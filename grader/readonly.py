@@ -47,6 +47,14 @@ GRADER_CALLS: frozenset[tuple[str, str]] = frozenset({
     ("events", "ListTargetsByRule"),
     ("sns", "GetTopicAttributes"),
     ("sns", "ListSubscriptionsByTopic"),
+    # Exports, legacy reports, budgets, and the first report: checks/billing.py.
+    ("bcm-data-exports", "ListExports"),
+    ("bcm-data-exports", "GetExport"),
+    ("bcm-data-exports", "ListExecutions"),
+    ("cur", "DescribeReportDefinitions"),
+    ("budgets", "DescribeBudgets"),
+    ("budgets", "DescribeNotificationsForBudget"),
+    ("budgets", "DescribeSubscribersForNotification"),
     # Users, groups and their policies: checks/iam_state.py.
     ("iam", "ListUsers"),
     ("iam", "GetUser"),

@@ -14,8 +14,9 @@ from tests.conftest import ROOT
 
 GRADER = ROOT / "grader"
 FORBIDDEN = {
-    "grader/policy": ("grader.checks", "grader.sandbox", "grader.cloudtrail"),
+    "grader/policy": ("grader.checks", "grader.sandbox", "grader.cloudtrail", "grader.billing"),
     "grader/cloudtrail": ("grader.checks", "grader.sandbox"),
+    "grader/billing": ("grader.checks", "grader.sandbox"),
     "grader/sandbox": ("grader.checks",),
     "grader/checks": ("grader.sandbox",),
 }

@@ -18,6 +18,7 @@ import pytest
 from grader.checks import activity as activity_module
 from grader.checks import alerts as alerts_module
 from grader.checks import answers as answers_module
+from grader.checks import billing as billing_module
 from grader.checks import iam_state as iam_state_module
 from grader.checks import mfa_state as mfa_state_module
 from grader.checks import trails as trails_module
@@ -74,6 +75,18 @@ def trails(target: Target) -> trails_module.Trails:
 def alert_rules(target: Target) -> list[alerts_module.AlertRule]:
     """EventBridge's rules on the default bus of us-east-1, with their targets."""
     return alerts_module.collect(target)
+
+
+@pytest.fixture(scope="session")
+def billing(target: Target, activity: list[activity_module.Activity]) -> billing_module.Billing:
+    """The account's exports (with who created them), legacy reports and budgets."""
+    creators = {}
+    for event in activity:
+        if event.name == "CreateExport" and event.succeeded:
+            name = str((event.parameters.get("Export") or {}).get("Name", ""))
+            who = event.identity_type
+            creators[name] = f"{who}:{event.user_name}" if event.user_name else who
+    return billing_module.collect(target, creators)
 
 
 @pytest.fixture(scope="session")

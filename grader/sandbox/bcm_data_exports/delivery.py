@@ -33,6 +33,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from grader.billing.bucket_policy import data_exports_may_write
 from grader.sandbox.bcm_data_exports.models import (
     COLUMNS,
     RESOURCE_COLUMN,
@@ -42,13 +43,10 @@ from grader.sandbox.bcm_data_exports.models import (
 )
 from grader.sandbox.billing.bill import DAY, Bill, billing_period
 from grader.sandbox.billing.usage import Usage
-from grader.sandbox.s3.models import service_may, write_as_service
+from grader.sandbox.s3.models import bucket_policy, write_as_service
 
 if TYPE_CHECKING:
     from grader.sandbox.app import SandboxApp
-
-SERVICE = "bcm-data-exports.amazonaws.com"
-
 
 def export_folder(export: Export) -> str:
     destination = export.document["DestinationConfigurations"]["S3Destination"]
@@ -73,10 +71,11 @@ def manifest_key(export: Export, period: str, execution_folder: str = "") -> str
 def may_deliver(account_id: str, export: Export, keys: list[str]) -> bool:
     """Whether the export's bucket exists and its policy lets Data Exports write `keys`."""
     bucket = export.document["DestinationConfigurations"]["S3Destination"]["S3Bucket"]
-    actions = [("s3:GetBucketPolicy", f"arn:aws:s3:::{bucket}")]
-    actions += [("s3:PutObject", f"arn:aws:s3:::{bucket}/{key}") for key in keys]
-    return service_may(account_id, bucket, SERVICE,
-                       {"aws:SourceArn": export.arn, "aws:SourceAccount": account_id}, actions)
+    try:
+        policy = bucket_policy(account_id, bucket)
+    except Exception:  # no such bucket
+        return False
+    return data_exports_may_write(policy, account_id, export.arn, bucket, keys)
 
 
 # -- the rows -------------------------------------------------------------------

@@ -21,8 +21,9 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from grader.billing.products import Product
 from grader.sandbox.billing.resources import billed_resources
-from grader.sandbox.billing.usage import Product, Usage, hourly_usage
+from grader.sandbox.billing.usage import Usage, hourly_usage
 
 if TYPE_CHECKING:
     from grader.sandbox.app import SandboxApp

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from grader.sandbox.billing.usage import KMS, S3, SECRETS, SQS, Resource, as_utc
+from grader.billing.products import KMS, S3, SECRETS, SQS
+from grader.sandbox.billing.usage import Resource, as_utc
 
 
 def _regional(backends: Any, account_id: str) -> list[tuple[str, Any]]:

@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from grader.billing.products import KMS, S3, SECRETS, SQS, Product
+
 HOURS_A_MONTH = Decimal(730)  # AWS prorates monthly fees over 730 hours
 GIB = Decimal(2**30)
 COST_PLACES = Decimal("1e-10")
@@ -46,22 +48,6 @@ REGION_PREFIX = {
     "ap-northeast-1": "APN1-", "ap-south-1": "APS3-", "ca-central-1": "CAN1-",
     "sa-east-1": "SAE1-",
 }
-
-
-@dataclass(frozen=True)
-class Product:
-    """An AWS service as the bill names it."""
-
-    code: str  # line_item_product_code
-    name: str  # product_product_name
-    aliases: tuple[str, ...] = ()  # what else a learner may call it
-
-
-S3 = Product("AmazonS3", "Amazon Simple Storage Service", ("s3", "amazon s3"))
-KMS = Product("awskms", "AWS Key Management Service", ("kms", "aws kms"))
-SECRETS = Product("AWSSecretsManager", "AWS Secrets Manager", ("secretsmanager", "secrets manager"))
-SQS = Product("AWSQueueService", "Amazon Simple Queue Service", ("sqs", "amazon sqs"))
-PRODUCTS = (S3, KMS, SECRETS, SQS)
 
 
 @dataclass(frozen=True)
@@ -188,15 +174,6 @@ METERS: dict[Product, tuple[Meter, ...]] = {
     SECRETS: (SECRET, SECRET_REQUESTS),
     SQS: (SQS_REQUESTS,),
 }
-
-
-def product_named(text: str) -> Product | None:
-    """The product a learner means by `text` (its code, its name, or a usual short name)."""
-    wanted = " ".join(text.strip().lower().split())
-    for product in PRODUCTS:
-        if wanted in (product.code.lower(), product.name.lower(), *product.aliases):
-            return product
-    return None
 
 
 def as_utc(value: Any) -> dt.datetime:

@@ -21,10 +21,10 @@ from typing import Any
 from moto.core.base_backend import BackendDict, BaseBackend
 from moto.core.exceptions import JsonRESTError
 
+from grader.billing.bucket_policy import BILLING_REPORTS as SERVICE
 from grader.sandbox.record import REPLAYING
 from grader.sandbox.s3.models import service_may
 
-SERVICE = "billingreports.amazonaws.com"
 LIMIT = 5  # report definitions per account (AWS CUR User Guide, "Quotas and restrictions")
 
 

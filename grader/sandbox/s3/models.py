@@ -62,18 +62,13 @@ def service_may(account_id: str, bucket: str, service: str, context: dict[str, s
     (as "bcm-data-exports.amazonaws.com") do each (action, resource) of `actions`, in
     `context` (aws:SourceArn, aws:SourceAccount): what a service that writes into a
     customer's bucket checks before it writes."""
-    from grader.policy import Principal
+    from grader.billing.bucket_policy import service_allowed
 
     try:
         policy = bucket_policy(account_id, bucket)
     except Exception:  # no such bucket
         return False
-    if policy is None:
-        return False
-    principal = Principal(arn="", account_id=account_id, service=service)
-    return all(resource_policy_decision(policy, Request(action, resource, context),
-                                        principal)[0].allowed
-               for action, resource in actions)
+    return service_allowed(policy, service, account_id, context, actions)
 
 
 def write_as_service(account: Any, bucket: str, key: str, data: bytes, moment: Any,

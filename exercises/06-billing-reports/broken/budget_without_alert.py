@@ -1,0 +1,7 @@
+"""The budget has no notification, so no subscriber: it is crossed in silence.
+
+fails: cost-budget-email-alert
+"""
+import _steps as s
+
+s.everything(subscribers=False)

@@ -1,0 +1,95 @@
+"""06-billing-reports through the real `grade` command on a real simulated account, started
+where exercise 03 leaves it (an IAM admin user with its own access key): that account fails
+every check, every wrong solution fails exactly the checks it names, every reference
+solution passes (the AWS CLI, boto3, a notebook) and so does another correct way; a legacy
+CUR report instead of an export fails with the reason; 03 still passes, except after root
+made the export."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXERCISES, Course
+from tests.test_exercise_03 import declared_failures
+from tests.test_exercise_04 import NOTEBOOK_RUNNER, after_03
+
+FOLDER = EXERCISES / "06-billing-reports"
+CHECKS = ["billing-access-turned-on-by-root", "cur2-export", "export-bucket-locked-down",
+          "export-delivered", "billing-set-up-by-admin", "cost-budget-email-alert",
+          "first-report-answers"]
+BROKEN = sorted(p for p in (FOLDER / "broken").glob("*.py") if not p.name.startswith("_"))
+
+
+def verdicts(course: Course, answers: Path | None,
+             exercise: str = "06") -> tuple[int, dict[str, bool], dict[str, str]]:
+    args = [exercise, "--json"] + (["--answers", str(answers)] if answers else [])
+    done = course.grade(*args)
+    assert done.returncode in (0, 1), done.stderr + done.stdout
+    result = json.loads(done.stdout)
+    if exercise == "06":
+        assert [c["id"] for c in result["checks"]] == CHECKS
+    return (done.returncode, {c["id"]: c["passed"] for c in result["checks"]},
+            {c["id"]: c["message"] for c in result["checks"]})
+
+
+def passes(course: Course, answers: Path) -> None:
+    status, passed, said = verdicts(course, answers)
+    assert status == 0 and all(passed.values()), {k: v for k, v in said.items() if v}
+    status, passed, said = verdicts(course, None, "03")
+    assert status == 0 and all(passed.values()), {k: v for k, v in said.items() if v}
+
+
+def run_script(course: Course, script: Path, answers: Path, user: str = "admin") -> None:
+    admin = after_03(course, user) if user != "admin" else after_03(course)
+    done = course.run([sys.executable, str(script)], cwd=script.parent,
+                      env=admin | {"ANSWERS": str(answers)})
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+def test_starting_account_fails_every_check(fresh: Course, tmp_path: Path) -> None:
+    after_03(fresh)
+    status, passed, said = verdicts(fresh, tmp_path / "answers.toml")
+    assert status == 1 and not any(passed.values()), said
+
+
+def test_boto3_solution_passes(fresh: Course, tmp_path: Path) -> None:
+    answers = tmp_path / "answers.toml"
+    run_script(fresh, FOLDER / "solution" / "solution_boto3.py", answers)
+    passes(fresh, answers)
+
+
+def test_cli_solution_passes(fresh: Course, tmp_path: Path) -> None:
+    admin = after_03(fresh)
+    answers = tmp_path / "answers.toml"
+    done = fresh.run(["bash", str(FOLDER / "solution" / "solution.sh")],
+                     env=admin | {"ANSWERS": str(answers)})
+    assert done.returncode == 0, done.stderr[-3000:]
+    passes(fresh, answers)
+
+
+def test_notebook_solution_passes(fresh: Course, tmp_path: Path) -> None:
+    admin = after_03(fresh)
+    answers = tmp_path / "answers.toml"
+    notebook = FOLDER / "solution" / "solution.ipynb"
+    done = fresh.run([sys.executable, "-c", NOTEBOOK_RUNNER, str(notebook),
+                      str(notebook.parent)], env=admin | {"ANSWERS": str(answers)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    passes(fresh, answers)
+
+
+@pytest.mark.parametrize("script", BROKEN, ids=[p.stem for p in BROKEN])
+def test_each_wrong_solution_fails_what_it_declares(fresh: Course, tmp_path: Path,
+                                                     script: Path) -> None:
+    answers = tmp_path / "answers.toml"
+    run_script(fresh, script, answers)
+    status, passed, said = verdicts(fresh, answers)
+    failing = sorted(name for name, ok in passed.items() if not ok)
+    assert status == 1
+    assert failing == sorted(declared_failures(script)), said
+    if script.stem == "export_made_by_root":
+        _, passed_03, _ = verdicts(fresh, None, "03")
+        assert not passed_03["root-not-used-after-admin"], "root's export fails 03's rule too"
