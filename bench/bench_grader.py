@@ -4,7 +4,7 @@
 
 - `grade sandbox start` until it answers (account with solved exercises 03,
   04 and 05 in its record, so the start includes rebuilding it): median <= 1.5 s;
-- `grade 03`, `grade 04` and `grade 05` on that solved account, a cold process
+- `grade 03`, `grade 04`, `grade 05` and `grade 06` on that solved account, a cold process
   each time: median <= 1.0 s each;
 - one request through the sandbox (`iam get-user`), measured at the client,
   which bounds the server's time from above: median <= 20 ms.
@@ -78,13 +78,16 @@ def main() -> None:
     learner = {**env, **json.loads(run(env, grade, "sandbox", "env", "--json").stdout)}
     admin = {**learner, **solve_03(learner)}
     answers = str(home / "answers-05.toml")
-    for exercise in ("05-cloudtrail", "04-mfa"):  # 04 last: then the admin needs MFA
+    answers_06 = str(home / "answers-06.toml")
+    for exercise, kept in (("05-cloudtrail", answers), ("06-billing-reports", answers_06),
+                           ("04-mfa", answers)):  # 04 last: then the admin needs MFA
         solution = ROOT / "exercises" / exercise / "solution" / "solution_boto3.py"
-        done = run(admin | {"ANSWERS": answers}, sys.executable, str(solution))
+        done = run(admin | {"ANSWERS": kept}, sys.executable, str(solution))
         assert done.returncode == 0, done.stderr
     assert run(env, grade, "03").returncode == 0
     assert run(env, grade, "04").returncode == 0
     assert run(env, grade, "05", "--answers", answers).returncode == 0
+    assert run(env, grade, "06", "--answers", answers_06).returncode == 0
 
     starts = []
     for _ in range(options.runs):
@@ -93,6 +96,7 @@ def main() -> None:
     grades = [timed(env, grade, "03") for _ in range(options.runs)]
     grades_04 = [timed(env, grade, "04") for _ in range(options.runs)]
     grades_05 = [timed(env, grade, "05", "--answers", answers) for _ in range(options.runs)]
+    grades_06 = [timed(env, grade, "06", "--answers", answers_06) for _ in range(options.runs)]
 
     import boto3
 
@@ -116,6 +120,8 @@ def main() -> None:
          max(grades_04), 1.0),
         ("`grade 05` on a solved account, cold", statistics.median(grades_05),
          max(grades_05), 1.0),
+        ("`grade 06` on a solved account, cold", statistics.median(grades_06),
+         max(grades_06), 1.0),
         ("one `iam get-user` through the sandbox", statistics.median(requests),
          max(requests), 0.020),
     ]

@@ -87,3 +87,19 @@ def test_spend_and_alerts_come_from_the_bill(fresh: Course) -> None:
     inbox = fresh.grade("sandbox", "inbox")
     assert "AWS Budgets: monthly-cost has exceeded your alert threshold" in inbox.stdout
     assert inbox.stdout.count("to billing@example.com") == 1, "once per period"
+
+
+def test_budget_alerts_come_back_the_same_after_a_restart(fresh: Course) -> None:
+    from tests.test_mfa import restart
+
+    env = fresh.sandbox_env()
+    account = fresh.account()["account_id"]
+    client(env, "kms").create_key(Description="orders")
+    client(env, "budgets").create_budget(
+        AccountId=account, Budget=budget("0.01"),
+        NotificationsWithSubscribers=[{"Notification": NOTIFICATION, "Subscribers": [EMAIL]}])
+    settle_a_day_of_this_month(fresh)
+    before = fresh.grade("sandbox", "inbox", "--json").stdout
+    assert "monthly-cost" in before
+    restart(fresh)
+    assert fresh.grade("sandbox", "inbox", "--json").stdout == before

@@ -93,3 +93,29 @@ def test_each_wrong_solution_fails_what_it_declares(fresh: Course, tmp_path: Pat
     if script.stem == "export_made_by_root":
         _, passed_03, _ = verdicts(fresh, None, "03")
         assert not passed_03["root-not-used-after-admin"], "root's export fails 03's rule too"
+
+
+def test_a_legacy_report_instead_of_an_export_says_why(fresh: Course, tmp_path: Path) -> None:
+    """A legacy Cost and Usage Report (`aws cur`) is not the CUR 2.0 export asked for."""
+    from tests.conftest import client
+    from tests.test_billing_access import console
+    from tests.test_export_deliveries import data_exports_policy
+
+    admin = after_03(fresh)
+    assert console(fresh, "enable")[0] == 0
+    account = client(admin, "sts").get_caller_identity()["Account"]
+    s3 = client(admin, "s3")
+    s3.create_bucket(Bucket="legacy-reports")
+    s3.put_bucket_policy(Bucket="legacy-reports", Policy=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            *json.loads(data_exports_policy("legacy-reports", account))["Statement"],
+            {"Effect": "Allow", "Principal": {"Service": "billingreports.amazonaws.com"},
+             "Action": "s3:GetBucketAcl", "Resource": "arn:aws:s3:::legacy-reports"}]}))
+    client(admin, "cur").put_report_definition(ReportDefinition={
+        "ReportName": "hourly-cur", "TimeUnit": "HOURLY", "Format": "textORcsv",
+        "Compression": "GZIP", "AdditionalSchemaElements": ["RESOURCES"],
+        "S3Bucket": "legacy-reports", "S3Prefix": "cur", "S3Region": "us-east-1"})
+    _, passed, said = verdicts(fresh, tmp_path / "answers.toml")
+    assert not passed["cur2-export"]
+    assert "hourly-cur is a legacy Cost and Usage Report" in said["cur2-export"]
+    assert "bcm-data-exports" in said["cur2-export"]

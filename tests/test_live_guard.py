@@ -38,7 +38,7 @@ WRITES = [
 ]
 # Services whose every operation is tried against the guard.
 SERVICES = ("iam", "sts", "cloudtrail", "cognito-identity", "s3", "organizations",
-            "account", "sso-oidc", "events", "sns")
+            "account", "sso-oidc", "events", "sns", "bcm-data-exports", "cur", "budgets")
 
 
 def operation(service: str, name: str) -> Any:

@@ -2,19 +2,22 @@
 
 With the learner's credentials (their IAM admin user's), `grade start 06`
 creates what the team's orders service runs on: a KMS key, two secrets in
-Secrets Manager, an SQS queue and an S3 archive bucket with a few objects.
-From then on the account's bill charges them every hour they exist, each as
-busy as the account's seed makes it (`grader.sandbox.billing.usage`), so two
-learners get different bills, and different answers.
+Secrets Manager, an SQS queue and an S3 archive bucket with a few objects,
+and lets three days pass on the account's clock while it runs. The account's
+bill charges them every hour they exist, each as busy as the account's seed
+makes it (`grader.sandbox.billing.usage`), so two learners get different
+bills, and different answers.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from grader.errors import GradeError
 
 QUEUE = "orders"
+RUNNING_FOR = dt.timedelta(days=3)
 SECRETS = ("orders/database", "orders/payment-provider")
 
 
@@ -41,7 +44,9 @@ def start(account: Any) -> str:
     for day in range(1, 6):
         s3.put_object(Bucket=bucket, Key=f"orders/2026-11-0{day}.jsonl.gz",
                       Body=b"\x1f\x8b" + bytes(20_000 + 1_500 * day))
+    now = account.advance(RUNNING_FOR)
     return ("The orders service runs in the account: a KMS key (alias/orders), secrets "
-            f"{', '.join(SECRETS)}, the queue {QUEUE} and the bucket {bucket}.\nFrom now on "
-            "the account's bill charges them by the hour: set up your export and budget, "
-            "then read the first report (steps in `grade show 06`).")
+            f"{', '.join(SECRETS)}, the queue {QUEUE} and the bucket {bucket}.\nIt has run "
+            f"for three days; in the account it is now {now:%Y-%m-%d %H:%M} UTC (an MFA "
+            "session you had is over: start a new one). Set up your export and budget, then "
+            "read the first report (steps in `grade show 06`).")

@@ -217,7 +217,7 @@ def test_first_report_answers(billing: Billing, answers: LearnerAnswers,
     totals = report.by_service()
     top = max(totals, key=lambda service: totals[service])
     said = product_named(answers.values["top-service"])
-    assert said is not None and said.code == top or answers.values["top-service"] == top, \
+    assert (said is not None and said.code == top) or answers.values["top-service"] == top, \
         f"top-service = {answers.values['top-service']!r}: that is not the service that cost " \
         "most in the first report"
     amount = _amount(answers.values["day-total"])
