@@ -11,11 +11,18 @@ checks, a log file under `CloudTrail/` that no digest lists although a
 later digest came (put there by someone, not by CloudTrail), and a latest
 digest missing (GetTrailStatus says when the last one came) are problems
 too. Every problem names the object and what is wrong with it.
+
+A trail's files pile up as the account's time passes, and `grade 05` is run
+again and again: what was read is kept for the life of the process
+(`_READS`), keyed by the object's key, ETag and Last-Modified as the bucket
+lists them now. Any write to an object (new content, or the same content
+with new metadata) gives it a new Last-Modified, so it is read again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gzip
 import hashlib
 import json
@@ -26,6 +33,8 @@ from typing import Any
 from grader.checks.calls import call
 from grader.checks.target import Target
 
+_READS: dict[tuple[str, str, str, str], tuple[bytes, dict[str, str]]] = {}
+_KEPT = 50_000  # objects kept read; beyond, the cache starts over
 _LOG_STAMP = re.compile(r"_(\d{8}T\d{4}Z)_[A-Za-z0-9]+\.json\.gz$")
 
 
@@ -62,7 +71,24 @@ def _objects(s3: Any, bucket: str, prefix: str) -> dict[str, dict[str, Any]]:
             return found
 
 
-def _read(s3: Any, bucket: str, key: str) -> tuple[bytes, dict[str, str]] | None:
+def _read(s3: Any, bucket: str, key: str,
+          listed: dict[str, Any] | None = None) -> tuple[bytes, dict[str, str]] | None:
+    """The object's content (decompressed) and metadata; None when it is gone. `listed`:
+    the object as ListObjectsV2 gave it, to reuse an earlier read of the same version."""
+    place = None
+    if listed is not None:
+        place = (bucket, key, str(listed.get("ETag")), str(listed.get("LastModified")))
+        if place in _READS:
+            return _READS[place]
+    read = _get(s3, bucket, key)
+    if place is not None and read is not None:
+        if len(_READS) >= _KEPT:
+            _READS.clear()
+        _READS[place] = read
+    return read
+
+
+def _get(s3: Any, bucket: str, key: str) -> tuple[bytes, dict[str, str]] | None:
     from botocore.exceptions import ClientError
 
     try:
@@ -77,6 +103,7 @@ def _read(s3: Any, bucket: str, key: str) -> tuple[bytes, dict[str, str]] | None
         return b"", dict(got.get("Metadata") or {})
 
 
+@functools.lru_cache(maxsize=65_536)
 def _signature_holds(der: bytes, signature: str, message: bytes) -> bool:
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives import hashes, serialization
@@ -98,8 +125,9 @@ def validate(target: Target, trail: dict[str, Any], region: str) -> Validation:
     bucket = str(trail["S3BucketName"])
     s3 = target.client("s3")
     result = Validation()
-    digest_keys = sorted(_objects(s3, bucket, folder(trail, account_id, "CloudTrail-Digest",
-                                                     region)))
+    digest_objects = _objects(s3, bucket, folder(trail, account_id, "CloudTrail-Digest", region))
+    log_objects = _objects(s3, bucket, folder(trail, account_id, "CloudTrail", region))
+    digest_keys = sorted(digest_objects)
     keys = {k["Fingerprint"]: k["Value"] for k in call(
         target.client("cloudtrail", region), "list_public_keys",
         StartTime=dt.datetime(2006, 1, 1, tzinfo=dt.UTC),
@@ -108,7 +136,7 @@ def validate(target: Target, trail: dict[str, Any], region: str) -> Validation:
     signatures: dict[str, tuple[str, str]] = {}  # digest key -> (its signature, its SHA-256)
     last_end = ""
     for key in digest_keys:
-        read = _read(s3, bucket, key)
+        read = _read(s3, bucket, key, digest_objects.get(key))
         where = f"s3://{bucket}/{key}"
         if read is None:
             result.problems.append(f"{where}: the digest is gone")
@@ -128,8 +156,10 @@ def validate(target: Target, trail: dict[str, Any], region: str) -> Validation:
         last_end = max(last_end, str(digest["digestEndTime"]))
         for log in digest.get("logFiles") or []:
             listed.add(log["s3Object"])
-            result.logs += _log_holds(s3, log, result.problems)
-    _unlisted_logs(s3, trail, account_id, region, listed, last_end, result.problems)
+            same_bucket = log.get("s3Bucket") == bucket
+            result.logs += _log_holds(s3, log, result.problems,
+                                      log_objects.get(log["s3Object"]) if same_bucket else None)
+    _unlisted_logs(bucket, log_objects, listed, last_end, result.problems)
     _latest_digest_missing(target, trail, digest_keys, result.problems)
     return result
 
@@ -158,9 +188,10 @@ def _digest_problem(digest: dict[str, Any], body: bytes, metadata: dict[str, str
     return None
 
 
-def _log_holds(s3: Any, log: dict[str, Any], problems: list[str]) -> int:
+def _log_holds(s3: Any, log: dict[str, Any], problems: list[str],
+               listed: dict[str, Any] | None) -> int:
     where = f"s3://{log['s3Bucket']}/{log['s3Object']}"
-    read = _read(s3, str(log["s3Bucket"]), str(log["s3Object"]))
+    read = _read(s3, str(log["s3Bucket"]), str(log["s3Object"]), listed)
     if read is None:
         problems.append(f"{where}: the log file is gone")
         return 0
@@ -170,11 +201,10 @@ def _log_holds(s3: Any, log: dict[str, Any], problems: list[str]) -> int:
     return 1
 
 
-def _unlisted_logs(s3: Any, trail: dict[str, Any], account_id: str, region: str,
-                   listed: set[str], last_end: str, problems: list[str]) -> None:
+def _unlisted_logs(bucket: str, log_objects: dict[str, Any], listed: set[str], last_end: str,
+                   problems: list[str]) -> None:
     """Log files no digest lists, though a digest came after them: not CloudTrail's."""
-    bucket = str(trail["S3BucketName"])
-    for key in sorted(_objects(s3, bucket, folder(trail, account_id, "CloudTrail", region))):
+    for key in sorted(log_objects):
         stamp = _LOG_STAMP.search(key)
         if key in listed or stamp is None or not last_end:
             continue
