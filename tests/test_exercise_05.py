@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import EXERCISES, Course, client
+from tests.exercise_verdicts import Verdicts, passes_with_03
+from tests.exercise_verdicts import verdicts as shared_verdicts
 from tests.test_exercise_03 import declared_failures
 from tests.test_exercise_04 import NOTEBOOK_RUNNER, after_03
 
@@ -24,23 +26,12 @@ CHECKS = ["multi-region-trail-logging", "log-file-validation", "trail-bucket-loc
 BROKEN = sorted(p for p in (FOLDER / "broken").glob("*.py") if not p.name.startswith("_"))
 
 
-def verdicts(course: Course, answers: Path | None,
-             exercise: str = "05") -> tuple[int, dict[str, bool], dict[str, str]]:
-    args = [exercise, "--json"] + (["--answers", str(answers)] if answers else [])
-    done = course.grade(*args)
-    assert done.returncode in (0, 1), done.stderr + done.stdout
-    result = json.loads(done.stdout)
-    if exercise == "05":
-        assert [c["id"] for c in result["checks"]] == CHECKS
-    return (done.returncode, {c["id"]: c["passed"] for c in result["checks"]},
-            {c["id"]: c["message"] for c in result["checks"]})
+def verdicts(course: Course, answers: Path | None, exercise: str = "05") -> Verdicts:
+    return shared_verdicts(course, exercise, answers, CHECKS if exercise == "05" else None)
 
 
 def passes(course: Course, answers: Path) -> None:
-    status, passed, said = verdicts(course, answers)
-    assert status == 0 and all(passed.values()), {k: v for k, v in said.items() if v}
-    status, passed, said = verdicts(course, None, "03")
-    assert status == 0 and all(passed.values()), {k: v for k, v in said.items() if v}
+    passes_with_03(course, "05", CHECKS, answers)
 
 
 def test_starting_account_fails_every_check(fresh: Course, tmp_path: Path) -> None:

@@ -13,13 +13,13 @@ import csv
 import datetime as dt
 import gzip
 import io
-import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from grader.billing.bucket_policy import data_exports_may_write
+from grader.checks.buckets import bucket_policy
 from grader.checks.calls import call
 from grader.checks.target import Target
 from grader.policy import Principal, Request
@@ -207,20 +207,6 @@ def first_report(target: Target, export: Export) -> Report | None:
 
 # -- collecting -------------------------------------------------------------------------
 
-def _bucket_policy(s3: Any, bucket: str) -> tuple[bool, dict[str, Any] | None]:
-    from botocore.exceptions import ClientError
-
-    try:
-        text = s3.get_bucket_policy(Bucket=bucket)["Policy"]
-    except ClientError as error:
-        code = error.response.get("Error", {}).get("Code")
-        if code in ("NoSuchBucketPolicy", "NoSuchBucket"):
-            return code != "NoSuchBucket", None
-        raise
-    loaded = json.loads(text)
-    return True, loaded if isinstance(loaded, dict) else None
-
-
 def collect(target: Target, creators: dict[str, str]) -> Billing:
     """The account's exports, legacy reports and budgets. `creators`: who created each
     export, by name ("Root", "IAMUser:name"), from the account's activity."""
@@ -234,7 +220,7 @@ def collect(target: Target, creators: dict[str, str]) -> Billing:
         document = {**got["Export"], "ExportArn": listed["ExportArn"]}
         bucket = str(((document.get("DestinationConfigurations") or {})
                       .get("S3Destination") or {}).get("S3Bucket", ""))
-        exists, policy = _bucket_policy(s3, bucket)
+        exists, policy = bucket_policy(s3, bucket)
         exports.append(Export(document, got.get("ExportStatus") or {}, executions, exists,
                               policy, creators.get(str(document.get("Name")), "")))
     legacy = call(target.client("cur", "us-east-1"),

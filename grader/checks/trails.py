@@ -11,11 +11,11 @@ write or delete the logs through it.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
+from grader.checks.buckets import bucket_policy
 from grader.checks.calls import call
 from grader.checks.target import Target
 from grader.policy import Principal, Request
@@ -141,21 +141,6 @@ def _probe_event(read_only: bool) -> Any:
                            region="us-east-1", read_only=read_only, parameters={})
 
 
-def _bucket_policy(s3: Any, bucket: str) -> tuple[bool, dict[str, Any] | None]:
-    """(whether the bucket exists, its policy: None when it has none)."""
-    from botocore.exceptions import ClientError
-
-    try:
-        text = s3.get_bucket_policy(Bucket=bucket)["Policy"]
-    except ClientError as error:
-        code = error.response.get("Error", {}).get("Code")
-        if code in ("NoSuchBucketPolicy", "NoSuchBucket"):
-            return code != "NoSuchBucket", None
-        raise
-    loaded = json.loads(text)
-    return True, loaded if isinstance(loaded, dict) else None
-
-
 def _blocks(s3: Any, bucket: str) -> dict[str, bool] | None:
     from botocore.exceptions import ClientError
 
@@ -178,7 +163,7 @@ def collect(target: Target) -> Trails:
         status = call(home, "get_trail_status", Name=description["TrailARN"])
         selectors = call(home, "get_event_selectors", TrailName=description["TrailARN"])
         bucket = str(description.get("S3BucketName", ""))
-        exists, policy = _bucket_policy(s3, bucket)
+        exists, policy = bucket_policy(s3, bucket)
         found.append(Trail(description, bool(status.get("IsLogging")), selectors, policy,
                            _blocks(s3, bucket) if exists else None, exists, status))
     return Trails(account_id, found)
