@@ -107,7 +107,8 @@ def test_in_a_terminal_a_missing_answers_file_is_not_needed(tmp_path: Path,
 
     monkeypatch.setattr(grader.quiz.interactive, "ask", answer_all)
     result = grade_quiz(exercise, None, no_account, interactive=True)  # type: ignore[arg-type]
-    assert result.passed and len(asked) == 10
+    in_file = (exercise.folder / "quiz.toml").read_text().count("[[question]]")
+    assert result.passed and len(asked) == in_file >= 10
     assert not (exercise.folder / ANSWERS_FILE).exists()
 
 
@@ -384,16 +385,17 @@ def test_a_terminal_gets_the_questions_one_by_one(tmp_path: Path, home: Course) 
     Asked again, it asks only the questions not answered right yet."""
     blank = tmp_path / "answers.toml"
     blank.write_text("")
+    quiz = load_quiz(EXERCISES / "01-shared-responsibility")
+    total = len(quiz.questions)
     text, status = _in_a_terminal(home, "01", "--answers", str(blank))
-    assert "(1/10)" in text and "(10/10)" in text
+    assert "(1/" in text and f"({total}/{total})" in text
     assert "Right." in text and "Not right." in text
     assert status == 1
     assert "01-shared-responsibility" in home.grade().stdout
-    quiz = load_quiz(EXERCISES / "01-shared-responsibility")
     wrong = [q for q in quiz.questions if right_letters(quiz.exercise, q) != "a"]
-    assert 0 < len(wrong) < 10
+    assert 0 < len(wrong) < total
     text, status = _in_a_terminal(home, "01", "--answers", str(blank))
-    assert f"Answered right before: {10 - len(wrong)} of 10 questions" in text
-    assert f"(1/{len(wrong)})" in text and "/10)" not in text
+    assert f"Answered right before: {total - len(wrong)} of {total} questions" in text
+    assert f"(1/{len(wrong)})" in text and f"/{total})" not in text
     assert all(q.prompt in text for q in wrong)
     assert status == 1
