@@ -47,3 +47,23 @@ def test_lesson_self_checks_come_from_the_quiz_files(tmp_path: Path) -> None:
         for question in quiz.questions:
             if not question.from_account:
                 assert "Answer: " + right_answer_text(quiz, question) in text, question.id
+
+
+def test_every_quiz_question_links_to_a_place_that_exists(tmp_path: Path) -> None:
+    """Each question's `lesson = "lessons/page.md#anchor"` names a heading the site has."""
+    from grader.quiz.model import load_quiz
+
+    site = tmp_path / "site"
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "--site-dir", str(site)],
+                   cwd=ROOT, env=env, check=True, capture_output=True, timeout=120)
+    checked = 0
+    for quiz_file in sorted((ROOT / "exercises").glob("*/quiz.toml")):
+        quiz = load_quiz(quiz_file.parent)
+        for question in quiz.questions:
+            page, _, anchor = question.lesson.partition("#")
+            html = (site / page.replace(".md", ".html")).read_text()
+            assert not anchor or f'id="{anchor}"' in html, (quiz_file.parent.name, question.id,
+                                                            question.lesson)
+            checked += 1
+    assert checked >= 30
