@@ -1,0 +1,79 @@
+"""The lessons' AWS CLI examples run, as printed on the site, against a real simulated
+account: a learner who copies them gets what the lesson says (a trail that logs, an alert,
+an export and a budget), in us-east-1 and, where the lesson says the Region can change,
+in another Region too."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, Course, client
+
+LESSONS = ROOT / "docs" / "lessons"
+
+
+def cli_tabs(lesson: str) -> list[str]:
+    """The bash code of each `=== "AWS CLI"` tab of a lesson, as the site shows it."""
+    text = (LESSONS / lesson).read_text()
+    found = re.findall(r'=== "AWS CLI"\n\n    ```bash\n(.*?)\n    ```', text, re.DOTALL)
+    return [textwrap.dedent(code) for code in found]
+
+
+def bash_blocks(lesson: str, containing: str) -> list[str]:
+    text = (LESSONS / lesson).read_text()
+    return [b for b in re.findall(r"^```bash\n(.*?)\n```", text, re.DOTALL | re.MULTILINE)
+            if containing in b]
+
+
+def run(course: Course, code: str, tmp_path: Path) -> str:
+    done = course.run(["bash", "-euo", "pipefail", "-c", code], cwd=tmp_path,
+                      env=course.sandbox_env())
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "eu-west-1"])
+def test_the_cloudtrail_lesson_builds_a_logging_trail(fresh: Course, tmp_path: Path,
+                                                      region: str) -> None:
+    trail_tab = next(t for t in cli_tabs("cloudtrail.md") if "create-trail" in t)
+    assert "region=us-east-1" in trail_tab
+    run(fresh, trail_tab.replace("region=us-east-1", f"region={region}"), tmp_path)
+    trails = client(fresh.sandbox_env() | {"AWS_DEFAULT_REGION": region}, "cloudtrail")
+    status = trails.get_trail_status(Name="management-events")
+    assert status["IsLogging"]
+    described = trails.describe_trails()["trailList"][0]
+    assert described["HomeRegion"] == region and described["IsMultiRegionTrail"]
+    assert described["LogFileValidationEnabled"]
+
+
+def test_the_cloudtrail_lesson_alerts_on_roots_sign_in(fresh: Course, tmp_path: Path) -> None:
+    (alert,) = bash_blocks("cloudtrail.md", "put-rule")
+    run(fresh, alert, tmp_path)
+    trail_tab = next(t for t in cli_tabs("cloudtrail.md") if "create-trail" in t)
+    run(fresh, trail_tab, tmp_path)  # EventBridge gets sign-ins while a trail logs
+    signin = fresh.grade("console", "signin", "root", "--password",
+                         fresh.account()["root_password"])
+    assert signin.returncode == 0, signin.stderr
+    inbox = fresh.grade("sandbox", "inbox").stdout
+    assert "to you@example.com" in inbox, inbox
+
+
+def test_the_billing_lesson_makes_an_export_and_a_budget(fresh: Course, tmp_path: Path) -> None:
+    export_tab, budget_tab = cli_tabs("billing-reports.md")
+    assert "create-export" in export_tab and "create-budget" in budget_tab
+    run(fresh, export_tab, tmp_path)
+    run(fresh, budget_tab, tmp_path)
+    env = fresh.sandbox_env()
+    (listed,) = client(env, "bcm-data-exports").list_exports()["Exports"]
+    assert listed["ExportName"] == "daily-costs"
+    account = fresh.account()["account_id"]
+    assert fresh.grade("sandbox", "advance", "1d").returncode == 0
+    executions = client(env, "bcm-data-exports").list_executions(
+        ExportArn=listed["ExportArn"])["Executions"]
+    assert executions[0]["ExecutionStatus"]["StatusCode"] == "DELIVERY_SUCCESS"
+    (budget,) = client(env, "budgets").describe_budgets(AccountId=account)["Budgets"]
+    assert budget["BudgetName"] == "monthly-cost"
