@@ -1,8 +1,10 @@
-"""MkDocs hook: a lesson's self-check questions come from its exercise's quiz.toml.
+"""MkDocs hook: a lesson's self-check is its exercise's practice questions.
 
 `<!-- quiz: 01-shared-responsibility -->` in a page becomes one collapsible
-question per quiz question, its answer and explanation hidden until opened:
-the same questions `grade 01` asks, from the same file.
+question per question of `exercises/01-shared-responsibility/practice.toml`,
+its answer and explanation hidden until opened, and a pointer to the graded
+quiz. The graded questions (`quiz.toml`) are other questions, never shown
+here with their answers: `grade 01` asks them.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from grader.quiz.model import ACCOUNT_FACTS, load_quiz
-from grader.quiz.scoring import right_answer_text
+from grader.quiz.model import load_quiz
+from grader.quiz.practice import load_practice
 
 EXERCISES = Path(__file__).resolve().parents[2] / "exercises"
 _MARKER = re.compile(r"<!-- quiz: ([0-9a-z-]+) -->")
@@ -23,25 +25,21 @@ def _indent(text: str) -> str:
 
 
 def render(exercise: str, page_url: str) -> str:
-    quiz = load_quiz(EXERCISES / exercise)
-    depth = page_url.count("/")
-    up = "../" * depth
+    folder = EXERCISES / exercise
+    graded = len(load_quiz(folder).questions)
+    up = "../" * page_url.count("/")
     blocks = []
-    for number, question in enumerate(quiz.questions, start=1):
+    for number, question in enumerate(load_practice(folder), start=1):
         title = question.prompt.replace('"', "'")
-        if question.from_account:
-            body = (f"Find out in your simulated account ({ACCOUNT_FACTS[question.from_account]}),"
-                    f" then check with `grade {exercise[:2]}`.\n\n{question.explanation}")
-        else:
-            options = "\n".join(f"- {letter}) {option}" for letter, option
-                                in zip(question.letters, question.options, strict=True))
-            body = (f"{options}\n\n**Answer:** {right_answer_text(quiz, question)}.\n\n"
-                    f"{question.explanation}")
+        options = "\n".join(f"- {letter}) {option}" for letter, option
+                            in zip(question.letters, question.options, strict=True))
         page, _, anchor = question.lesson.partition("#")
         link = f"{up}{page}" + (f"#{anchor}" if anchor else "")
-        body += f" ([Read more]({link}))"
+        body = (f"{options}\n\n**Answer:** {'; '.join(question.right_options())}.\n\n"
+                f"{question.explanation} ([Read more]({link}))")
         blocks.append(f'??? question "{number}. {title}"\n\n{_indent(body)}\n')
-    blocks.append(f"Graded version: `grade {exercise[:2]}` (see "
+    blocks.append(f"These are for practice. The graded quiz, `grade {exercise[:2]}`, asks "
+                  f"{graded} other questions on the same ideas and keeps your result (see "
                   f"[the exercise]({up}exercises/{exercise}.md)).")
     return "\n".join(blocks)
 
