@@ -77,3 +77,35 @@ def test_the_billing_lesson_makes_an_export_and_a_budget(fresh: Course, tmp_path
     assert executions[0]["ExecutionStatus"]["StatusCode"] == "DELIVERY_SUCCESS"
     (budget,) = client(env, "budgets").describe_budgets(AccountId=account)["Budgets"]
     assert budget["BudgetName"] == "monthly-cost"
+
+
+def test_the_key_leak_drill_stops_the_key_and_finds_what_it_did(fresh: Course,
+                                                                 tmp_path: Path) -> None:
+    env = fresh.sandbox_env()
+    iam = client(env, "iam")
+    iam.create_user(UserName="deploy-bot")
+    iam.attach_user_policy(UserName="deploy-bot",
+                           PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    leaked = iam.create_access_key(UserName="deploy-bot")["AccessKey"]
+    thief = env | {"AWS_ACCESS_KEY_ID": leaked["AccessKeyId"],
+                   "AWS_SECRET_ACCESS_KEY": leaked["SecretAccessKey"]}
+    client(thief, "iam").create_user(UserName="backdoor")
+    (drill,) = [t for t in cli_tabs("key-leak.md")]
+    code = drill.replace("AKIAEXAMPLEEXAMPLE", leaked["AccessKeyId"])
+    code = code.replace('aws iam delete-access-key', 'echo would delete')  # keep it to look at
+    out = run(fresh, code, tmp_path)
+    assert "CreateUser" in out, out
+    keys = iam.list_access_keys(UserName="deploy-bot")["AccessKeyMetadata"]
+    assert [k["Status"] for k in keys] == ["Inactive"]
+    assert iam.list_user_policies(UserName="deploy-bot")["PolicyNames"] == ["DenyOlderSessions"]
+
+
+def test_describe_regions_lists_the_accounts_own(fresh: Course) -> None:
+    """As AWS: the partition's enabled Regions; with AllRegions, the opt-in ones too; never
+    GovCloud or China (another partition, where the account's keys do not exist)."""
+    ec2 = client(fresh.sandbox_env(), "ec2")
+    enabled = {r["RegionName"] for r in ec2.describe_regions()["Regions"]}
+    every = {r["RegionName"] for r in ec2.describe_regions(AllRegions=True)["Regions"]}
+    assert {"us-east-1", "eu-west-1", "ap-northeast-1"} <= enabled
+    assert "af-south-1" not in enabled and "af-south-1" in every
+    assert not [r for r in every if r.startswith(("us-gov-", "cn-"))]

@@ -69,6 +69,7 @@ def build_app(folder: Path) -> Any:
     from grader.sandbox.cloudtrail import install as cloudtrail_install
     from grader.sandbox.console import Console
     from grader.sandbox.cur import install as cur_install
+    from grader.sandbox.ec2 import install as ec2_install
     from grader.sandbox.events import install as events_install
     from grader.sandbox.fresh_start import start_over
     from grader.sandbox.iam.models import root_of
@@ -87,6 +88,7 @@ def build_app(folder: Path) -> Any:
     data_exports_install.install()
     cur_install.install()
     budgets_install.install()
+    ec2_install.install()
     operations.install()
     try:
         record = Record(folder / RECORD_FILE)
