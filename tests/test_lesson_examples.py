@@ -109,3 +109,10 @@ def test_describe_regions_lists_the_accounts_own(fresh: Course) -> None:
     assert {"us-east-1", "eu-west-1", "ap-northeast-1"} <= enabled
     assert "af-south-1" not in enabled and "af-south-1" in every
     assert not [r for r in every if r.startswith(("us-gov-", "cn-"))]
+
+
+def test_the_password_policy_example_sets_the_policy(fresh: Course, tmp_path: Path) -> None:
+    (example,) = bash_blocks("stop-using-root.md", "update-account-password-policy")
+    run(fresh, example, tmp_path)
+    policy = client(fresh.sandbox_env(), "iam").get_account_password_policy()["PasswordPolicy"]
+    assert policy["MinimumPasswordLength"] == 14 and policy["PasswordReusePrevention"] == 24
