@@ -116,3 +116,22 @@ def test_the_password_policy_example_sets_the_policy(fresh: Course, tmp_path: Pa
     run(fresh, example, tmp_path)
     policy = client(fresh.sandbox_env(), "iam").get_account_password_policy()["PasswordPolicy"]
     assert policy["MinimumPasswordLength"] == 14 and policy["PasswordReusePrevention"] == 24
+
+
+def test_the_account_summary_example_shows_the_neglected_account(fresh: Course,
+                                                                 tmp_path: Path) -> None:
+    (tab,) = [t for t in cli_tabs("shared-responsibility.md")]
+    out = run(fresh, tab + " --output json", tmp_path)
+    assert '"RootKeys": 1' in out and '"RootMFA": 0' in out, out
+
+
+def test_the_credential_report_example_shows_roots_row(fresh: Course, tmp_path: Path) -> None:
+    (tab,) = [t for t in cli_tabs("root-user.md")]
+    run(fresh, "aws iam generate-credential-report >/dev/null", tmp_path)
+    lines = run(fresh, tab.replace("aws iam generate-credential-report", ": "),
+                tmp_path).splitlines()
+    assert lines[0] == ("user,password_enabled,mfa_active,access_key_1_active,"
+                        "access_key_1_last_rotated,access_key_1_last_used_date")
+    user, password, mfa, active, _rotated, used = lines[1].split(",")
+    assert (user, password, mfa, active) == ("<root_account>", "not_supported", "false", "true")
+    assert used != "N/A", "the starting account's root key has been used"
