@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -110,3 +111,55 @@ def test_a_legacy_report_instead_of_an_export_says_why(fresh: Course, tmp_path: 
     assert not passed["cur2-export"]
     assert "hourly-cur is a legacy Cost and Usage Report" in said["cur2-export"]
     assert "bcm-data-exports" in said["cur2-export"]
+
+
+def test_later_mistakes_on_a_solved_account(fresh: Course, tmp_path: Path) -> None:
+    """Graded on the boto3 solution's account, one mistake at a time: another account let
+    in, Block Public Access turned off, a budget that can only fire too late, an amount
+    written with a decimal comma (right), the service's full name (right)."""
+    from tests.conftest import client
+
+    answers = tmp_path / "answers.toml"
+    run_script(fresh, FOLDER / "solution" / "solution_boto3.py", answers)
+    env = fresh.sandbox_env()
+    account = client(env, "sts").get_caller_identity()["Account"]
+    s3, budgets = client(env, "s3"), client(env, "budgets")
+    bucket = f"billing-reports-{account}"
+    kept = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
+
+    with_other = {**kept, "Statement": [*kept["Statement"], {
+        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+        "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}]}
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(with_other))
+    _, passed, said = verdicts(fresh, answers)
+    assert not passed["export-bucket-locked-down"]
+    assert "arn:aws:iam::111122223333:root" in said["export-bucket-locked-down"]
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(kept))
+
+    s3.delete_public_access_block(Bucket=bucket)
+    _, passed, said = verdicts(fresh, answers)
+    assert "does not block public access" in said["export-bucket-locked-down"]
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+        "RestrictPublicBuckets": True})
+
+    notification = {"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN",
+                    "Threshold": 80.0, "ThresholdType": "PERCENTAGE"}
+    budgets.update_notification(AccountId=account, BudgetName="monthly-cost",
+                                OldNotification=notification,
+                                NewNotification={**notification, "Threshold": 150.0})
+    _, passed, said = verdicts(fresh, answers)
+    assert not passed["cost-budget-email-alert"] and "too late" in said["cost-budget-email-alert"]
+    budgets.update_notification(AccountId=account, BudgetName="monthly-cost",
+                                OldNotification={**notification, "Threshold": 150.0},
+                                NewNotification=notification)
+
+    top, total = (line.split(" = ")[1].strip('"') for line in
+                  answers.read_text().splitlines())
+    names = {"AmazonS3": "Amazon Simple Storage Service", "awskms": "AWS Key Management Service",
+             "AWSSecretsManager": "AWS Secrets Manager",
+             "AWSQueueService": "Amazon Simple Queue Service"}
+    comma = f"{Decimal(total):.4f}".replace(".", ",")
+    answers.write_text(f'top-service = "{names[top]}"\nday-total = "{comma}"\n')
+    status, passed, said = verdicts(fresh, answers)
+    assert status == 0 and all(passed.values()), said

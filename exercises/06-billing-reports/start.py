@@ -47,6 +47,6 @@ def start(account: Any) -> str:
     now = account.advance(RUNNING_FOR)
     return ("The orders service runs in the account: a KMS key (alias/orders), secrets "
             f"{', '.join(SECRETS)}, the queue {QUEUE} and the bucket {bucket}.\nIt has run "
-            f"for three days; in the account it is now {now:%Y-%m-%d %H:%M} UTC (an MFA "
-            "session you had is over: start a new one). Set up your export and budget, then "
-            "read the first report (steps in `grade show 06`).")
+            f"for three days; in the account it is now {now:%Y-%m-%d %H:%M} UTC (if you "
+            "worked in an MFA session, it has expired: start a new one). Set up your export "
+            "and budget, then read the first report (steps in `grade show 06`).")
