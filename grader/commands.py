@@ -251,7 +251,8 @@ def inbox(as_json: bool = False) -> int:
         return 0
     if not mails:
         print("No e-mail yet: SNS sends one to each confirmed e-mail subscription of a topic "
-              "that gets a message.")
+              "that gets a message, and AWS Budgets to a budget's e-mail subscribers when a "
+              "day, settled at midnight UTC, crosses its threshold.")
         return 0
     for mail in mails:
         print(f"--- {_utc(dt.datetime.fromisoformat(mail['sent']))}  to {mail['to']}")

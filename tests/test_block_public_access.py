@@ -55,3 +55,19 @@ def test_block_public_policy_refuses_a_public_policy(fresh: Course) -> None:
         "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": False,
         "RestrictPublicBuckets": True})
     s3.put_bucket_policy(Bucket=BUCKET, Policy=policy(Principal="*"))  # allowed: not blocked
+
+
+def test_a_bucket_without_settings_says_so(fresh: Course) -> None:
+    """GetPublicAccessBlock on a bucket that has none is AWS's NoSuch... error (moto names
+    that failing read ListBucket; the front desk does not take it for another operation)."""
+    s3 = client(fresh.sandbox_env(), "s3")
+    s3.create_bucket(Bucket=BUCKET)
+    for _ in range(2):
+        with pytest.raises(ClientError) as missing:
+            s3.get_public_access_block(Bucket=BUCKET)
+        assert missing.value.response["Error"]["Code"] == \
+            "NoSuchPublicAccessBlockConfiguration"
+        s3.put_public_access_block(Bucket=BUCKET, PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True})
+        s3.delete_public_access_block(Bucket=BUCKET)

@@ -120,8 +120,11 @@ def test_later_mistakes_on_a_solved_account(fresh: Course, tmp_path: Path) -> No
     from tests.conftest import client
 
     answers = tmp_path / "answers.toml"
-    run_script(fresh, FOLDER / "solution" / "solution_boto3.py", answers)
-    env = fresh.sandbox_env()
+    env = after_03(fresh)
+    script = FOLDER / "solution" / "solution_boto3.py"
+    done = fresh.run([sys.executable, str(script)], cwd=script.parent,
+                     env=env | {"ANSWERS": str(answers)})
+    assert done.returncode == 0, done.stderr[-3000:]
     account = client(env, "sts").get_caller_identity()["Account"]
     s3, budgets = client(env, "s3"), client(env, "budgets")
     bucket = f"billing-reports-{account}"

@@ -124,6 +124,11 @@ def test_export_bucket_locked_down(billing: Billing) -> None:
                                     "service, Data Exports has its own" if legacy else ""))
         elif public := billing.public_access(export):
             problems.append(f"the policy of {export.bucket} lets anyone {', '.join(public)}")
+        elif others := billing.others_with_access(export):
+            problems.append(f"the policy of {export.bucket} also allows {', '.join(others)}")
+        elif not billing.blocks_public_access(export):
+            problems.append(f"the bucket {export.bucket} does not block public access (all four "
+                            "Block Public Access settings)")
         else:
             return
     raise AssertionError("; ".join(problems))
@@ -180,18 +185,28 @@ def test_billing_set_up_by_admin(billing: Billing, activity: list[Activity]) -> 
          "MONTHLY, a notification with a threshold and an EMAIL subscriber.",
 )
 def test_cost_budget_email_alert(billing: Billing) -> None:
-    cost = [b for b in billing.budgets if b.budget_type == "COST"]
     assert billing.budgets, "the account has no budget"
+    cost = [b for b in billing.budgets if b.budget_type == "COST"]
     assert cost, "no budget is a cost budget (BudgetType COST)"
-    assert any(b.notifications for b in cost), \
-        f"budget {cost[0].name} has no notification: it will never tell anyone"
-    assert any(b.email_alerts() for b in cost), \
-        f"the notifications of budget {cost[0].name} have no e-mail subscriber"
+    monthly = [b for b in cost if b.time_unit == "MONTHLY"]
+    assert monthly, f"budget {cost[0].name} is not monthly (TimeUnit MONTHLY)"
+    assert any(b.notifications for b in monthly), \
+        f"budget {monthly[0].name} has no notification: it will never tell anyone"
+    assert any(b.email_alerts() for b in monthly), \
+        f"the notifications of budget {monthly[0].name} have no e-mail subscriber"
+    assert any(b.email_alerts(reachable=True) for b in monthly), \
+        f"the e-mail alerts of budget {monthly[0].name} fire only beyond the budget itself " \
+        "(a threshold above 100% of it): too late to act"
 
 
 def _amount(text: str) -> Decimal | None:
+    """An amount as a learner writes it: "0.42", "$0.42", "0.42 USD", "1,234.5", or with a
+    decimal comma, "0,42"."""
+    cleaned = text.strip().lstrip("$").removesuffix("USD").strip().replace(" ", "")
+    if "," in cleaned and "." not in cleaned and len(cleaned.rsplit(",", 1)[1]) != 3:
+        cleaned = cleaned.replace(",", ".")
     try:
-        return Decimal(text.strip().lstrip("$").replace(",", "").removesuffix("USD").strip())
+        return Decimal(cleaned.replace(",", ""))
     except InvalidOperation:
         return None
 

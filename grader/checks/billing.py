@@ -18,11 +18,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from grader.billing.bucket_policy import data_exports_may_write
-from grader.checks.buckets import bucket_policy
+from grader.billing.bucket_policy import BILLING_REPORTS, DATA_EXPORTS, data_exports_may_write
+from grader.checks.buckets import (
+    BLOCKS,
+    bucket_policy,
+    named_principals,
+    public_access_block,
+)
 from grader.checks.calls import call
 from grader.checks.target import Target
-from grader.policy import Principal, Request
+from grader.policy import Request
 from grader.policy.resource import resource_policy_decision
 
 TABLE = "COST_AND_USAGE_REPORT"
@@ -43,6 +48,7 @@ class Export:
     bucket_exists: bool
     bucket_policy: dict[str, Any] | None
     created_by: str = ""  # "Root", "IAMUser:name", ... ("" when the record does not say)
+    bucket_blocks: dict[str, bool] | None = None  # Block Public Access (None: not set)
 
     @property
     def arn(self) -> str:
@@ -97,10 +103,19 @@ class Budget:
     limit: Decimal
     notifications: list[tuple[dict[str, Any], list[dict[str, Any]]]] = field(default_factory=list)
 
-    def email_alerts(self) -> list[str]:
-        """The e-mail addresses its notifications alert."""
-        return [str(s.get("Address")) for _, subscribers in self.notifications
+    def email_alerts(self, reachable: bool = False) -> list[str]:
+        """The e-mail addresses its notifications alert (`reachable`: only those whose
+        threshold is at most the budget itself)."""
+        return [str(s.get("Address")) for notification, subscribers in self.notifications
+                if not reachable or self.threshold(notification) <= self.limit
                 for s in subscribers if s.get("SubscriptionType") == "EMAIL"]
+
+    def threshold(self, notification: dict[str, Any]) -> Decimal:
+        """The amount a notification fires at."""
+        threshold = Decimal(str(notification.get("Threshold", 0)))
+        if notification.get("ThresholdType", "PERCENTAGE") == "PERCENTAGE":
+            return self.limit * threshold / 100
+        return threshold
 
 
 @dataclass
@@ -122,16 +137,31 @@ class Billing:
 
     def public_access(self, export: Export) -> list[str]:
         """What the bucket's policy lets anyone at all do with the reports."""
+        return [action for action, named in self._granted(export) if named == "*"]
+
+    def others_with_access(self, export: Export) -> list[str]:
+        """Who else (another account, a user or a service the policy names) may read or
+        write the reports: "s3:GetObject for arn:aws:iam::111122223333:root"."""
+        return [f"{action} for {named}" for action, named in self._granted(export) if named != "*"]
+
+    def blocks_public_access(self, export: Export) -> bool:
+        blocks = export.bucket_blocks
+        return blocks is not None and all(blocks.get(name) for name in BLOCKS)
+
+    def _granted(self, export: Export) -> list[tuple[str, str]]:
+        """(action, who) the policy allows on the reports, who as the policy names them."""
         if export.bucket_policy is None:
             return []
-        anyone = Principal(arn="*", account_id="")
         bucket, key = export.bucket, f"{export.folder()}/data/x.csv.gz"
         probes = [("s3:GetObject", f"arn:aws:s3:::{bucket}/{key}"),
                   ("s3:ListBucket", f"arn:aws:s3:::{bucket}"),
                   ("s3:PutObject", f"arn:aws:s3:::{bucket}/{key}")]
-        return [action for action, resource in probes
+        trusted = {DATA_EXPORTS, BILLING_REPORTS}
+        named = named_principals(export.bucket_policy, self.account_id, trusted)
+        return [(action, name) for name, principal in named.items()
+                for action, resource in probes
                 if resource_policy_decision(export.bucket_policy, Request(action, resource, {}),
-                                            anyone)[0].allowed]
+                                            principal)[0].allowed]
 
 
 # -- the first report ---------------------------------------------------------------
@@ -222,7 +252,8 @@ def collect(target: Target, creators: dict[str, str]) -> Billing:
                       .get("S3Destination") or {}).get("S3Bucket", ""))
         exists, policy = bucket_policy(s3, bucket)
         exports.append(Export(document, got.get("ExportStatus") or {}, executions, exists,
-                              policy, creators.get(str(document.get("Name")), "")))
+                              policy, creators.get(str(document.get("Name")), ""),
+                              public_access_block(s3, bucket) if exists else None))
     legacy = call(target.client("cur", "us-east-1"),
                   "describe_report_definitions").get("ReportDefinitions", [])
     budgets_client = target.client("budgets", "us-east-1")

@@ -15,13 +15,16 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
-from grader.checks.buckets import bucket_policy
+from grader.checks.buckets import (
+    BLOCKS,
+    bucket_policy,
+    named_principals,
+    public_access_block,
+)
 from grader.checks.calls import call
 from grader.checks.target import Target
-from grader.policy import Principal, Request
+from grader.policy import Request
 from grader.policy.resource import resource_policy_decision
-
-BLOCKS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 
 
 @dataclass
@@ -99,39 +102,13 @@ class Trails:
             return []
         key = f"arn:aws:s3:::{trail.bucket}/AWSLogs/{self.account_id}/CloudTrail/x.json.gz"
         found = []
-        for principal in _named_principals(trail.bucket_policy, self.account_id):
+        for named, principal in named_principals(trail.bucket_policy, self.account_id,
+                                                 {"cloudtrail.amazonaws.com"}).items():
             for action in ("s3:PutObject", "s3:DeleteObject"):
                 request = Request(action, key, {"s3:x-amz-acl": "bucket-owner-full-control"})
                 if resource_policy_decision(trail.bucket_policy, request, principal)[0].allowed:
-                    found.append(f"{action} for {principal.service or principal.arn}")
+                    found.append(f"{action} for {named}")
         return found
-
-
-def _named_principals(policy: dict[str, Any], account_id: str) -> list[Principal]:
-    """A principal for everyone a policy's Allow statements name, CloudTrail and the
-    account as a whole aside, and one standing for anyone at all."""
-    from grader.policy.document import parse_document, statements, values
-
-    found: dict[str, Principal] = {"*": Principal(arn="*", account_id="")}
-    for statement in statements(parse_document(policy)):
-        if statement.get("Effect") != "Allow":
-            continue
-        element = statement.get("Principal")
-        if not isinstance(element, dict):
-            continue
-        for service in values(element.get("Service")):
-            if service != "cloudtrail.amazonaws.com":
-                found[service] = Principal(arn="", account_id=account_id, service=service)
-        for value in values(element.get("AWS")):
-            owner = value.split(":")[4] if value.startswith("arn:") else value
-            if value in (account_id, f"arn:aws:iam::{account_id}:root") or value == "*":
-                continue
-            arn = value if ":user/" in value or ":role/" in value \
-                else f"arn:aws:iam::{owner}:user/someone"
-            role = value if ":role/" in value else None
-            found[value] = Principal(arn=arn, account_id=owner, role_arn=role)
-    return list(found.values())
-
 
 
 def _probe_event(read_only: bool) -> Any:
@@ -139,18 +116,6 @@ def _probe_event(read_only: bool) -> Any:
     return SimpleNamespace(event_type="AwsApiCall", service="iam",
                            operation="ListUsers" if read_only else "CreateUser",
                            region="us-east-1", read_only=read_only, parameters={})
-
-
-def _blocks(s3: Any, bucket: str) -> dict[str, bool] | None:
-    from botocore.exceptions import ClientError
-
-    try:
-        found = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
-    except ClientError as error:
-        if "NoSuch" in error.response.get("Error", {}).get("Code", ""):
-            return None
-        raise
-    return {name: bool(found.get(name)) for name in BLOCKS}
 
 
 def collect(target: Target) -> Trails:
@@ -165,5 +130,5 @@ def collect(target: Target) -> Trails:
         bucket = str(description.get("S3BucketName", ""))
         exists, policy = bucket_policy(s3, bucket)
         found.append(Trail(description, bool(status.get("IsLogging")), selectors, policy,
-                           _blocks(s3, bucket) if exists else None, exists, status))
+                           public_access_block(s3, bucket) if exists else None, exists, status))
     return Trails(account_id, found)

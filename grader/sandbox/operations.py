@@ -136,11 +136,34 @@ def _checked(original: Callable[[Any], str]) -> Callable[[Any], str]:
         action = original(self)
         expected = EXPECTED.get()
         if expected is not None and action != expected:
+            if _s3_agrees(self, expected):
+                # moto's S3 runs the operation its query string names, but reports it under
+                # an authorization name set beforehand (`_set_action`), which falls back to
+                # the bucket's or object's default (ListBucket, GetObject) for subresources
+                # it does not map (`?publicAccessBlock`): seen when a read fails (no such
+                # configuration). A read the front desk identified stands.
+                return expected
             raise OperationMismatch(f"moto read {action!r} where the front desk read "
                                     f"{expected!r}")
         return action
 
     return _get_action
+
+
+_S3_DEFAULTS = frozenset({"ListBucket", "GetObject"})  # moto's fallback names
+
+
+def _s3_agrees(response: Any, expected: str) -> bool:
+    """Whether `response` is moto's S3 reporting a read the front desk identified under
+    moto's own name for it, or under its fallback name (which it uses for reads it has not
+    mapped)."""
+    from grader.readonly import is_read_only
+
+    if getattr(response, "service_name", "") != "s3":
+        return False
+    data = getattr(response, "data", None)
+    decided = data.get("Action") if isinstance(data, dict) else None
+    return decided == expected or (decided in _S3_DEFAULTS and is_read_only(expected))
 
 
 def install() -> None:

@@ -6,7 +6,7 @@ account's reports (`ReportLimitReachedException`); a format that does not go
 with its compression (Parquet with Parquet, textORcsv with ZIP or GZIP); the
 Athena artifact other than alone, with Parquet and OVERWRITE_REPORT; Redshift
 or QuickSight artifacts without textORcsv; and a bucket whose policy does not
-let `billingreports.amazonaws.com` read its ACL and policy and write into it
+let `billingreports.amazonaws.com` read its policy and write into it
 for this account's report definitions (`ValidationException`: AWS's "Failed
 to verify customer bucket permission"). The policy is evaluated with
 `grader.policy`, aws:SourceArn (the definition's ARN) and aws:SourceAccount
@@ -72,7 +72,6 @@ def bucket_lets_billing_reports(account_id: str, definition: dict[str, Any]) -> 
     source = {"aws:SourceArn": definition_arn(account_id, str(definition["ReportName"])),
               "aws:SourceAccount": account_id}
     return service_may(account_id, bucket, SERVICE, source, [
-        ("s3:GetBucketAcl", f"arn:aws:s3:::{bucket}"),
         ("s3:GetBucketPolicy", f"arn:aws:s3:::{bucket}"),
         ("s3:PutObject", f"arn:aws:s3:::{bucket}/{key}")])
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from moto.s3.exceptions import S3ClientError
 from moto.s3.models import FakeBucket
 
 from grader.policy import Request
@@ -52,8 +53,43 @@ def bucket_policy(account_id: str, bucket: str) -> dict[str, Any] | None:
     return loaded if isinstance(loaded, dict) else None
 
 
+class PublicPolicyBlocked(S3ClientError):
+    """S3's AccessDenied for a public bucket policy while BlockPublicPolicy is on."""
+
+    def __init__(self, bucket: str) -> None:
+        super().__init__("AccessDenied", f"Access Denied: the bucket {bucket} blocks public "
+                         "bucket policies (its BlockPublicPolicy setting is on)")
+
+
+def _refuse_public_policies(original: Any) -> Any:
+    """S3 refuses a public bucket policy (`grader.policy.public`) while the bucket's
+    BlockPublicPolicy setting is on, as AWS does."""
+
+    def put_bucket_policy(self: Any, bucket_name: str, policy: bytes) -> None:
+        bucket = self.get_bucket(bucket_name)
+        blocks = getattr(bucket, "public_access_block", None)
+        if blocks is not None and blocks.block_public_policy and _public(policy):
+            raise PublicPolicyBlocked(bucket_name)
+        original(self, bucket_name, policy)
+
+    return put_bucket_policy
+
+
+def _public(policy: bytes | str) -> bool:
+    from grader.policy.public import is_public
+
+    try:
+        return is_public(policy.decode() if isinstance(policy, bytes) else policy)
+    except ValueError:  # not JSON: moto says so itself
+        return False
+
+
 def install() -> None:
+    from moto.s3.models import S3Backend
+
     FakeBucket.get_permission = _permission  # type: ignore[method-assign]
+    S3Backend.put_bucket_policy = _refuse_public_policies(  # type: ignore[method-assign]
+        S3Backend.put_bucket_policy)
 
 
 def service_may(account_id: str, bucket: str, service: str, context: dict[str, str],
