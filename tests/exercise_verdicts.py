@@ -4,6 +4,7 @@ message by check id), and "this solution passes NN and still passes 03"."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from tests.conftest import Course
@@ -29,3 +30,15 @@ def passes_with_03(course: Course, exercise: str, checks: list[str], answers: Pa
     for graded, expected, given in ((exercise, checks, answers), ("03", None, None)):
         status, passed, said = verdicts(course, graded, given, expected)
         assert status == 0 and all(passed.values()), {k: v for k, v in said.items() if v}
+
+
+def run_solution_notebook(course: Course, folder: Path, env: dict[str, str],
+                          answers: Path) -> None:
+    """Run the exercise's `solution/solution.ipynb` as a learner's Jupyter would, in its
+    folder, with `env` (the learner's credentials) and $ANSWERS."""
+    from tests.test_exercise_04 import NOTEBOOK_RUNNER
+
+    notebook = folder / "solution" / "solution.ipynb"
+    done = course.run([sys.executable, "-c", NOTEBOOK_RUNNER, str(notebook),
+                       str(notebook.parent)], env=env | {"ANSWERS": str(answers)})
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXERCISES, Course
-from tests.exercise_verdicts import Verdicts, passes_with_03
+from tests.exercise_verdicts import Verdicts, passes_with_03, run_solution_notebook
 from tests.exercise_verdicts import verdicts as shared_verdicts
 from tests.test_exercise_03 import declared_failures
-from tests.test_exercise_04 import NOTEBOOK_RUNNER, after_03
+from tests.test_exercise_04 import after_03
 
 FOLDER = EXERCISES / "06-billing-reports"
 CHECKS = ["billing-access-turned-on-by-root", "cur2-export", "export-bucket-locked-down",
@@ -64,12 +64,8 @@ def test_cli_solution_passes(fresh: Course, tmp_path: Path) -> None:
 
 
 def test_notebook_solution_passes(fresh: Course, tmp_path: Path) -> None:
-    admin = after_03(fresh)
     answers = tmp_path / "answers.toml"
-    notebook = FOLDER / "solution" / "solution.ipynb"
-    done = fresh.run([sys.executable, "-c", NOTEBOOK_RUNNER, str(notebook),
-                      str(notebook.parent)], env=admin | {"ANSWERS": str(answers)})
-    assert done.returncode == 0, done.stderr[-2000:]
+    run_solution_notebook(fresh, FOLDER, after_03(fresh), answers)
     passes(fresh, answers)
 
 
