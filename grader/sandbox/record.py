@@ -7,6 +7,13 @@ under GRADE_HOME, written before the response leaves, so a killed sandbox
 loses nothing that a learner was told had happened. CloudTrail's
 LookupEvents and the checks read it; `replay` rebuilds the account from it.
 
+Each event also carries a link of a **hash chain**: the SHA-256 of the previous
+event's link and of the event as stored (`chain`). Changing, inserting or
+removing an event anywhere breaks every link after it (`Record.verify`), so
+whoever kept an earlier link (the instructor's server, #13) can tell a record
+that grew from one that was rewritten. A record written before the chain
+existed gets its links when first opened.
+
 Besides requests to AWS, the record keeps the account clock's own events
 (`CLOCK_EVENT`: `grade sandbox advance`), in order with the rest, so that
 replaying it gives the clock back too (`clock`). They are not AWS calls:
@@ -15,6 +22,7 @@ replaying it gives the clock back too (`clock`). They are not AWS calls:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import threading
@@ -63,8 +71,10 @@ _COLUMNS = """
     path TEXT NOT NULL,
     query TEXT NOT NULL,
     headers TEXT NOT NULL,
-    body BLOB NOT NULL
+    body BLOB NOT NULL,
+    chain TEXT
 """
+GENESIS = "0" * 64  # the link before the first event
 
 
 @dataclass
@@ -119,21 +129,61 @@ class Record:
         self._db.execute(f"CREATE TABLE IF NOT EXISTS events ({_COLUMNS})")
         self._db.execute("CREATE INDEX IF NOT EXISTS events_time ON events(event_time)")
         self._names = [f.name for f in fields(Event) if f.name != "seq"]
+        self.head = self._link_unchained()  # the last event's link
 
     def close(self) -> None:
         self._db.close()
 
     def append(self, event: Event) -> int:
-        """Store `event` durably and return its sequence number."""
+        """Store `event` durably, linked to the one before, and return its sequence number."""
         row = asdict(event)
         values = [_to_column(name, row[name]) for name in self._names]
-        marks = ",".join("?" for _ in self._names)
+        marks = ",".join("?" for _ in (*self._names, "chain"))
         with self._lock:
+            link = chain_link(self.head, values)
             cursor = self._db.execute(
-                f"INSERT INTO events ({','.join(self._names)}) VALUES ({marks})", values
-            )
+                f"INSERT INTO events ({','.join(self._names)},chain) VALUES ({marks})",
+                [*values, link])
+            self.head = link
         event.seq = int(cursor.lastrowid or 0)
         return event.seq
+
+    def verify(self) -> int | None:
+        """The sequence number of the first event whose link does not hold (it, or one
+        before it, was changed, inserted or removed); None when the chain is whole."""
+        previous = GENESIS
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT seq,{','.join(self._names)},chain FROM events ORDER BY seq").fetchall()
+        for row in rows:
+            seq, values, link = row[0], list(row[1:-1]), row[-1]
+            expected = chain_link(previous, values)
+            if link != expected:
+                return int(seq)
+            previous = link
+        return None
+
+    def _link_unchained(self) -> str:
+        """Give the events written before the chain existed their links (once); the head."""
+        columns = {r[1] for r in self._db.execute("PRAGMA table_info(events)")}
+        if "chain" not in columns:
+            self._db.execute("ALTER TABLE events ADD COLUMN chain TEXT")
+        unlinked = self._db.execute(
+            "SELECT COUNT(*) FROM events WHERE chain IS NULL").fetchone()[0]
+        if unlinked:
+            previous = GENESIS
+            self._db.execute("BEGIN")
+            for row in self._db.execute(
+                    f"SELECT seq,{','.join(self._names)},chain FROM events ORDER BY seq"
+                    ).fetchall():
+                seq, values, link = row[0], list(row[1:-1]), row[-1]
+                if link is None:
+                    link = chain_link(previous, values)
+                    self._db.execute("UPDATE events SET chain = ? WHERE seq = ?", (link, seq))
+                previous = link
+            self._db.execute("COMMIT")
+        last = self._db.execute("SELECT chain FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        return str(last[0]) if last else GENESIS
 
     def events(self, where: str = "", args: tuple[Any, ...] = (), newest_first: bool = False,
                limit: int | None = None, offset: int = 0, *,
@@ -174,6 +224,13 @@ class Record:
         """How many events the record holds, the clock's included."""
         with self._lock:
             return int(self._db.execute("SELECT COUNT(*) FROM events").fetchone()[0])
+
+
+def chain_link(previous: str, values: list[Any]) -> str:
+    """The link of an event stored as `values` (its columns, in order) after `previous`."""
+    canonical = json.dumps([bytes(v).hex() if isinstance(v, bytes | bytearray | memoryview)
+                            else v for v in values], separators=(",", ":"))
+    return hashlib.sha256(f"{previous}\n{canonical}".encode()).hexdigest()
 
 
 def _to_column(name: str, value: Any) -> Any:
