@@ -33,6 +33,9 @@ class Desk:
 
 @pytest.fixture(scope="module")
 def desk(course: Course) -> Desk:
+    """The shared account in its starting state (root still has its key: a test before,
+    on the same worker, may have left it without), and its grader's key."""
+    course.reset()
     grader = grader_env(course)
     return Desk(course, course.sandbox_env(), grader, client(grader, "iam"))
 
