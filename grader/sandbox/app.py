@@ -91,6 +91,9 @@ class SandboxApp:
         self.control: dict[str, Callable[[Request, bytes], Response]] = {}
         self.control_unlocked: set[str] = set()  # handlers that wait: they must not hold `lock`
         self.changed = threading.Condition()
+        # While the record is judged again (`replay.judged_replay`): the events each
+        # request would have recorded, instead of recording them.
+        self.judging: list[Event] | None = None
 
     # -- WSGI entry -------------------------------------------------------
 
@@ -121,13 +124,16 @@ class SandboxApp:
     # -- one request --------------------------------------------------------
 
     def handle(self, environ: dict[str, Any], body: bytes, at: dt.datetime | None = None,
-               replay_seq: int | None = None) -> Response:
+               replay_seq: int | None = None, judge: bool = False) -> Response:
         """Answer one AWS request; record it unless it is being replayed.
 
         `at` is the account's time of a request made by the account itself (its
         starting history, `bootstrap`) or replayed; else it is the account's time now.
         A replayed request passed the door when it was first made: its signature,
-        date and key are not judged again (the key may be gone since)."""
+        date and key are not judged again (the key may be gone since), unless `judge`
+        (an instructor's server judging a learner's record again: the event it would
+        have recorded goes to `judging`)."""
+        door = replay_seq is None or judge
         moment = at or self.clock.now()
         self.pass_time(moment)
         # The signature's freshness is judged by this machine's clock, never by the
@@ -138,7 +144,7 @@ class SandboxApp:
         signed_by = wall_clock() if at is None else at - self.clock.offset
         try:
             credentials = authentication.credentials_of(environ)
-            if replay_seq is None:
+            if door:
                 authentication.check_time(environ, credentials, signed_by)
         except authentication.Refused as refused:
             return refused.response
@@ -150,7 +156,7 @@ class SandboxApp:
                                  self.account.grader_key_id, self.account.grader_secret)
         if caller.kind == "Invalid":
             return aws_errors.invalid_key(service)
-        if replay_seq is None:
+        if door:
             if not signature_matches(environ, body, str(caller.secret)):
                 return aws_errors.error_response(service, 403, "SignatureDoesNotMatch",
                                                  MISMATCH)
@@ -173,13 +179,13 @@ class SandboxApp:
         invalid = validation.refuse_invalid(service, operation.name, operation.parameters,
                                             region)
         if invalid is not None:
-            if replay_seq is None and caller.recorded:
+            if door and caller.recorded:
                 self._remember(environ, body, moment, credentials, caller, operation, invalid)
             return invalid
         if caller.kind in authorization.AUTHORIZED or caller.temporary:
             denied = self._authorize(caller, operation, credentials, environ, moment)
             if denied is not None:
-                if replay_seq is None:
+                if door:
                     self._remember(environ, body, moment, credentials, caller, operation,
                                    denied)
                 return denied
@@ -189,7 +195,7 @@ class SandboxApp:
                 authorization.asking(_iam(self.account.account_id), caller, region,
                                      environ.get("REMOTE_ADDR") or "127.0.0.1", moment):
             response = self._dispatch(environ, body, service, operation.name)
-        if caller.recorded and replay_seq is None:
+        if caller.recorded and door:
             self._remember(environ, body, moment, credentials, caller, operation, response)
         return response
 
@@ -344,6 +350,9 @@ class SandboxApp:
         mock_random.seed(self.account.seed * 1_000_003 + seq if seq is not None else 0)
 
     def append(self, event: Event) -> None:
+        if self.judging is not None:
+            self.judging.append(event)
+            return
         self.record.append(event)
         self.next_seq = event.seq + 1
         self.recorded(event)

@@ -26,7 +26,7 @@ import hashlib
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -112,6 +112,8 @@ class Event:
 
 
 _JSON_FIELDS = {"parameters", "response", "resources", "headers"}
+# The stored columns, in order (`seq` and `chain` aside): what a chain link hashes.
+COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Event) if f.name != "seq")
 
 
 class Record:
@@ -128,7 +130,7 @@ class Record:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(f"CREATE TABLE IF NOT EXISTS events ({_COLUMNS})")
         self._db.execute("CREATE INDEX IF NOT EXISTS events_time ON events(event_time)")
-        self._names = [f.name for f in fields(Event) if f.name != "seq"]
+        self._names = list(COLUMNS)
         self.head = self._link_unchained()  # the last event's link
 
     def close(self) -> None:
@@ -148,6 +150,35 @@ class Record:
         event.seq = int(cursor.lastrowid or 0)
         return event.seq
 
+    def append_stored(self, events: Iterable[tuple[int, tuple[Any, ...], str]]) -> None:
+        """Store events exactly as another record stored them, (seq, columns, link) each:
+        an instructor's server rebuilding a learner's record. ValueError, and nothing
+        stored, unless each is the next event and its link follows from the one before."""
+        with self._lock:
+            head = self.head
+            expected = int(self._db.execute("SELECT COUNT(*) FROM events").fetchone()[0]) + 1
+            marks = ",".join("?" for _ in (*self._names, "seq", "chain"))
+            self._db.execute("BEGIN")
+            try:
+                for seq, columns, link in events:
+                    if seq != expected or chain_link(head, list(columns)) != link:
+                        raise ValueError(f"event {seq} does not follow event {expected - 1}")
+                    self._db.execute(
+                        f"INSERT INTO events ({','.join(self._names)},seq,chain) "
+                        f"VALUES ({marks})", [*columns, seq, link])
+                    head, expected = link, expected + 1
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+            self.head = head
+
+    def drop(self, seqs: list[int]) -> None:
+        """Take events out (an instructor's server's rebuilt copy of a learner's record:
+        the events that did not happen as recorded). The chain no longer holds after."""
+        with self._lock:
+            self._db.executemany("DELETE FROM events WHERE seq = ?", [(s,) for s in seqs])
+
     def verify(self) -> int | None:
         """The sequence number of the first event whose link does not hold (it, or one
         before it, was changed, inserted or removed); None when the chain is whole."""
@@ -162,6 +193,24 @@ class Record:
                 return int(seq)
             previous = link
         return None
+
+    def stored(self, after: int = 0) -> list[tuple[int, tuple[Any, ...], str]]:
+        """(seq, columns as stored, link) of every event after seq `after`, in order:
+        what a submission to an instructor's server carries (`grader.progress.submission`)."""
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT seq,{','.join(self._names)},chain FROM events WHERE seq > ? "
+                "ORDER BY seq", (after,)).fetchall()
+        return [(int(r[0]), tuple(bytes(v) if isinstance(v, memoryview) else v
+                                  for v in r[1:-1]), str(r[-1])) for r in rows]
+
+    def link_of(self, seq: int) -> str | None:
+        """The chain link of event `seq` (`GENESIS` for 0; None when there is no such event)."""
+        if seq == 0:
+            return GENESIS
+        with self._lock:
+            row = self._db.execute("SELECT chain FROM events WHERE seq = ?", (seq,)).fetchone()
+        return str(row[0]) if row else None
 
     def _link_unchained(self) -> str:
         """Give the events written before the chain existed their links (once); the head."""

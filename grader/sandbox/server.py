@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import functools
 import json
 import os
 import signal
@@ -30,13 +31,19 @@ import socket
 import sqlite3
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grader.netguard import forbid_remote
 from grader.paths import write_private
 from grader.sandbox.clock import ADVANCE_PATH, BadDuration, check
 from grader.sandbox.record import RECORD_FILE
+
+if TYPE_CHECKING:
+    from grader.sandbox.account import Account
+    from grader.sandbox.app import SandboxApp
+    from grader.sandbox.record import Record
 
 RUNTIME_FILE = "runtime.json"
 GRADER_TOKEN = "X-Grade-Token"  # the header that carries the grader's secret to `grade`'s endpoints
@@ -48,36 +55,50 @@ HOST = "127.0.0.1"
 def build_app(folder: Path) -> Any:
     """Everything but the socket: the account, rebuilt from its record."""
     from grader.sandbox.account import load_account
+    from grader.sandbox.record import RECORD_FILE, Record
 
     account = load_account(folder)
     if account is None:
         raise SystemExit(f"no simulated account in {folder}")
-    os.environ["MOTO_ACCOUNT_ID"] = account.account_id
+    install_services()
+    try:
+        record = Record(folder / RECORD_FILE)
+        record.count()
+    except sqlite3.DatabaseError as error:
+        print(f"the record {folder / RECORD_FILE} is damaged: {error}", file=sys.stderr)
+        raise SystemExit(4) from None
+    app = assemble(account, record, folder)
+    # Only now, with every control endpoint in place: replaying sends the recorded
+    # control requests (the console's, the clock's advances) to them too.
+    if record.count() == 0:
+        from grader.sandbox import checkpoints
+        from grader.sandbox.bootstrap import first_history
+
+        first_history(app)
+        checkpoints.mark(folder, checkpoints.OPENED, app.next_seq - 1)
+    else:
+        from grader.sandbox.replay import replay
+
+        replay(app)
+    return app
+
+
+@functools.cache
+def install_services() -> None:
+    """What the simulated account adds to moto, once per process (whatever the account)."""
     os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
     os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "false")
     # No CORS headers: the console is same-origin, and no other site's page may
     # talk to the learner's account.
     os.environ["MOTO_DISABLE_GLOBAL_CORS"] = "true"
-
-    from grader import grading_service
-    from grader.sandbox import checkpoints, iam, operations
-    from grader.sandbox.app import SandboxApp, _iam, json_response
+    from grader.sandbox import iam, operations
     from grader.sandbox.bcm_data_exports import install as data_exports_install
-    from grader.sandbox.billing import install as billing_install
-    from grader.sandbox.bootstrap import first_history, open_account
     from grader.sandbox.budgets import install as budgets_install
     from grader.sandbox.cloudtrail import install as cloudtrail_install
-    from grader.sandbox.console import Console
     from grader.sandbox.cur import install as cur_install
     from grader.sandbox.ec2 import install as ec2_install
-    from grader.sandbox.events import install as events_install
-    from grader.sandbox.fresh_start import start_over
-    from grader.sandbox.iam.models import root_of
-    from grader.sandbox.record import RECORD_FILE, Record
-    from grader.sandbox.replay import replay
     from grader.sandbox.s3 import install as s3_install
     from grader.sandbox.sns import install as sns_install
-    from grader.sandbox.sns.models import inbox_of
     from grader.sandbox.sts import install as sts_install
 
     iam.install()
@@ -90,18 +111,42 @@ def build_app(folder: Path) -> Any:
     budgets_install.install()
     ec2_install.install()
     operations.install()
-    try:
-        record = Record(folder / RECORD_FILE)
-        record.count()
-    except sqlite3.DatabaseError as error:
-        print(f"the record {folder / RECORD_FILE} is damaged: {error}", file=sys.stderr)
-        raise SystemExit(4) from None
+
+
+def assemble(account: Account, record: Record, folder: Path | None) -> SandboxApp:
+    """The account's application over `record`, its root user made, its control endpoints
+    in place; the record not yet replayed. `folder`: where the account lives (None: an
+    account rebuilt elsewhere, as an instructor's server does, with no `reset`)."""
+    from grader import grading_service
+    from grader.sandbox.app import SandboxApp
+    from grader.sandbox.billing import install as billing_install
+    from grader.sandbox.bootstrap import open_account
+    from grader.sandbox.cloudtrail import install as cloudtrail_install
+    from grader.sandbox.console import Console
+    from grader.sandbox.events import install as events_install
+
+    os.environ["MOTO_ACCOUNT_ID"] = account.account_id
     app = SandboxApp(account, record)
     Console(app)
     cloudtrail_install.attach(app)
     events_install.attach(app)
     billing_install.attach(app)
     open_account(app)
+    allowed = _install_control(app, folder)
+    grading_service.install(app, account, allowed)
+    return app
+
+
+def _install_control(app: SandboxApp, folder: Path | None) -> Callable[[Any], bool]:
+    """The control endpoints under `/_sandbox/`; returns whether a request comes from
+    `grade` (it carries the grader's secret)."""
+    from grader.sandbox.app import _iam, json_response
+    from grader.sandbox.fresh_start import start_over
+    from grader.sandbox.iam.models import root_of
+    from grader.sandbox.sns.models import inbox_of
+
+    account = app.account
+
     def health(_request: Any, _body: bytes) -> Any:
         return json_response({
             "status": "running",
@@ -142,7 +187,7 @@ def build_app(folder: Path) -> Any:
 
     def reset(request: Any, _body: bytes) -> Any:
         """Start the account over in this process (`grade sandbox reset`)."""
-        if not allowed(request) or request.method != "POST":
+        if not allowed(request) or request.method != "POST" or folder is None:
             return json_response({"error": "not allowed"}, 403)
         start_over(app, folder)
         return json_response({"events": app.next_seq - 1})
@@ -151,7 +196,7 @@ def build_app(folder: Path) -> Any:
         """GET: the account's time. POST `{"seconds": N}`: move it forward by N seconds
         (`grade sandbox advance`), recorded; replaying the record applies it again."""
         if replaying:
-            app.clock.replay(dt.timedelta(seconds=float(json.loads(body)["seconds"])))
+            app.clock.replay(_advance_of(body))
             return json_response({})
         if not allowed(request):
             return json_response({"error": "not allowed"}, 403)
@@ -178,16 +223,8 @@ def build_app(folder: Path) -> Any:
     app.control["reset"] = reset
     app.control["changes"] = changes
     app.control[ADVANCE_PATH] = clock
-    grading_service.install(app, account, allowed)
     app.control_unlocked.add("changes")
-    # Only now, with every control endpoint in place: replaying sends the recorded
-    # control requests (the console's, the clock's advances) to them too.
-    if record.count() == 0:
-        first_history(app)
-        checkpoints.mark(folder, checkpoints.OPENED, app.next_seq - 1)
-    else:
-        replay(app)
-    return app
+    return allowed
 
 
 def _advance_of(body: bytes) -> dt.timedelta:

@@ -11,7 +11,7 @@ from moto.iam.models import AccountSummary, IAMBackend, User
 from moto.iam.responses import IamResponse
 from moto.sts.models import STSBackend
 
-from grader.sandbox.iam import mfa, password_policy, responses, root_mfa
+from grader.sandbox.iam import managed_policies, mfa, password_policy, responses, root_mfa
 from grader.sandbox.iam.models import (
     check_inline_policy,
     check_managed_policy,
@@ -157,6 +157,7 @@ def install() -> None:
         return
     for name, method in responses.PATCHES.items():
         setattr(IamResponse, name, method)
+    IAMBackend._init_aws_policies = managed_policies.init_aws_policies  # type: ignore[method-assign,assignment]
     IAMBackend.get_account_summary = _account_summary(  # type: ignore[method-assign]
         IAMBackend.get_account_summary)
     IAMBackend.create_login_profile = _create_login_profile(  # type: ignore[method-assign]
