@@ -1,0 +1,154 @@
+"""The learner's HTTP API (what `grade join/submit/leave` call): JSON in, JSON out;
+every error is `{"error": ..., "fix": ...}` with a 4xx status."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from typing import Any
+
+import sqlalchemy as sa
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from grader.progress.submission import MAX_SENT_BYTES, SIGNATURE_HEADER
+from grader.server import enrolment, rate_limits
+from grader.server.database import reading, writing
+from grader.server.ingest import UNKNOWN_TOKEN, Answer, Ingest, error
+from grader.server.schema import incidents, submissions
+
+MAX_JOIN_BYTES = 4096
+
+
+def respond(answer: Answer) -> JSONResponse:
+    headers = {}
+    if answer.retry_after is not None:
+        headers["Retry-After"] = str(max(1, math.ceil(answer.retry_after)))
+    return JSONResponse(answer.document, status_code=answer.status, headers=headers)
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+async def read_body(request: Request, limit: int) -> bytes | None:
+    """The request's body, or None once it passes `limit` bytes (read no further)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class Api:
+    def __init__(self, ingest: Ingest) -> None:
+        self.ingest = ingest
+        self.engine = ingest.engine
+        self.joins = rate_limits.Limiter(rate_limits.JOINS)
+        self.submits = rate_limits.Limiter(rate_limits.SUBMISSIONS)
+
+    async def join(self, request: Request) -> Response:
+        wait = self.joins.take(client_address(request))
+        if wait:
+            return respond(Answer(429, {"error": "Too many joins from this address.",
+                                        "fix": "Wait a minute and try again."}, wait))
+        body = await read_body(request, MAX_JOIN_BYTES)
+        if body is None:
+            return respond(error(413, "The request is too large.", "Send {code, name}."))
+        try:
+            document = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            document = None
+        if not isinstance(document, dict):
+            return respond(error(400, "The body is not a JSON object.",
+                                 'Send {"code": "...", "name": "..."}.'))
+
+        def work() -> Answer:
+            try:
+                with writing(self.engine) as connection:
+                    joined = enrolment.join(connection, document.get("code"),
+                                            document.get("name"))
+            except enrolment.BadEnrolment as bad:
+                return error(bad.status, bad.reason, bad.fix)
+            return Answer(201, {"learner": joined.learner, "token": joined.token,
+                                "cohort": joined.cohort})
+
+        return respond(await run_in_threadpool(work))
+
+    async def submit(self, request: Request) -> Response:
+        token = bearer(request)
+        learner = await run_in_threadpool(self.ingest.learner, token)
+        if learner is None or token is None:
+            return respond(error(401, *UNKNOWN_TOKEN))
+        wait = self.submits.take(str(learner.id))
+        if wait:
+            return respond(Answer(429, {"error": "Too many submissions in a row.",
+                                        "fix": "grade retries by itself later."}, wait))
+        body = await read_body(request, MAX_SENT_BYTES)
+        if body is None:
+            return respond(error(413, f"The submission is larger than {MAX_SENT_BYTES} bytes.",
+                                 "`grade sandbox reset` starts a smaller record."))
+        signature = request.headers.get(SIGNATURE_HEADER)
+        return respond(await run_in_threadpool(self.ingest.take, learner, token, body,
+                                               signature))
+
+    async def me(self, request: Request) -> Response:
+        token = bearer(request)
+        learner = await run_in_threadpool(self.ingest.learner, token)
+        if learner is None:
+            return respond(error(401, *UNKNOWN_TOKEN))
+        document = await run_in_threadpool(own_record, self.engine, learner)
+        return JSONResponse(document)
+
+    async def leave(self, request: Request) -> Response:
+        token = bearer(request)
+        learner = await run_in_threadpool(self.ingest.learner, token)
+        if learner is None:
+            return respond(error(401, *UNKNOWN_TOKEN))
+
+        def work() -> None:
+            with writing(self.engine) as connection:
+                enrolment.leave(connection, learner.id)
+
+        await run_in_threadpool(work)
+        return Response(status_code=204)
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def own_record(engine: sa.Engine, learner: Any) -> dict[str, Any]:
+    """What a learner may see of themselves: every submission, both verdicts, flags."""
+    with reading(engine) as connection:
+        rows = connection.execute(
+            sa.select(submissions).where(submissions.c.learner_id == learner.id)
+            .order_by(submissions.c.received_at, submissions.c.id)).all()
+        refused = connection.execute(
+            sa.select(incidents.c.kind, incidents.c.account_id, incidents.c.seq, incidents.c.at)
+            .where(incidents.c.learner_id == learner.id).order_by(incidents.c.at)).all()
+    return {
+        "learner": learner.public_id, "name": learner.name,
+        "submissions": [{
+            "id": r.public_id, "exercise": r.exercise, "mode": r.mode,
+            "gradedAt": _iso(r.graded_at), "receivedAt": _iso(r.received_at),
+            "status": r.status, "passed": r.learner_passed, "serverPassed": r.server_passed,
+            "verdict": r.learner_verdict, "serverVerdict": r.server_verdict,
+            "problems": r.problems or [], "mismatch": r.mismatch, "flags": r.flags,
+        } for r in rows],
+        "incidents": [{"kind": i.kind, "accountId": i.account_id, "seq": i.seq,
+                       "at": _iso(i.at)} for i in refused],
+    }

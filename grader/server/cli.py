@@ -1,0 +1,216 @@
+"""`grade-server`: run the instructor progress server.
+
+    grade-server init [--database URL] [--email E] [--password-stdin]
+    grade-server migrate [--database URL]
+    grade-server serve [--database URL] [--host 127.0.0.1] [--port 8000] [--workers N]
+                       [--no-regrade] [--forwarded-allow-ips IPS]
+    grade-server worker [--database URL]
+    grade-server cohort create NAME --instructor EMAIL [--database URL]
+    grade-server instructor add EMAIL [--password-stdin] [--database URL]
+
+The database is GRADE_SERVER_DATABASE or --database (default
+sqlite:///GRADE_SERVER_HOME/server.sqlite, GRADE_SERVER_HOME defaulting to
+~/.grade-server); postgresql+psycopg://USER:PASSWORD@HOST/DB for PostgreSQL.
+Exit status: 0 done, 2 bad input (one line on stderr saying what to do), 3 the
+database cannot be reached or is not ready.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+
+from grader.server import auth, database, enrolment, migrate
+from grader.server.schema import instructors
+
+BAD_INPUT = 2
+NO_DATABASE = 3
+
+
+class Failure(Exception):
+    def __init__(self, message: str, status: int = BAD_INPUT) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="grade-server",
+                                     description="The course's instructor progress server.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def command(name: str, text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=text, description=text)
+        sub.add_argument("--database", metavar="URL",
+                         help="sqlite:///PATH or postgresql+psycopg://... "
+                              "(default: GRADE_SERVER_DATABASE, else ~/.grade-server)")
+        return sub
+
+    init = command("init", "create the database and the first instructor")
+    init.add_argument("--email", help="the instructor's e-mail (asked if not given)")
+    init.add_argument("--password-stdin", action="store_true",
+                      help="read the password from standard input's first line")
+    command("migrate", "bring the database's schema up to date")
+    serve = command("serve", "serve the API and the dashboard")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="web processes (default 1)")
+    serve.add_argument("--no-regrade", action="store_true",
+                       help="do not re-grade in this server's processes (SQLite)")
+    serve.add_argument("--forwarded-allow-ips", default=None,
+                       help="proxies whose X-Forwarded-For/-Proto to trust (default: none)")
+    command("worker", "re-grade queued submissions (PostgreSQL; run as many as wanted)")
+    cohort = command("cohort", "manage cohorts")
+    cohort.add_argument("action", choices=["create"])
+    cohort.add_argument("name")
+    cohort.add_argument("--instructor", required=True, metavar="EMAIL")
+    instructor = command("instructor", "manage instructors")
+    instructor.add_argument("action", choices=["add"])
+    instructor.add_argument("email")
+    instructor.add_argument("--password-stdin", action="store_true")
+    return parser
+
+
+def _engine(url: str | None) -> sa.Engine:
+    chosen = url or database.url_from_env()
+    try:
+        return database.connect(chosen)
+    except database.BadDatabaseURL as bad:
+        raise Failure(f"grade-server: {bad}.") from None
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin or not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password (12 characters or more): ")
+    if getpass.getpass("Again: ") != first:
+        raise Failure("grade-server: the two passwords differ.")
+    return first
+
+
+def _add_instructor(engine: sa.Engine, email: str | None, from_stdin: bool) -> str:
+    if not email:
+        if not sys.stdin.isatty():
+            raise Failure("grade-server: give the instructor's e-mail with --email.")
+        email = input("Instructor's e-mail: ")
+    password = _password(from_stdin)
+    try:
+        with database.writing(engine) as connection:
+            auth.create_instructor(connection, email, password)
+    except auth.BadInstructor as bad:
+        raise Failure(f"grade-server: {bad}.") from None
+    return auth.normalise_email(email)
+
+
+def _ready(engine: sa.Engine) -> None:
+    try:
+        current = migrate.is_current(engine)
+    except sa.exc.OperationalError as failure:
+        raise Failure(f"grade-server: cannot reach the database ({_first_line(failure)}).",
+                      NO_DATABASE) from None
+    if not current:
+        raise Failure("grade-server: the database's schema is not current: run "
+                      "`grade-server migrate` (or `init` for a new one).", NO_DATABASE)
+
+
+def _first_line(failure: BaseException) -> str:
+    text = str(getattr(failure, "orig", None) or failure).strip()
+    return text.splitlines()[0] if text else type(failure).__name__
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    engine = _engine(args.database)
+    if args.command in ("init", "migrate"):
+        try:
+            migrate.upgrade(engine)
+        except sa.exc.OperationalError as failure:
+            raise Failure(f"grade-server: cannot reach the database ({_first_line(failure)}).",
+                          NO_DATABASE) from None
+        if args.command == "migrate":
+            print("The database's schema is current.")
+            return 0
+        with database.reading(engine) as connection:
+            existing = connection.execute(sa.select(sa.func.count())
+                                          .select_from(instructors)).scalar_one()
+        if existing:
+            print("The database is ready; it has its instructors already "
+                  "(`grade-server instructor add EMAIL` adds one).")
+            return 0
+        email = _add_instructor(engine, args.email, args.password_stdin)
+        print(f"The database is ready; instructor {email} can sign in.")
+        return 0
+    _ready(engine)
+    if args.command == "instructor":
+        print(f"Instructor {_add_instructor(engine, args.email, args.password_stdin)} added.")
+        return 0
+    if args.command == "cohort":
+        with database.writing(engine) as connection:
+            row = connection.execute(sa.select(instructors.c.id).where(
+                instructors.c.email == auth.normalise_email(args.instructor))).first()
+            if row is None:
+                raise Failure(f"grade-server: no instructor {args.instructor}.")
+            try:
+                _, code = enrolment.create_cohort(connection, int(row.id), args.name)
+            except enrolment.BadEnrolment as bad:
+                raise Failure(f"grade-server: {bad.reason}") from None
+        print(code)
+        return 0
+    if args.command == "worker":
+        return _worker(engine)
+    return _serve(engine, args)
+
+
+def _worker(engine: sa.Engine) -> int:
+    from grader.server.worker import run_forever
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    stopping = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopping.set())
+    run_forever(engine, stopping)
+    return 0
+
+
+def _serve(engine: sa.Engine, args: argparse.Namespace) -> int:
+    """uvicorn's supervisor with N processes (N >= 1): a process that dies, even by
+    SIGKILL, is started again while the listening socket stays open."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    if not 0 < args.workers <= 64 or not 0 < args.port < 65536:
+        raise Failure("grade-server: --workers must be 1-64 and --port 1-65535.")
+    os.environ["GRADE_SERVER_DATABASE"] = engine.url.render_as_string(hide_password=False)
+    os.environ["GRADE_SERVER_REGRADE"] = "0" if args.no_regrade else "1"
+    engine.dispose()
+    config = uvicorn.Config("grader.server.app:create_app", factory=True, host=args.host,
+                            port=args.port, workers=args.workers, log_level="warning",
+                            proxy_headers=args.forwarded_allow_ips is not None,
+                            forwarded_allow_ips=args.forwarded_allow_ips,
+                            server_header=False, timeout_graceful_shutdown=10)
+    try:
+        sock = config.bind_socket()
+    except SystemExit:
+        raise Failure(f"grade-server: cannot listen on {args.host}:{args.port}.") from None
+    print(f"grade-server: serving on http://{args.host}:{sock.getsockname()[1]}", flush=True)
+    Multiprocess(config, sockets=[sock]).run()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    try:
+        status = run(argv)
+    except Failure as failure:
+        print(failure.message, file=sys.stderr)
+        status = failure.status
+    except KeyboardInterrupt:
+        status = 130
+    sys.exit(status)

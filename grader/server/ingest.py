@@ -1,0 +1,152 @@
+"""Taking a learner's submission: find the learner by token, check the signature, parse,
+check the record's continuity, then store the submission, its record slice and a queued
+re-grade in one transaction, committed before the answer is sent.
+
+The same submission id again from the same learner answers as the first time did
+(200 instead of 201) and stores nothing twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from grader.progress.submission import Rejected, Submission, parse, verify
+from grader.server import jobs, progress, records
+from grader.server.database import insert_id, reading, writing
+from grader.server.enrolment import learner_by_token
+from grader.server.schema import incarnations, incidents, learners, submissions
+
+_RETRIES = 3
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What to answer: an HTTP status and a JSON document."""
+
+    status: int
+    document: dict[str, Any]
+    retry_after: float | None = None
+
+
+def error(status: int, message: str, fix: str, **more: Any) -> Answer:
+    return Answer(status, {"error": message, "fix": fix, **more})
+
+
+UNKNOWN_TOKEN = ("Your token is unknown to this server, or was revoked.",
+                 "Run `grade join URL CODE` again with your instructor's enrolment code.")
+
+
+class Ingest:
+    """Takes submissions into one database; `queued` is set when a re-grade is queued."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.queued = threading.Event()
+
+    def learner(self, token: str | None) -> Any:
+        """The learner row of a bearer token (None when unknown or revoked)."""
+        if not token:
+            return None
+        with reading(self.engine) as connection:
+            return learner_by_token(connection, token)
+
+    def take(self, learner: Any, token: str, body: bytes, signature: str | None,
+             now: dt.datetime | None = None) -> Answer:
+        received = now or dt.datetime.now(dt.UTC)
+        try:
+            verify(token, body, signature, now=received.timestamp())
+            submission = parse(body)
+        except Rejected as refused:
+            return error(refused.status, refused.reason, _fix(refused.status))
+        for attempt in range(_RETRIES):
+            try:
+                return self._store(learner, submission, received)
+            except sa.exc.IntegrityError:  # a concurrent retry of the same id, or a race
+                if attempt == _RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _store(self, learner: Any, submission: Submission, received: dt.datetime) -> Answer:
+        with writing(self.engine) as connection:
+            # One learner's submissions are taken one at a time (PostgreSQL: a row lock).
+            connection.execute(sa.select(learners.c.id).where(learners.c.id == learner.id)
+                               .with_for_update()).first()
+            earlier = connection.execute(
+                sa.select(submissions.c.public_id, submissions.c.incarnation_id)
+                .where(submissions.c.learner_id == learner.id,
+                       submissions.c.public_id == submission.id)).first()
+            if earlier is not None:
+                return Answer(200, {"id": submission.id,
+                                    "record": _head_of(connection, earlier.incarnation_id)})
+            extended = None
+            if submission.record is not None and submission.account is not None:
+                try:
+                    extended = records.extend(connection, learner.id,
+                                              submission.account["accountId"],
+                                              submission.record, received)
+                except records.Conflict as conflict:
+                    if conflict.kind == "rewrite":
+                        _incident(connection, learner, conflict, received)
+                    return error(409, conflict.message, conflict.fix,
+                                 record=conflict.head.to_json())
+            self._insert(connection, learner.id, submission, extended, received)
+        if submission.mode != "live":
+            self.queued.set()
+        head = extended.head.to_json() if extended and extended.incarnation_id else None
+        return Answer(201, {"id": submission.id, "record": head})
+
+    def _insert(self, connection: Connection, learner_id: int, submission: Submission,
+                extended: records.Extended | None, received: dt.datetime) -> None:
+        flags = list(extended.flags) if extended else []
+        live = submission.mode == "live"
+        if live:
+            flags.append({"flag": "self-reported",
+                          "detail": "graded a real AWS account: the server cannot re-grade it"})
+        suspicious = any(f["flag"] not in ("started-over", "self-reported") for f in flags)
+        new_id = insert_id(connection, submissions.insert().values(
+            public_id=submission.id, learner_id=learner_id, exercise=submission.exercise,
+            mode=submission.mode, graded_at=submission.graded_at, received_at=received,
+            learner_passed=submission.passed, learner_verdict=submission.verdict,
+            answers=submission.answers, account=submission.account,
+            incarnation_id=extended.incarnation_id if extended else None,
+            record_seq=extended.head.seq if extended and extended.incarnation_id else None,
+            status="self-reported" if live else "queued",
+            mismatch=False, flags=flags, flagged=suspicious,
+        ))
+        if not live:
+            jobs.enqueue(connection, new_id, received)
+        progress.update(connection, learner_id, submission.exercise)
+
+
+def _head_of(connection: Connection, incarnation_id: int | None) -> dict[str, Any] | None:
+    if incarnation_id is None:
+        return None
+    row = connection.execute(sa.select(incarnations.c.account_id, incarnations.c.head_seq,
+                                       incarnations.c.head_link)
+                             .where(incarnations.c.id == incarnation_id)).one()
+    return records.Head(row.account_id, int(row.head_seq), str(row.head_link)).to_json()
+
+
+def _incident(connection: Connection, learner: Any, conflict: records.Conflict,
+              when: dt.datetime) -> None:
+    connection.execute(incidents.insert().values(
+        learner_id=learner.id, kind="rewrite", account_id=conflict.head.account_id,
+        seq=conflict.seq, at=when,
+        detail=f"{learner.name} rewrote event {conflict.seq} of account "
+               f"{conflict.head.account_id} (seen {when:%Y-%m-%d %H:%M} UTC): the submission "
+               "was refused."))
+    connection.execute(learners.update().where(learners.c.id == learner.id)
+                       .values(incident_count=learners.c.incident_count + 1))
+
+
+def _fix(status: int) -> str:
+    if status == 401:
+        return "Check this machine's clock, or run `grade join URL CODE` again."
+    if status == 413:
+        return "The submission is too large; `grade sandbox reset` starts a smaller record."
+    return "Update grade (the course's repository) and run `grade submit` again."

@@ -1,0 +1,267 @@
+"""Each learner's record of their simulated account, as the server keeps it.
+
+A record belongs to one *incarnation* of an account: (account id, link of event 1).
+`grade sandbox reset` starts a new one with the same account id. The server keeps an
+incarnation's events in slices (zlib'd JSON, one row per submission that brought new
+events) and its head (seq, link, the last event's time, the clock's offset there).
+
+`extend` takes a submission's `RecordSlice`:
+- after the head exactly: the new events extend it;
+- from before the head: the events the server holds must have the same links (a
+  resend), and the rest extend it; a different link is history rewritten (`Conflict`
+  "rewrite", the submission refused, an incident kept by the caller);
+- from after the head: the server lacks events (`Conflict` "gap"): the client resends
+  from the head it is told;
+- from seq 0 with a first event no incarnation has: a new incarnation (started over).
+It also flags events whose times run backwards or lie ahead of the submission's arrival
+(an event's wall time is its time less the account clock's offset at that point).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from grader.progress.submission import GENESIS, RecordSlice, StoredEvent
+from grader.sandbox.record import CLOCK_EVENT, COLUMNS
+from grader.server.database import insert_id
+from grader.server.schema import incarnations, record_slices
+
+FUTURE_TOLERANCE = dt.timedelta(minutes=5)
+_BODY = COLUMNS.index("body")
+_TIME = COLUMNS.index("event_time")
+_TYPE = COLUMNS.index("event_type")
+_PARAMETERS = COLUMNS.index("parameters")
+
+
+@dataclass(frozen=True)
+class Head:
+    """Where an incarnation's record ends on the server."""
+
+    account_id: str
+    seq: int
+    link: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"accountId": self.account_id, "seq": self.seq, "link": self.link}
+
+
+@dataclass(frozen=True)
+class Extended:
+    """A slice taken: the incarnation (None for an empty record) and its head now."""
+
+    incarnation_id: int | None
+    head: Head
+    started_over: bool = False
+    flags: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Conflict(Exception):
+    """A slice that does not continue the record the server holds."""
+
+    def __init__(self, kind: str, head: Head, message: str, fix: str,
+                 seq: int | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind  # gap | rewrite
+        self.head = head
+        self.message = message
+        self.fix = fix
+        self.seq = seq
+
+
+# -- storing events -----------------------------------------------------------------
+
+def pack(events: list[StoredEvent] | tuple[StoredEvent, ...]) -> bytes:
+    rows = []
+    for event in events:
+        values = list(event.columns)
+        values[_BODY] = base64.b64encode(values[_BODY]).decode("ascii")
+        rows.append([event.seq, event.chain, *values])
+    return zlib.compress(json.dumps(rows, separators=(",", ":")).encode("utf-8"), 6)
+
+
+def unpack(blob: bytes) -> list[StoredEvent]:
+    events = []
+    for row in json.loads(zlib.decompress(blob)):
+        values = row[2:]
+        values[_BODY] = base64.b64decode(values[_BODY])
+        events.append(StoredEvent(int(row[0]), tuple(values), str(row[1])))
+    return events
+
+
+def events_up_to(connection: Connection, incarnation_id: int, seq: int) -> list[StoredEvent]:
+    """The incarnation's events 1..seq, in order."""
+    rows = connection.execute(
+        sa.select(record_slices.c.events)
+        .where(record_slices.c.incarnation_id == incarnation_id,
+               record_slices.c.first_seq <= seq)
+        .order_by(record_slices.c.first_seq)).all()
+    return [e for row in rows for e in unpack(row.events) if e.seq <= seq]
+
+
+def _events_between(connection: Connection, incarnation_id: int, first: int,
+                    last: int) -> dict[int, str]:
+    """seq -> link of the incarnation's events first..last."""
+    rows = connection.execute(
+        sa.select(record_slices.c.events)
+        .where(record_slices.c.incarnation_id == incarnation_id,
+               record_slices.c.first_seq <= last, record_slices.c.last_seq >= first)).all()
+    return {e.seq: e.chain for row in rows for e in unpack(row.events)
+            if first <= e.seq <= last}
+
+
+def link_at(connection: Connection, incarnation_id: int, seq: int) -> str | None:
+    """The link of the incarnation's event `seq` (GENESIS for 0; None if not held)."""
+    if seq == 0:
+        return GENESIS
+    return _events_between(connection, incarnation_id, seq, seq).get(seq)
+
+
+# -- taking a slice -------------------------------------------------------------------
+
+def _head(row: Any) -> Head:
+    return Head(row.account_id, int(row.head_seq), str(row.head_link))
+
+
+def current_head(connection: Connection, learner_id: int, account_id: str) -> Head:
+    """The head of the account's incarnation updated last (seq 0 when there is none)."""
+    row = connection.execute(
+        sa.select(incarnations).where(incarnations.c.learner_id == learner_id,
+                                      incarnations.c.account_id == account_id)
+        .order_by(incarnations.c.updated_at.desc(), incarnations.c.id.desc()).limit(1)).first()
+    return _head(row) if row else Head(account_id, 0, GENESIS)
+
+
+def extend(connection: Connection, learner_id: int, account_id: str, piece: RecordSlice,
+           received_at: dt.datetime) -> Extended:
+    """Take `piece` into the learner's record of `account_id` (see the module's docstring)."""
+    known = connection.execute(
+        sa.select(incarnations).where(incarnations.c.learner_id == learner_id,
+                                      incarnations.c.account_id == account_id)
+        .order_by(incarnations.c.updated_at.desc(), incarnations.c.id.desc())
+        .with_for_update()).all()
+    events = piece.events
+    target: Any = None
+    if piece.after_seq == 0:
+        if not events:
+            return Extended(None, _head(known[0]) if known else Head(account_id, 0, GENESIS))
+        target = next((row for row in known if row.first_link == events[0].chain), None)
+        if target is None:
+            return _start(connection, learner_id, account_id, events, received_at,
+                          started_over=bool(known))
+    else:
+        target = next((row for row in known if row.head_seq == piece.after_seq
+                       and row.head_link == piece.after_link), None)
+        if target is None:
+            target = next((row for row in known if piece.after_seq <= row.head_seq
+                           and link_at(connection, row.id, piece.after_seq) == piece.after_link),
+                          None)
+        if target is None:
+            current = _head(known[0]) if known else Head(account_id, 0, GENESIS)
+            if piece.after_seq > current.seq:
+                raise Conflict("gap", current,
+                               f"The server holds account {account_id}'s record up to event "
+                               f"{current.seq}, and this submission starts after event "
+                               f"{piece.after_seq}.",
+                               "Send the record from the event after the server's head "
+                               "(grade submit does it).")
+            raise _rewrite(current, piece.after_seq)
+    head = _head(target)
+    overlap = [e for e in events if e.seq <= head.seq]
+    if overlap:
+        held = _events_between(connection, target.id, overlap[0].seq, overlap[-1].seq)
+        if held.get(overlap[-1].seq) != overlap[-1].chain:
+            first = next(e.seq for e in overlap if held.get(e.seq) != e.chain)
+            raise _rewrite(head, first)
+    new = [e for e in events if e.seq > head.seq]
+    if not new:
+        return Extended(int(target.id), head)
+    flags, last_time, offset = _check_times(str(target.head_time), float(target.clock_offset),
+                                            new, received_at)
+    connection.execute(record_slices.insert().values(
+        incarnation_id=target.id, first_seq=new[0].seq, last_seq=new[-1].seq, events=pack(new)))
+    connection.execute(incarnations.update().where(incarnations.c.id == target.id).values(
+        head_seq=new[-1].seq, head_link=new[-1].chain, head_time=last_time,
+        clock_offset=offset, updated_at=received_at))
+    return Extended(int(target.id), Head(account_id, new[-1].seq, new[-1].chain), False, flags)
+
+
+def _rewrite(head: Head, seq: int) -> Conflict:
+    return Conflict("rewrite", head,
+                    f"Event {seq} of account {head.account_id}'s record differs from the one "
+                    "the server received before: the record was changed.",
+                    "A record cannot be changed once sent; your instructor has been told. "
+                    "`grade sandbox reset` starts a new account if you need one.", seq)
+
+
+def _start(connection: Connection, learner_id: int, account_id: str,
+           events: tuple[StoredEvent, ...], received_at: dt.datetime,
+           started_over: bool) -> Extended:
+    flags, last_time, offset = _check_times("", 0.0, list(events), received_at)
+    if started_over:
+        flags.insert(0, {"flag": "started-over",
+                         "detail": f"started account {account_id} over (a new record)"})
+    new_id = insert_id(connection, incarnations.insert().values(
+        learner_id=learner_id, account_id=account_id, first_link=events[0].chain,
+        head_seq=events[-1].seq, head_link=events[-1].chain, head_time=last_time,
+        clock_offset=offset, started_at=received_at, updated_at=received_at,
+    ))
+    connection.execute(record_slices.insert().values(
+        incarnation_id=new_id, first_seq=events[0].seq, last_seq=events[-1].seq,
+        events=pack(events)))
+    return Extended(new_id, Head(account_id, events[-1].seq, events[-1].chain),
+                    started_over, flags)
+
+
+def _moment(text: str) -> dt.datetime | None:
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
+
+
+def _clock_seconds(event: StoredEvent) -> float:
+    try:
+        parameters = json.loads(event.columns[_PARAMETERS])
+        return float(parameters.get("seconds", 0))
+    except (TypeError, ValueError, AttributeError):
+        return 0.0
+
+
+def _check_times(last_time: str, offset: float, events: list[StoredEvent],
+                 received_at: dt.datetime) -> tuple[list[dict[str, Any]], str, float]:
+    """Flags for `events` following an event at `last_time` with the clock `offset`
+    seconds ahead; the last event's time and the offset after them."""
+    flags: list[dict[str, Any]] = []
+    previous = _moment(last_time) if last_time else None
+    latest = received_at + FUTURE_TOLERANCE
+    backwards = future = None
+    for event in events:
+        text = str(event.columns[_TIME])
+        moment = _moment(text)
+        if moment is None:
+            flags.append({"flag": "bad-time", "seq": event.seq,
+                          "detail": f"event {event.seq} has no readable time ({text[:40]!r})"})
+            continue
+        if previous is not None and moment < previous and backwards is None:
+            backwards = event.seq
+        if moment - dt.timedelta(seconds=offset) > latest and future is None:
+            future = event.seq
+        if event.columns[_TYPE] == CLOCK_EVENT:
+            offset += _clock_seconds(event)
+        previous, last_time = moment, text
+    if backwards is not None:
+        flags.append({"flag": "time-backwards", "seq": backwards,
+                      "detail": f"event {backwards}'s time is before the event's before it"})
+    if future is not None:
+        flags.append({"flag": "from-the-future", "seq": future,
+                      "detail": f"event {future} happened after the submission arrived"})
+    return flags, last_time, offset
