@@ -12,6 +12,7 @@
     grade sandbox inbox [--json]     the e-mails the account's SNS topics sent
     grade console signin root|EMAIL|USER / root-keys [ACTION KEY] / root-mfa ACTION
     grade console billing-access enable|disable|status
+    grade join URL CODE [--name NAME] / submit / leave    an instructor's cohort
 
 Exit status: 0 all checks pass, 1 some fail, 2 the grading could not run.
 """
@@ -31,10 +32,10 @@ from typing import NoReturn
 from grader.errors import GradeError
 
 COMMANDS = {"list", "show", "hint", "solution", "watch", "restart", "start", "sandbox",
-            "console", "progress", "authenticator"}
+            "console", "progress", "authenticator", "join", "submit", "leave"}
 USAGE = """grade [NN] [--json] [--profile NAME | --live] [--answers FILE]
        grade {list,show,hint,solution,watch,restart,start,sandbox,console,progress,
-              authenticator} ..."""
+              authenticator,join,submit,leave} ..."""
 EPILOG = """\
 grade NN grades exercise NN (its number, 03 or 3, or its id, 03-stop-using-root)
 in the simulated account; --profile NAME or --live grade a real AWS account,
@@ -113,7 +114,24 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--password", help="the password (asked for when missing)")
         command.add_argument("--mfa-code", help="a current code, once the user has MFA")
     _authenticator_parser(sub)
+    _cohort_parsers(sub)
     return parser
+
+
+def _cohort_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
+    join = sub.add_parser(
+        "join", help="join an instructor's cohort: your gradings are sent to their server",
+        description="Join an instructor's cohort with the server address and enrolment code "
+                    "they gave you. From then on each grading is also sent to their server.")
+    join.add_argument("url", help="the server's address, as https://grades.example.org")
+    join.add_argument("code", help="the enrolment code")
+    join.add_argument("--name", help="your name as your instructor will see it "
+                                     "(default: your user name)")
+    sub.add_parser("submit", help="send the gradings still waiting to your instructor's server",
+                   description="Send now what is waiting. Exit status 1 if some still wait.")
+    sub.add_parser("leave", help="stop sending gradings to your instructor's server")
+    for name in ("join", "submit", "leave"):
+        sub.choices[name].add_argument("--json", action="store_true", help="one JSON object")
 
 
 def _authenticator_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
@@ -312,6 +330,12 @@ def _command(options: argparse.Namespace) -> int:
         if which == "list":
             return authenticator.list_devices(as_json=options.json)
         return authenticator.remove(options.name, as_json=options.json)
+    if options.command in ("join", "submit", "leave"):
+        from grader import cohort_cli
+
+        if options.command == "join":
+            return cohort_cli.join(options.url, options.code, options.name, options.json)
+        return int(getattr(cohort_cli, options.command)(options.json))
     from grader import console_cli
 
     return console_cli.run(options)

@@ -48,6 +48,8 @@ def grade(name: str, as_json: bool = False, profile: str | None = None,
                          "graded from the account itself.",
                          f"Run `grade {exercise.id[:2]}` without --answers.")
     result: ExerciseResult | None
+    before: int | None = None
+    answered: Path | None = None
     if exercise.kind == "quiz":
         from grader.quiz.grading import grade_quiz
 
@@ -69,6 +71,7 @@ def grade(name: str, as_json: bool = False, profile: str | None = None,
             checkpoints.mark(sandbox_dir(), exercise.id, before)
     Progress().record(exercise.id, result.passed, result.failed_ids, result.mode,
                       result.account_id)
+    _send_to_instructor(result, before, answered)
     if as_json:
         print(json.dumps(result.to_json(), indent=2))
     else:
@@ -76,6 +79,17 @@ def grade(name: str, as_json: bool = False, profile: str | None = None,
         if result.passed:
             print(_next_step(exercise.id))
     return 0 if result.passed else 1
+
+
+def _send_to_instructor(result: ExerciseResult, before: int | None,
+                        answered: Path | None) -> None:
+    """Queue the grading for the instructor's server, if the learner joined a cohort."""
+    from grader.progress import submitting
+
+    quiz_answers = result.extra.get("answers")
+    answers = submitting.answers_text(quiz_answers) if isinstance(quiz_answers, dict) \
+        else submitting.answers_file_text(answered)
+    submitting.after_grading(result, before, answers)
 
 
 def _graded_by_the_account(exercise_id: str, answers: Path | None

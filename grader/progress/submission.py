@@ -13,7 +13,8 @@ document, sent gzip-compressed:
      "answers": "<the answers file's text (quizzes, exercises that ask questions)>" | null,
      "account": {<the simulated account's identity, `ACCOUNT_FIELDS`>} | null,
      "record": {"after": {"seq": N, "link": "<the chain link of event N>"},
-                "events": [{<an event's stored columns>, "seq": N+1, "chain": "..."}, ...]}
+                "events": [{<an event's stored columns>, "seq": N+1, "chain": "..."}, ...],
+                "rewound": false}
                | null}
 
 `record` carries the simulated account's record from just after the last
@@ -21,7 +22,10 @@ event the server acknowledged (`after`; seq 0 and `GENESIS` for the whole
 record) up to the grading: the server keeps each learner's record, checks
 that the new events extend the chain it already holds (`grader.sandbox.record`:
 each event's link hashes the one before), and replays the whole record into
-a fresh account to grade it again. Live gradings (a real AWS account) have no
+a fresh account to grade it again. `rewound` says the learner's record was cut
+back since the server last saw it (`grade restart`: the account rebuilt from an
+earlier point): the new events branch off at `after`, and the server shows the
+restart instead of refusing a rewritten history. Live gradings (a real AWS account) have no
 account and no record: the server keeps them as self-reported.
 
 The request is signed with the learner's token (`sign`, `verify`):
@@ -104,6 +108,7 @@ class RecordSlice:
     after_seq: int
     after_link: str
     events: tuple[StoredEvent, ...]
+    rewound: bool = False  # cut back (`grade restart`) since the server last saw it
 
     @property
     def head(self) -> tuple[int, str]:
@@ -115,7 +120,7 @@ class RecordSlice:
 
     def to_json(self) -> dict[str, Any]:
         return {"after": {"seq": self.after_seq, "link": self.after_link},
-                "events": [e.to_json() for e in self.events]}
+                "events": [e.to_json() for e in self.events], "rewound": self.rewound}
 
 
 @dataclass(frozen=True)
@@ -309,7 +314,10 @@ def _record(value: Any) -> RecordSlice | None:
                                 "follow from the event before it: its chain link is wrong.")
         events.append(event)
         previous_seq, previous_link = event.seq, event.chain
-    return RecordSlice(after_seq, after_link, tuple(events))
+    rewound = value.get("rewound", False)
+    if not isinstance(rewound, bool):
+        raise Rejected(400, "record.rewound must be true or false.")
+    return RecordSlice(after_seq, after_link, tuple(events), rewound)
 
 
 def _event(raw: Any, position: int) -> StoredEvent:

@@ -105,4 +105,5 @@ def grade_quiz(exercise: Exercise, answers_path: Path | None,
             f"{where}.",
             f"Fill them in, or run `grade {exercise.id[:2]}` in a terminal to answer there.")
     result = score(exercise, quiz, answers, fact)
-    return ExerciseResult(result.exercise, result.title, result.mode, result.checks, account)
+    return ExerciseResult(result.exercise, result.title, result.mode, result.checks, account,
+                          extra={"answers": dict(answers)})
