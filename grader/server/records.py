@@ -12,7 +12,10 @@ events) and its head (seq, link, the last event's time, the clock's offset there
   "rewrite", the submission refused, an incident kept by the caller);
 - from after the head: the server lacks events (`Conflict` "gap"): the client resends
   from the head it is told;
-- from seq 0 with a first event no incarnation has: a new incarnation (started over).
+- from seq 0 with a first event no incarnation has: a new incarnation (started over);
+- from seq 0, marked `rewound`, differing from event N on: the learner's `grade restart`
+  cut the record back; a new incarnation branches off (flagged "restarted", not refused:
+  every event of it is judged again when it is re-graded).
 It also flags events whose times run backwards or lie ahead of the submission's arrival
 (an event's wall time is its time less the account clock's offset at that point).
 """
@@ -179,6 +182,9 @@ def extend(connection: Connection, learner_id: int, account_id: str, piece: Reco
         held = _events_between(connection, target.id, overlap[0].seq, overlap[-1].seq)
         if held.get(overlap[-1].seq) != overlap[-1].chain:
             first = next(e.seq for e in overlap if held.get(e.seq) != e.chain)
+            if piece.rewound and piece.after_seq == 0:  # `grade restart`: a new branch
+                return _start(connection, learner_id, account_id, events, received_at,
+                              started_over=True, branched_at=first)
             raise _rewrite(head, first)
     new = [e for e in events if e.seq > head.seq]
     if not new:
@@ -203,9 +209,13 @@ def _rewrite(head: Head, seq: int) -> Conflict:
 
 def _start(connection: Connection, learner_id: int, account_id: str,
            events: tuple[StoredEvent, ...], received_at: dt.datetime,
-           started_over: bool) -> Extended:
+           started_over: bool, branched_at: int | None = None) -> Extended:
     flags, last_time, offset = _check_times("", 0.0, list(events), received_at)
-    if started_over:
+    if branched_at is not None:
+        flags.insert(0, {"flag": "restarted", "seq": branched_at,
+                         "detail": f"restarted account {account_id} from event "
+                                   f"{branched_at - 1} (grade restart: later events undone)"})
+    elif started_over:
         flags.insert(0, {"flag": "started-over",
                          "detail": f"started account {account_id} over (a new record)"})
     new_id = insert_id(connection, incarnations.insert().values(
