@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import pytest
+
 from grader.progress.submission import GENESIS, RecordSlice, StoredEvent, Submission, sign
 from grader.sandbox.record import CLOCK_EVENT, COLUMNS, chain_link
 from tests.conftest import BIN
@@ -184,8 +186,13 @@ class Server:
         return int(self.request("GET", "/healthz").json()["pid"])
 
     def request(self, method: str, path: str, body: bytes | None = None,
-                headers: dict[str, str] | None = None, timeout: float = 30) -> Reply:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+                headers: dict[str, str] | None = None, timeout: float = 30,
+                source: str | None = None) -> Reply:
+        """One request on a new connection (from `source`, another loopback address such
+        as 127.0.0.7, to be another client for the rate limits)."""
+        connection = http.client.HTTPConnection(
+            "127.0.0.1", self.port, timeout=timeout,
+            source_address=(source, 0) if source else None)
         try:
             connection.request(method, path, body=body, headers=headers or {})
             answer = connection.getresponse()
@@ -195,9 +202,10 @@ class Server:
             connection.close()
 
     def json(self, method: str, path: str, document: Any,
-             headers: dict[str, str] | None = None) -> Reply:
+             headers: dict[str, str] | None = None, source: str | None = None) -> Reply:
         return self.request(method, path, json.dumps(document).encode(),
-                            {"Content-Type": "application/json", **(headers or {})})
+                            {"Content-Type": "application/json", **(headers or {})},
+                            source=source)
 
     def join(self, code: str, name: str) -> dict[str, Any]:
         reply = self.json("POST", "/api/join", {"code": code, "name": name})
@@ -253,10 +261,85 @@ class Browser:
                                                "password": password})
 
 
-def gzip_bomb(size: int = 200 * 1024 * 1024) -> bytes:
-    """A small gzip body that inflates to `size` bytes."""
-    return gzip.compress(b"{" + b" " * size, compresslevel=9, mtime=0)
+def gzip_bomb(size: int = 65 * 1024 * 1024) -> bytes:
+    """A small gzip body that inflates to `size` bytes (more than a submission may)."""
+    return gzip.compress(b"{" + b" " * size, compresslevel=1, mtime=0)
 
 
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
+
+
+# -- deployments (a database, its first instructor and cohort, a running server) -------
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"], name="server_database")
+def server_database_fixture(request: pytest.FixtureRequest,
+                            tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A new empty database: SQLite, then PostgreSQL (tests/postgres.py's cluster)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('server-db')}/server.sqlite"
+    cluster = request.getfixturevalue("postgres_cluster")
+    return str(cluster.new_database())
+
+
+@dataclass
+class Deployment:
+    """A database made ready by `grade-server init`, with one cohort, and its server."""
+
+    home: Path
+    url: str
+    email: str
+    cohort_id: int
+    code: str
+    server: Server | None = None
+
+    def engine(self) -> Any:
+        from grader.server.database import connect
+
+        if not hasattr(self, "_engine"):
+            self._engine = connect(self.url)
+        return self._engine
+
+    def seed_learner(self, name: str, cohort_id: int | None = None) -> dict[str, Any]:
+        """A learner who joined (by SQL, not HTTP): {learner, token, id}."""
+        import sqlalchemy as sa
+
+        from grader.server import enrolment
+        from grader.server.database import writing
+        from grader.server.schema import cohorts, learners
+
+        with writing(self.engine()) as connection:
+            code = connection.execute(sa.select(cohorts.c.code).where(
+                cohorts.c.id == (cohort_id or self.cohort_id))).scalar_one()
+            joined = enrolment.join(connection, code, name)
+            row_id = connection.execute(sa.select(learners.c.id).where(
+                learners.c.public_id == joined.learner)).scalar_one()
+        return {"learner": joined.learner, "token": joined.token, "id": int(row_id)}
+
+    def count(self, table: str) -> int:
+        import sqlalchemy as sa
+
+        with self.engine().connect() as connection:
+            return int(connection.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar_one())
+
+    def rows(self, sql: str, **params: Any) -> list[Any]:
+        import sqlalchemy as sa
+
+        with self.engine().connect() as connection:
+            return list(connection.execute(sa.text(sql), params).all())
+
+
+def deploy(home: Path, url: str, email: str = "teacher@example.com") -> Deployment:
+    """A database made ready as `grade-server init` and `cohort create` make it, in this
+    process (tests/test_server_cli.py runs the commands themselves)."""
+    from grader.server import auth, enrolment, migrate
+    from grader.server.database import connect, writing
+
+    engine = connect(url)
+    migrate.upgrade(engine)
+    with writing(engine) as connection:
+        instructor = auth.create_instructor(connection, email, PASSWORD)
+        cohort_id, code = enrolment.create_cohort(connection, instructor, "Cohort A")
+    deployment = Deployment(home, url, email, cohort_id, code)
+    deployment._engine = engine
+    return deployment
