@@ -232,8 +232,9 @@ class Server:
 class Browser:
     """An instructor's (or learner's) cookies and CSRF token, over raw HTTP."""
 
-    def __init__(self, server: Server) -> None:
+    def __init__(self, server: Server, source: str | None = None) -> None:
         self.server = server
+        self.source = source  # another loopback address: another client
         self.cookie = ""
 
     def request(self, method: str, path: str, form: dict[str, str] | None = None,
@@ -243,7 +244,7 @@ class Browser:
         if form is not None:
             body = urlencode(form).encode()
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-        reply = self.server.request(method, path, body, headers)
+        reply = self.server.request(method, path, body, headers, source=self.source)
         cookie = reply.headers.get("set-cookie", "")
         if cookie.startswith("grade_session="):
             self.cookie = cookie.split(";", 1)[0]

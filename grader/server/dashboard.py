@@ -109,7 +109,7 @@ class Dashboard:
             return self.forbidden(request, session)
         email = auth.normalise_email(fields.get("email", ""))[:254]
         wait = max(self.logins_by_address.take(client_address(request)),
-                   self.logins_by_email.take(email))
+                   self.logins_by_email.waiting(email))
         if wait:
             response = self.problem(request, session, 429, "Too many sign-in attempts.",
                                     f"Wait {int(wait) + 1} seconds and try again.")
@@ -122,6 +122,7 @@ class Dashboard:
 
         who = await run_in_threadpool(check)
         if who is None:
+            self.logins_by_email.take(email)  # only failures count against an e-mail
             return self.page(request, session, "login.html", status=401,
                              title="Instructors: sign in", email=email,
                              error="That e-mail and password do not match an instructor.")

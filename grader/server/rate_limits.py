@@ -37,6 +37,14 @@ class Limiter:
             self._store(key, tokens, moment)
             return (1 - tokens) / self.rate.per_second
 
+    def waiting(self, key: str, now: float | None = None) -> float:
+        """Like `take`, without taking a token: 0 when `key` may go on now."""
+        moment = time.monotonic() if now is None else now
+        with self._lock:
+            tokens, then = self._buckets.get(key, (self.rate.burst, moment))
+        tokens = min(self.rate.burst, tokens + (moment - then) * self.rate.per_second)
+        return 0.0 if tokens >= 1 else (1 - tokens) / self.rate.per_second
+
     def _store(self, key: str, tokens: float, moment: float) -> None:
         if len(self._buckets) >= _MAX_KEYS and key not in self._buckets:
             full = self.rate.burst
@@ -49,5 +57,5 @@ class Limiter:
 SUBMISSIONS = Rate(burst=30, per_second=0.5)
 JOINS = Rate(burst=10, per_second=1 / 6)  # per client address
 LOGINS_BY_ADDRESS = Rate(burst=10, per_second=1 / 6)
-LOGINS_BY_EMAIL = Rate(burst=5, per_second=1 / 30)
+LOGINS_BY_EMAIL = Rate(burst=5, per_second=1 / 30)  # failed sign-ins only
 LEARNER_SIGNINS = Rate(burst=10, per_second=1 / 6)  # per client address
