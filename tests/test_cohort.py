@@ -1,0 +1,142 @@
+"""A learner in an instructor's cohort, end to end: the real `grade` (join, grading,
+the background sender, submit, leave) against the real server (`grade-server serve`,
+its in-process re-grade worker), with a real simulated account.
+
+The forgery is the issue's: a console sign-in as the admin user written into the
+learner's own `record.sqlite` (its chain link recomputed), which turns the learner's
+local verdict of 03 into a pass; the server's re-grade does not believe it."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from grader.sandbox.record import COLUMNS, chain_link
+from tests.conftest import Course, client
+from tests.server_harness import Deployment, Server, deploy, wait_for
+
+PASSWORD = "Correct-Horse-Battery-Staple-42"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    home = tmp_path_factory.mktemp("cohort-server")
+    deployment = deploy(home, f"sqlite:///{home}/server.sqlite")
+    deployment.server = Server(home, deployment.url)
+    yield deployment
+    deployment.server.stop()
+
+
+def submissions(site: Deployment) -> list[Any]:
+    return site.rows("SELECT exercise, mode, status, learner_passed, server_passed, mismatch, "
+                     "problems FROM submissions ORDER BY id")
+
+
+def regraded(site: Deployment, count: int) -> list[Any]:
+    """The first `count` submissions, once every one of them has been re-graded."""
+    def done() -> list[Any] | None:
+        rows = submissions(site)
+        return rows if len(rows) >= count and all(r.status != "queued" for r in rows) else None
+
+    return list(wait_for(done, timeout=90, every=0.2))
+
+
+def do_03_but_the_signin(course: Course) -> None:
+    root = course.sandbox_env()
+    iam = client(root, "iam")
+    iam.create_user(UserName="alice")
+    iam.create_login_profile(UserName="alice", Password=PASSWORD)
+    iam.create_group(GroupName="Admins")
+    iam.attach_group_policy(GroupName="Admins",
+                            PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    iam.add_user_to_group(GroupName="Admins", UserName="alice")
+    iam.delete_access_key(AccessKeyId=root["AWS_ACCESS_KEY_ID"])
+
+
+def forge_signin(record: Path) -> None:
+    """Append a console sign-in as alice to the record, as a learner could by hand: a copy
+    of root's first sign-in with alice's name and a password that is not hers."""
+    db = sqlite3.connect(record)
+    names = ",".join(COLUMNS)
+    row = db.execute(f"SELECT {names} FROM events WHERE operation = 'ConsoleLogin' "
+                     "ORDER BY seq LIMIT 1").fetchone()
+    last_seq, last_link, last_time = db.execute(
+        "SELECT seq, chain, event_time FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+    values = dict(zip(COLUMNS, row, strict=True))
+    account = record.parent / "account.json"
+    account_id = json.loads(account.read_text())["account_id"]
+    values.update(identity_type="IAMUser", principal_name="alice",
+                  principal_arn=f"arn:aws:iam::{account_id}:user/alice",
+                  event_time=last_time, event_id="00000000-0000-4000-8000-000000000000",
+                  body=json.dumps({"user": "alice", "password": "a guess"}).encode())
+    columns = [values[name] for name in COLUMNS]
+    db.execute(f"INSERT INTO events ({names},seq,chain) VALUES "
+               f"({','.join('?' * (len(COLUMNS) + 2))})",
+               [*columns, last_seq + 1, chain_link(last_link, columns)])
+    db.commit()
+    db.close()
+
+
+def test_a_learner_joins_grades_and_the_server_regrades_and_catches_a_forgery(
+        fresh: Course, site: Deployment) -> None:
+    assert site.server is not None
+    joined = fresh.grade("join", site.server.base, site.code, "--name", "Ada Lovelace")
+    assert joined.returncode == 0, joined.stderr
+    assert (fresh.home / "server.json").stat().st_mode & 0o777 == 0o600
+    do_03_but_the_signin(fresh)
+    status, verdict = fresh.grade_json("03")
+    assert status == 1 and not verdict["passed"]
+    first = regraded(site, 1)[0]
+    assert (first.exercise, first.mode, first.status) == ("03-stop-using-root", "sandbox",
+                                                          "regraded")
+    assert not first.learner_passed and first.server_passed is not None
+    assert not first.server_passed and not first.mismatch
+
+    # The forgery: the local grading now passes...
+    assert fresh.grade("sandbox", "stop").returncode == 0
+    forge_signin(fresh.home / "sandbox" / "record.sqlite")
+    assert fresh.grade("sandbox", "start").returncode == 0
+    status, verdict = fresh.grade_json("03")
+    assert status == 0 and verdict["passed"], verdict
+    # ...and the server's does not: flagged, with the event that did not happen.
+    second = regraded(site, 2)[1]
+    assert second.learner_passed and second.server_passed is not None
+    assert not second.server_passed and second.mismatch
+    assert "ConsoleLogin" in json.dumps(second.problems)
+    assert fresh.grade("leave").returncode == 0
+
+
+def test_an_offline_learner_catches_up_and_leave_stops_sending(
+        fresh: Course, site: Deployment) -> None:
+    assert site.server is not None
+    before = len(submissions(site))
+    joined = fresh.grade("join", site.server.base, site.code, "--name", "Grace")
+    assert joined.returncode == 0, joined.stderr
+    membership = json.loads((fresh.home / "server.json").read_text())
+    offline = {**membership, "url": "http://127.0.0.1:9"}  # nobody listens there
+    (fresh.home / "server.json").write_text(json.dumps(offline))
+    for _ in range(2):  # a day of work, offline
+        assert fresh.grade("03", "--json").returncode == 1
+        assert fresh.grade("sandbox", "advance", "12h").returncode == 0
+    waiting = fresh.grade("submit", "--json")
+    assert waiting.returncode == 1, waiting.stdout + waiting.stderr
+    assert json.loads(waiting.stdout)["waiting"] == 2
+    assert len(list((fresh.home / "outbox").glob("*.json.gz"))) == 2
+    (fresh.home / "server.json").write_text(json.dumps(membership))  # back online
+    sent = fresh.grade("submit", "--json")
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+    assert json.loads(sent.stdout)["sent"] == 2
+    rows = regraded(site, before + 2)[before:]
+    assert [r.status for r in rows] == ["regraded", "regraded"]
+    assert not any(r.mismatch for r in rows)
+    left = fresh.grade("leave")
+    assert left.returncode == 0, left.stderr
+    assert not (fresh.home / "server.json").exists()
+    fresh.grade("03", "--json")
+    assert not list((fresh.home / "outbox").glob("*.json.gz"))
+    assert fresh.grade("submit").returncode == 2
