@@ -94,7 +94,8 @@ def rebuild(account: Account, events: StoredEvents, folder: Path,
     forget_accounts()
     record = Record(folder / RECORD_FILE)
     record.append_stored(events)
-    app = assemble(account, record, None)
+    app = assemble(account, record, None, _SHARED.get("moto"))
+    _SHARED["moto"] = app.moto
     app.clock = StoppedClock(graded_at)
     app.endpoint = IN_PROCESS_ENDPOINT
     judged = judged_replay(app)
@@ -120,6 +121,7 @@ def forget_accounts() -> None:
 
 
 _CURRENT: dict[str, Any] = {}  # the account `reader`'s clients read now: "app"
+_SHARED: dict[str, Any] = {}  # moto's applications, made once per process: "moto"
 
 
 def reader(rebuilt: Rebuilt) -> Any:

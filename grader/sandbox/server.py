@@ -113,10 +113,13 @@ def install_services() -> None:
     operations.install()
 
 
-def assemble(account: Account, record: Record, folder: Path | None) -> SandboxApp:
+def assemble(account: Account, record: Record, folder: Path | None,
+             moto: Any = None) -> SandboxApp:
     """The account's application over `record`, its root user made, its control endpoints
     in place; the record not yet replayed. `folder`: where the account lives (None: an
-    account rebuilt elsewhere, as an instructor's server does, with no `reset`)."""
+    account rebuilt elsewhere, as an instructor's server does, with no `reset`). `moto`:
+    moto's applications, kept from an account rebuilt before in this process (they hold
+    no account's state, only each service's routes)."""
     from grader import grading_service
     from grader.sandbox.app import SandboxApp
     from grader.sandbox.billing import install as billing_install
@@ -127,6 +130,8 @@ def assemble(account: Account, record: Record, folder: Path | None) -> SandboxAp
 
     os.environ["MOTO_ACCOUNT_ID"] = account.account_id
     app = SandboxApp(account, record)
+    if moto is not None:
+        app.moto = moto
     Console(app)
     cloudtrail_install.attach(app)
     events_install.attach(app)

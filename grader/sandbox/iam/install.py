@@ -4,12 +4,14 @@ MFA devices) to moto, once per process."""
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from typing import Any
 
 from moto.iam.models import AccountSummary, IAMBackend, User
 from moto.iam.responses import IamResponse
 from moto.sts.models import STSBackend
+from moto.utilities.utils import ARN_PARTITION_REGEX
 
 from grader.sandbox.iam import managed_policies, mfa, password_policy, responses, root_mfa
 from grader.sandbox.iam.models import (
@@ -22,6 +24,16 @@ from grader.sandbox.iam.models import (
 from grader.sandbox.record import REPLAYING
 
 _installed = False
+
+
+_AWS_POLICY = re.compile(ARN_PARTITION_REGEX + ":iam::aws:policy")
+
+
+def _customer_policies(summary: AccountSummary) -> int:
+    """AccountSummary's `Policies` (moto's, with its pattern compiled once: moto matched
+    ~1,600 ARNs against an uncompiled pattern on every GetAccountSummary, 19 ms)."""
+    return sum(1 for arn in summary._iam_backend.managed_policies
+               if not _AWS_POLICY.match(arn))
 
 
 def _account_summary(original: Callable[[IAMBackend], AccountSummary]) -> Any:
@@ -157,7 +169,9 @@ def install() -> None:
         return
     for name, method in responses.PATCHES.items():
         setattr(IamResponse, name, method)
+    managed_policies.MOTOS = IAMBackend._init_aws_policies
     IAMBackend._init_aws_policies = managed_policies.init_aws_policies  # type: ignore[method-assign,assignment]
+    AccountSummary._policies = property(_customer_policies)  # type: ignore[assignment,method-assign]
     IAMBackend.get_account_summary = _account_summary(  # type: ignore[method-assign]
         IAMBackend.get_account_summary)
     IAMBackend.create_login_profile = _create_login_profile(  # type: ignore[method-assign]

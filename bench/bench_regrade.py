@@ -1,0 +1,108 @@
+"""Benchmark of the server's re-grade (#13), on this machine (not run as tests).
+
+    .venv/bin/python bench/bench_regrade.py [--runs 30] [--write bench/RESULTS.md]
+
+A typical 03 submission: a learner's account where exercise 03 was done as its
+reference solution does it, plus the console sign-in as the admin user, made in
+a real simulated account (`grade sandbox start`). Its record is then re-graded in
+this process as a server's worker does (`grader.server.regrade.regrade`): the
+account rebuilt, every event judged again, the checks run. Budget: median <= 0.3 s
+in a warm worker (nbgrader's autograde takes 1.37 s per submission here).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.bench_grader import BIN, run, solve_03  # noqa: E402
+from bench.results import replace_section  # noqa: E402
+
+BUDGET = 0.3
+
+
+def typical_03() -> tuple[dict[str, object], list[tuple[int, tuple[object, ...], str]]]:
+    """The account identity and record of a learner who did 03."""
+    from grader.sandbox.record import RECORD_FILE, Record
+
+    home = Path(tempfile.mkdtemp(prefix="grade-bench-regrade-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "GRADE_"))}
+    env.update(GRADE_HOME=str(home), PATH=f"{BIN}:{env['PATH']}", NO_COLOR="1",
+               AWS_CONFIG_FILE=str(home / "none"), AWS_SHARED_CREDENTIALS_FILE=str(home / "none"))
+    grade = str(BIN / "grade")
+    run(env, grade, "sandbox", "start")
+    learner = {**env, **json.loads(run(env, grade, "sandbox", "env", "--json").stdout)}
+    solve_03(learner)
+    run(env, grade, "console", "signin", "alice", "--password",
+        "Correct-Horse-Battery-Staple-42")
+    assert run(env, grade, "03").returncode == 0, "03 should pass before it is re-graded"
+    run(env, grade, "sandbox", "stop")
+    raw = json.loads((home / "sandbox" / "account.json").read_text())
+    account = {"accountId": raw["account_id"], "seed": raw["seed"],
+               "openedAt": raw["opened_at"], "rootEmail": raw["root_email"],
+               "rootPassword": raw["root_password"], "region": raw["region"]}
+    record = Record(home / "sandbox" / RECORD_FILE)
+    events = record.stored()
+    record.close()
+    return account, events
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--write", type=Path)
+    options = parser.parse_args()
+    account, events = typical_03()
+
+    from grader.server.regrade import regrade, warm_up
+
+    started = time.perf_counter()
+    warm_up()
+    warming = time.perf_counter() - started
+    started = time.perf_counter()
+    first = regrade("03-stop-using-root", "sandbox", account, events, None)
+    cold = time.perf_counter() - started
+    assert first.verdict is not None and first.verdict["passed"], first
+    times = []
+    for _ in range(options.runs):
+        started = time.perf_counter()
+        outcome = regrade("03-stop-using-root", "sandbox", account, events, None)
+        times.append(time.perf_counter() - started)
+        assert outcome.verdict is not None and outcome.verdict["passed"] and not outcome.problems
+    median = statistics.median(times)
+    p95 = sorted(times)[int(0.95 * (len(times) - 1))]
+    verdict = "ok" if median <= BUDGET else "OVER"
+    load = os.getloadavg()[0]
+    text = f"""## The server's re-grade of a 03 submission
+
+Machine: {os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}, \
+{platform.machine()}, load average {load:.1f}; {options.runs} warm runs. Produced by \
+`bench/bench_regrade.py`. The submission: exercise 03 done as its reference solution does \
+it plus the admin's console sign-in ({len(events)} events, the account's starting history \
+included), re-graded in one process as a server's worker does (rebuilt, every event judged \
+again, the 6 checks run).
+
+| What | Median | p95 | Budget |
+|---|---|---|---|
+| re-grade, warm worker | {median * 1000:.0f} ms | {p95 * 1000:.0f} ms | {BUDGET * 1000:.0f} ms \
+({verdict}) |
+| the worker's first re-grade (after `warm_up`) | {cold * 1000:.0f} ms | | |
+| `warm_up` (moto, AWS's managed policies, pytest) | {warming * 1000:.0f} ms | | |
+"""
+    print(text)
+    if options.write:
+        replace_section(options.write, "## The server's re-grade of a 03 submission", text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""AWS's managed policies copied into each account's IAM (`grader.sandbox.iam.managed_policies`)
+make the very account moto makes: the same policies and documents, the same ids drawn, and
+moto's random generator left where moto leaves it (every later id, root's key included,
+depends on it)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+
+@pytest.mark.parametrize("seed", [1, 2, 987654321])
+def test_the_copies_draw_what_moto_draws(seed: int) -> None:
+    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+    from moto.iam.models import IAMBackend
+    from moto.moto_api._internal import mock_random
+
+    from grader.sandbox import iam
+    from grader.sandbox.iam import managed_policies
+
+    iam.install()
+    backend = IAMBackend.__new__(IAMBackend)
+    backend.account_id, backend.region_name, backend.partition = "123456789012", "aws", "aws"
+    made = []
+    for init in (managed_policies.MOTOS, managed_policies.init_aws_policies):
+        mock_random.seed(seed)
+        policies = init(backend)
+        made.append(([(p.arn, p.id, p.account_id, p.default_version_id, p.versions[0].document)
+                      for p in policies], mock_random.random()))
+    assert made[0] == made[1]
+    assert len(made[0][0]) > 1000
+
+
+def test_a_copy_is_its_own() -> None:
+    """Attaching a policy in one account (its count, its tags) leaves the next account's
+    copy as new."""
+    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+    from moto.iam.models import IAMBackend
+
+    from grader.sandbox import iam
+
+    iam.install()
+    arn = "arn:aws:iam::aws:policy/AdministratorAccess"
+    first = IAMBackend("aws", "111111111111").managed_policies[arn]
+    first.attachment_count += 1
+    first.tags["k"] = {"Key": "k", "Value": "v"}
+    second = IAMBackend("aws", "222222222222").managed_policies[arn]
+    assert second.attachment_count == 0 and second.tags == {}
+    assert second.versions[0] is not first.versions[0]
