@@ -321,33 +321,40 @@ def _record(value: Any) -> RecordSlice | None:
 
 
 def _event(raw: Any, position: int) -> StoredEvent:
-    where = f"record.events[{position}]"
     if not isinstance(raw, dict):
-        raise Rejected(400, f"{where} is not an object.")
-    missing = [name for name in (*COLUMNS, "seq", "chain") if name not in raw]
-    if missing:
-        raise Rejected(400, f"{where} lacks {', '.join(missing)}.")
+        raise Rejected(400, f"record.events[{position}] is not an object.")
     values: list[Any] = []
-    for name in COLUMNS:
-        item = raw[name]
-        if name == "body":
-            try:
-                item = base64.b64decode(item, validate=True) if isinstance(item, str) else None
-            except ValueError:
-                item = None
-            if item is None:
-                raise Rejected(400, f"{where}.body is not base64.")
-        elif name in _INTEGER_COLUMNS:
-            if isinstance(item, bool) or not isinstance(item, int):
-                raise Rejected(400, f"{where}.{name} is not an integer.")
-        elif item is None:
-            if name not in _OPTIONAL_COLUMNS:
-                raise Rejected(400, f"{where}.{name} may not be null.")
-        elif not isinstance(item, str):
-            raise Rejected(400, f"{where}.{name} is not a string.")
-        values.append(item)
-    seq, link = raw["seq"], raw["chain"]
-    if isinstance(seq, bool) or not isinstance(seq, int) or not isinstance(link, str) \
-            or not _LINK.match(link):
-        raise Rejected(400, f"{where} has a bad seq or chain link.")
+    try:
+        for name, kind in _KINDS:
+            item = raw[name]
+            if kind is str:
+                if item.__class__ is not str and (item is not None
+                                                  or name not in _OPTIONAL_COLUMNS):
+                    raise _bad_column(position, name, "is not a string")
+            elif kind is int:
+                if item.__class__ is not int:
+                    raise _bad_column(position, name, "is not an integer")
+            else:  # the request's bytes, base64
+                try:
+                    item = base64.b64decode(item, validate=True)
+                except (ValueError, TypeError):
+                    raise _bad_column(position, name, "is not base64") from None
+            values.append(item)
+        seq, link = raw["seq"], raw["chain"]
+    except KeyError as missing:
+        raise Rejected(400, f"record.events[{position}] lacks {missing.args[0]}.") from None
+    if seq.__class__ is not int or link.__class__ is not str or not _LINK.match(link):
+        raise Rejected(400, f"record.events[{position}] has a bad seq or chain link.")
     return StoredEvent(seq, tuple(values), link)
+
+
+# What each stored column holds: text (`str`; some may be null), a number (`int`), or
+# the request's bytes (`bytes`, sent as base64).
+_KINDS = tuple((name, bytes if name == "body" else int if name in _INTEGER_COLUMNS else str)
+               for name in COLUMNS)
+
+
+def _bad_column(position: int, name: str, what: str) -> Rejected:
+    if name in _OPTIONAL_COLUMNS:
+        what += " or null"
+    return Rejected(400, f"record.events[{position}].{name} {what}.")

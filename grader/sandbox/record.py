@@ -276,10 +276,17 @@ class Record:
 
 
 def chain_link(previous: str, values: list[Any]) -> str:
-    """The link of an event stored as `values` (its columns, in order) after `previous`."""
-    canonical = json.dumps([bytes(v).hex() if isinstance(v, bytes | bytearray | memoryview)
-                            else v for v in values], separators=(",", ":"))
+    """The link of an event stored as `values` (its columns, in order) after `previous`:
+    SHA-256 of the previous link, a newline, and the columns as compact JSON (bytes as
+    hex)."""
+    canonical = _COMPACT_JSON([bytes(v).hex() if isinstance(v, _BINARY) else v
+                               for v in values])
     return hashlib.sha256(f"{previous}\n{canonical}".encode()).hexdigest()
+
+
+_BINARY = (bytes, bytearray, memoryview)
+# json.dumps(..., separators=(",", ":")), without making an encoder for every call.
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def _to_column(name: str, value: Any) -> Any:
