@@ -140,7 +140,8 @@ class Worker(threading.Thread):
         self.stopping = threading.Event()
 
     def run(self) -> None:
-        _warm_up(self.regrade)
+        # Not warmed up ahead: the serving process would pay for it (seconds of CPU) even
+        # when no learner submits; the first re-grade takes it instead.
         while not self.stopping.is_set():
             try:
                 worked = run_once(self.engine, self.regrade)
