@@ -24,7 +24,24 @@ CONFLICTING = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_S
 
 def progress() -> int:
     sys.stdout.write(render_progress(all_exercises(), Progress().summary(), sys.stdout))
+    cohort = _cohort_line()
+    if cohort:
+        print(cohort)
     return 0
+
+
+def _cohort_line() -> str:
+    """Where gradings are sent, and how many wait, for a learner in a cohort."""
+    from grader.progress import membership, outbox
+
+    member = membership.load()
+    if member is None:
+        return ""
+    waiting = len(outbox.waiting())
+    line = f"Your gradings go to {member.cohort} at {member.url}"
+    if waiting:
+        return line + f"; {waiting} wait to be sent (`grade submit` sends them now)."
+    return line + "."
 
 
 def list_exercises() -> int:

@@ -17,10 +17,9 @@ from typing import Any
 import pytest
 
 from grader.sandbox.record import COLUMNS, chain_link
-from tests.conftest import Course, client
+from tests.admin_user import make_admin_user
+from tests.conftest import Course
 from tests.server_harness import Deployment, Server, deploy, wait_for
-
-PASSWORD = "Correct-Horse-Battery-Staple-42"
 
 
 @pytest.fixture(scope="module")
@@ -44,18 +43,6 @@ def regraded(site: Deployment, count: int) -> list[Any]:
         return rows if len(rows) >= count and all(r.status != "queued" for r in rows) else None
 
     return list(wait_for(done, timeout=90, every=0.2))
-
-
-def do_03_but_the_signin(course: Course) -> None:
-    root = course.sandbox_env()
-    iam = client(root, "iam")
-    iam.create_user(UserName="alice")
-    iam.create_login_profile(UserName="alice", Password=PASSWORD)
-    iam.create_group(GroupName="Admins")
-    iam.attach_group_policy(GroupName="Admins",
-                            PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
-    iam.add_user_to_group(GroupName="Admins", UserName="alice")
-    iam.delete_access_key(AccessKeyId=root["AWS_ACCESS_KEY_ID"])
 
 
 def forge_signin(record: Path) -> None:
@@ -88,7 +75,7 @@ def test_a_learner_joins_grades_and_the_server_regrades_and_catches_a_forgery(
     joined = fresh.grade("join", site.server.base, site.code, "--name", "Ada Lovelace")
     assert joined.returncode == 0, joined.stderr
     assert (fresh.home / "server.json").stat().st_mode & 0o777 == 0o600
-    do_03_but_the_signin(fresh)
+    make_admin_user(fresh)
     status, verdict = fresh.grade_json("03")
     assert status == 1 and not verdict["passed"]
     first = regraded(site, 1)[0]
@@ -127,6 +114,7 @@ def test_an_offline_learner_catches_up_and_leave_stops_sending(
     assert waiting.returncode == 1, waiting.stdout + waiting.stderr
     assert json.loads(waiting.stdout)["waiting"] == 2
     assert len(list((fresh.home / "outbox").glob("*.json.gz"))) == 2
+    assert "2 wait to be sent" in fresh.grade().stdout
     (fresh.home / "server.json").write_text(json.dumps(membership))  # back online
     sent = fresh.grade("submit", "--json")
     assert sent.returncode == 0, sent.stdout + sent.stderr

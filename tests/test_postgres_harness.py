@@ -12,6 +12,10 @@ import pytest
 from tests import postgres
 from tests.postgres import Cluster, postgres_cluster_fixture  # noqa: F401
 
+# The server tests share one worker (scripts/test: --dist loadgroup), so that each module's
+# servers and the PostgreSQL cluster start once, not once per worker.
+pytestmark = pytest.mark.xdist_group("server")
+
 
 def listeners(port: int) -> set[str]:
     """The local addresses (as /proc/net writes them) listening on this TCP port."""

@@ -15,9 +15,8 @@ import pytest
 from grader.progress.submission import StoredEvent
 from grader.sandbox.record import COLUMNS, chain_link
 from grader.server.regrade import REGRADED, SELF_REPORTED, UNREPLAYABLE, regrade
+from tests.admin_user import PASSWORD, make_admin_user
 from tests.conftest import Course, client
-
-PASSWORD = "Correct-Horse-Battery-Staple-42"
 
 
 @pytest.fixture(scope="module")
@@ -26,18 +25,8 @@ def solved(course: Course) -> tuple[dict[str, Any], list[StoredEvent]]:
     from grader.sandbox.record import Record
 
     course.reset()
-    root = course.sandbox_env()
-    iam = client(root, "iam")
-    iam.create_user(UserName="alice")
-    iam.create_login_profile(UserName="alice", Password=PASSWORD)
-    iam.create_group(GroupName="Admins")
-    iam.attach_group_policy(GroupName="Admins",
-                            PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
-    iam.add_user_to_group(GroupName="Admins", UserName="alice")
-    key = iam.create_access_key(UserName="alice")["AccessKey"]
-    admin = {**root, "AWS_ACCESS_KEY_ID": key["AccessKeyId"],
-             "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
-    iam.delete_access_key(AccessKeyId=root["AWS_ACCESS_KEY_ID"])
+    admin = make_admin_user(course, with_key=True)
+    assert admin is not None
     signed_in = course.grade("console", "signin", "alice", "--password", PASSWORD)
     assert signed_in.returncode == 0, signed_in.stderr
     client(admin, "iam").get_user()  # last: before it, only the sign-in shows alice at work

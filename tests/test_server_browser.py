@@ -14,6 +14,10 @@ from tests.server_harness import PASSWORD, Deployment, Record, deploy, submissio
 from tests.server_harness import Server as RunningServer
 from tests.test_site_browser import Visit
 
+# The server tests share one worker (scripts/test: --dist loadgroup), so that each module's
+# servers and the PostgreSQL cluster start once, not once per worker.
+pytestmark = pytest.mark.xdist_group("server")
+
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:

@@ -15,6 +15,10 @@ from grader.server.schema import metadata
 from tests.postgres import postgres_cluster_fixture  # noqa: F401
 from tests.server_harness import PASSWORD, grade_server, server_database_fixture  # noqa: F401
 
+# The server tests share one worker (scripts/test: --dist loadgroup), so that each module's
+# servers and the PostgreSQL cluster start once, not once per worker.
+pytestmark = pytest.mark.xdist_group("server")
+
 
 def test_init_migrate_and_cohort_create(server_database: str, tmp_path: Path) -> None:
     init = grade_server(tmp_path, server_database, "init", "--email", "T@Example.com",

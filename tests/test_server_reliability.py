@@ -27,6 +27,11 @@ from tests.server_harness import (
 )
 from tests.server_harness import Server as RunningServer
 
+# The server tests share one worker (scripts/test: --dist loadgroup), so that each module's
+# servers and the PostgreSQL cluster start once, not once per worker.
+pytestmark = pytest.mark.xdist_group("server")
+
+
 LEARNERS = 100
 ROUNDS = 2
 

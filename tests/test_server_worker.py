@@ -28,6 +28,10 @@ from tests.server_harness import (
     submission,
 )
 
+# The server tests share one worker (scripts/test: --dist loadgroup), so that each module's
+# servers and the PostgreSQL cluster start once, not once per worker.
+pytestmark = pytest.mark.xdist_group("server")
+
 
 @pytest.fixture(scope="module")
 def site(server_database: str, tmp_path_factory: pytest.TempPathFactory,
@@ -177,3 +181,47 @@ def test_the_real_regrade_flags_a_forged_pass(site: Deployment) -> None:
                      l=learner["id"])[0]
     assert not (cell.passed and not cell.mismatches)
     assert Path(__file__).exists()
+
+
+def test_worker_processes_share_the_queue_on_postgresql(
+        site: Deployment, tmp_path: Path) -> None:
+    """`grade-server worker`, twice, as separate processes (as on several machines): every
+    job is done once, and both take jobs."""
+    import subprocess
+
+    from tests.conftest import BIN
+    from tests.server_harness import server_env, wait_for
+
+    if not site.url.startswith("postgresql"):
+        pytest.skip("SQLite runs one in-process worker")
+    _drain(site)
+    logs = [tmp_path / f"worker-{n}.log" for n in range(2)]
+    workers = []
+    for log in logs:
+        with log.open("w") as out:
+            workers.append(subprocess.Popen([str(BIN / "grade-server"), "worker"],
+                                            env=server_env(tmp_path, site.url),
+                                            stdout=out, stderr=subprocess.STDOUT))
+    try:
+        wait_for(lambda: all("ready" in log.read_text() for log in logs), timeout=90,
+                 every=0.1)  # both warmed up: the jobs below are theirs to share
+        learner = site.seed_learner("Busy")
+        record = Record(salt="busy")
+        queued = []
+        for _ in range(12):
+            record.add(2)
+            queued.append(_ingest(site, learner, submission(record, after=record.head[0] - 2)))
+
+        def all_done() -> list[Any] | None:
+            rows = [site.rows("SELECT state, worker, attempts FROM jobs "
+                              "WHERE submission_id = :i", i=i)[0] for i in queued]
+            return rows if all(r.state in ("done", "failed") for r in rows) else None
+
+        rows = wait_for(all_done, timeout=120, every=0.2)
+    finally:
+        for process in workers:
+            process.terminate()
+            process.wait(timeout=30)
+    assert all(r.attempts == 1 for r in rows), rows
+    pids = {str(r.worker).split(":")[1] for r in rows}
+    assert pids == {str(p.pid) for p in workers}, [log.read_text()[-2000:] for log in logs]

@@ -73,9 +73,11 @@ class Ingest:
 
     def _store(self, learner: Any, submission: Submission, received: dt.datetime) -> Answer:
         with writing(self.engine) as connection:
-            # One learner's submissions are taken one at a time (PostgreSQL: a row lock).
-            connection.execute(sa.select(learners.c.id).where(learners.c.id == learner.id)
-                               .with_for_update()).first()
+            # One learner's submissions are taken one at a time (PostgreSQL: a row lock;
+            # SQLite: the one writer there is, BEGIN IMMEDIATE).
+            if connection.dialect.name != "sqlite":
+                connection.execute(sa.select(learners.c.id).where(learners.c.id == learner.id)
+                                   .with_for_update()).first()
             earlier = connection.execute(
                 sa.select(submissions.c.public_id, submissions.c.incarnation_id)
                 .where(submissions.c.learner_id == learner.id,
@@ -120,7 +122,8 @@ class Ingest:
         ))
         if not live:
             jobs.enqueue(connection, new_id, received)
-        progress.update(connection, learner_id, submission.exercise)
+        progress.note_attempt(connection, learner_id, submission.exercise, submission.passed,
+                              suspicious, not live, received)
 
 
 def _head_of(connection: Connection, incarnation_id: int | None) -> dict[str, Any] | None:

@@ -55,6 +55,44 @@ def update(connection: Connection, learner_id: int, exercise: str) -> None:
         passed_count=int(totals.passed or 0), last_activity=_aware(totals.last)))
 
 
+def note_attempt(connection: Connection, learner_id: int, exercise: str, passed: bool,
+                 flagged: bool, pending: bool, received: dt.datetime) -> None:
+    """What `update` would make of one more attempt, without reading every attempt again
+    (ingest's share of the work: `update` recomputes all when the attempt is re-graded)."""
+    old = connection.execute(_ROW, {"b_learner": learner_id, "b_exercise": exercise}).first()
+    if old is None:
+        connection.execute(progress.insert(), {
+            "learner_id": learner_id, "exercise": exercise, "passed": passed, "attempts": 1,
+            "last_at": received, "mismatches": 0, "flagged": int(flagged),
+            "pending": int(pending), "unverified": passed})
+        became = passed
+    else:
+        verified = bool(old.passed) and not old.unverified
+        now_passed = bool(old.passed) or passed
+        connection.execute(_ATTEMPT, {
+            "b_learner": learner_id, "b_exercise": exercise, "b_passed": now_passed,
+            "b_unverified": now_passed and not verified, "b_last_at": received,
+            "b_flagged": int(flagged), "b_pending": int(pending)})
+        became = now_passed and not old.passed
+    connection.execute(_ACTIVE, {"b_learner": learner_id, "b_became": int(became),
+                                 "b_at": received})
+
+
+_ROW = sa.select(progress.c.passed, progress.c.unverified).where(
+    progress.c.learner_id == sa.bindparam("b_learner"),
+    progress.c.exercise == sa.bindparam("b_exercise"))
+_ATTEMPT = progress.update().where(
+    progress.c.learner_id == sa.bindparam("b_learner"),
+    progress.c.exercise == sa.bindparam("b_exercise")).values(
+    passed=sa.bindparam("b_passed"), unverified=sa.bindparam("b_unverified"),
+    attempts=progress.c.attempts + 1, last_at=sa.bindparam("b_last_at"),
+    flagged=progress.c.flagged + sa.bindparam("b_flagged"),
+    pending=progress.c.pending + sa.bindparam("b_pending"))
+_ACTIVE = learners.update().where(learners.c.id == sa.bindparam("b_learner")).values(
+    passed_count=learners.c.passed_count + sa.bindparam("b_became"),
+    last_activity=sa.bindparam("b_at"))
+
+
 def _aware(moment: dt.datetime | None) -> dt.datetime | None:
     if moment is None or moment.tzinfo is not None:
         return moment

@@ -161,6 +161,7 @@ def run_forever(engine: Engine, stopping: threading.Event,
                 regrade: RegradeFunction | None = None) -> None:
     """A worker process's loop (`grade-server worker`), until `stopping` is set."""
     _warm_up(regrade)
+    log.info("ready: taking re-grades (worker %s)", _name())
     while not stopping.is_set():
         try:
             worked = run_once(engine, regrade)
