@@ -12,11 +12,11 @@ not happen as recorded is reported, and taken out of the rebuilt record, so that
 the checks do not believe it either).
 
 The checks then read the rebuilt account exactly as they read a learner's:
-through botocore clients signed with a grader's key, whose requests go to the
-account's application in this process (`route_in_process`) rather than over
-HTTP. The account's clock stands still at the moment of the learner's grading
-(`StoppedClock`), so a re-grade made an hour or a month later sees the account
-as the learner's grading did.
+through botocore clients signed with this process's grader key (`grader_key`),
+whose requests go to the account's application in this process
+(`route_in_process`) rather than over HTTP. The account's clock stands still
+at the moment of the learner's grading (`StoppedClock`), so a re-grade made an
+hour or a month later sees the account as the learner's grading did.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def identity(sent: dict[str, Any]) -> Account:
 @functools.cache
 def grader_key() -> tuple[str, str]:
     """This process's grader key (id, secret): the same for every account it rebuilds,
-    so that the checks' clients are made once (`reader`)."""
+    so that the checks' clients are made once (`grader.server.regrade.reader`)."""
     alphabet = string.ascii_letters + string.digits
     upper = string.ascii_uppercase + "234567"
     return ("AKIAGRADER" + "".join(secrets.choice(upper) for _ in range(10)),
@@ -120,28 +120,7 @@ def forget_accounts() -> None:
     SENT_BY_OTHERS.clear()
 
 
-_CURRENT: dict[str, Any] = {}  # the account `reader`'s clients read now: "app"
 _SHARED: dict[str, Any] = {}  # moto's applications, made once per process: "moto"
-
-
-def reader(rebuilt: Rebuilt) -> Any:
-    """A `Target` reading `rebuilt` with the grader key: one per process, whose clients
-    are kept from one account to the next (making them costs more than a grading)."""
-    _CURRENT["app"] = rebuilt.app
-    made = _reader()
-    made.known_account = rebuilt.app.account.account_id
-    made.region = rebuilt.app.account.region
-    return made
-
-
-@functools.cache
-def _reader() -> Any:
-    from grader.checks.target import sandbox_target
-
-    key_id, secret = grader_key()
-    made = sandbox_target(IN_PROCESS_ENDPOINT, "us-east-1", key_id, secret)
-    route_in_process(made.session, lambda environ, start: _CURRENT["app"](environ, start))
-    return made
 
 
 def route_in_process(session: Any, app: Any) -> None:

@@ -28,8 +28,11 @@ class Job:
 
 
 def enqueue(connection: Connection, submission_id: int, now: dt.datetime) -> None:
-    connection.execute(jobs.insert().values(submission_id=submission_id, state="queued",
-                                            attempts=0, created_at=now))
+    connection.execute(_ENQUEUE, {"submission_id": submission_id, "state": "queued",
+                                  "attempts": 0, "created_at": now})
+
+
+_ENQUEUE = jobs.insert()
 
 
 def abandoned(connection: Connection, now: dt.datetime) -> list[int]:

@@ -191,12 +191,20 @@ def extend(connection: Connection, learner_id: int, account_id: str, piece: Reco
         return Extended(int(target.id), head)
     flags, last_time, offset = _check_times(str(target.head_time), float(target.clock_offset),
                                             new, received_at)
-    connection.execute(record_slices.insert().values(
-        incarnation_id=target.id, first_seq=new[0].seq, last_seq=new[-1].seq, events=pack(new)))
-    connection.execute(incarnations.update().where(incarnations.c.id == target.id).values(
-        head_seq=new[-1].seq, head_link=new[-1].chain, head_time=last_time,
-        clock_offset=offset, updated_at=received_at))
+    connection.execute(_INSERT_SLICE, {"incarnation_id": target.id, "first_seq": new[0].seq,
+                                       "last_seq": new[-1].seq, "events": pack(new)})
+    connection.execute(_MOVE_HEAD, {"b_id": target.id, "b_seq": new[-1].seq,
+                                    "b_link": new[-1].chain, "b_time": last_time,
+                                    "b_offset": offset, "b_at": received_at})
     return Extended(int(target.id), Head(account_id, new[-1].seq, new[-1].chain), False, flags)
+
+
+# Made once: building a statement costs more than running it.
+_INSERT_SLICE = record_slices.insert()
+_MOVE_HEAD = incarnations.update().where(incarnations.c.id == sa.bindparam("b_id")).values(
+    head_seq=sa.bindparam("b_seq"), head_link=sa.bindparam("b_link"),
+    head_time=sa.bindparam("b_time"), clock_offset=sa.bindparam("b_offset"),
+    updated_at=sa.bindparam("b_at"))
 
 
 def _rewrite(head: Head, seq: int) -> Conflict:

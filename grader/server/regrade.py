@@ -17,6 +17,7 @@ moto and AWS's managed policies (`warm_up` does it ahead of time).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import tempfile
 import threading
 from collections.abc import Iterable
@@ -62,7 +63,7 @@ def regrade(exercise: str, mode: str, account: dict[str, Any] | None,
     if account is None or not rows:
         return Regrade(UNREPLAYABLE, None, ["The submission has no account record to rebuild."])
     with _ONE_AT_A_TIME, tempfile.TemporaryDirectory(prefix="regrade-") as folder:
-        from grader.sandbox.rebuild import identity, reader, rebuild
+        from grader.sandbox.rebuild import identity, rebuild
 
         try:
             rebuilt = rebuild(identity(account), rows, Path(folder),
@@ -106,6 +107,31 @@ def warm_up() -> None:
             "rootPassword": account.root_password, "region": account.region}
     regrade("03-stop-using-root", "sandbox", sent, events, None)
     forget_accounts()
+
+
+_CURRENT: dict[str, Any] = {}  # the account `reader`'s clients read now: "app"
+
+
+def reader(rebuilt: Any) -> Any:
+    """A `Target` reading the rebuilt account with this process's grader key: one per
+    process, whose clients are kept from one account to the next (making them costs more
+    than a grading); their requests go to the account's application in this process."""
+    _CURRENT["app"] = rebuilt.app
+    made = _reader()
+    made.known_account = rebuilt.app.account.account_id
+    made.region = rebuilt.app.account.region
+    return made
+
+
+@functools.cache
+def _reader() -> Any:
+    from grader.checks.target import sandbox_target
+    from grader.sandbox.rebuild import IN_PROCESS_ENDPOINT, grader_key, route_in_process
+
+    key_id, secret = grader_key()
+    made = sandbox_target(IN_PROCESS_ENDPOINT, "us-east-1", key_id, secret)
+    route_in_process(made.session, lambda environ, start: _CURRENT["app"](environ, start))
+    return made
 
 
 def _row(event: Any) -> tuple[int, tuple[Any, ...], str]:
