@@ -8,6 +8,7 @@ upgrade their locks. PostgreSQL: `postgresql+psycopg://...`.
 
 from __future__ import annotations
 
+import fcntl
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -87,11 +88,29 @@ def _sqlite_events(engine: Engine) -> None:
 
 @contextmanager
 def writing(engine: Engine) -> Iterator[Connection]:
-    """A transaction that will write: committed when the block ends, rolled back on error."""
-    with engine.connect() as connection:
+    """A transaction that will write: committed when the block ends, rolled back on error.
+
+    SQLite has one writer at a time; the others wait in its busy handler, which sleeps
+    1, 2, 5, 10... up to 100 ms between tries, whatever the writer before them is doing.
+    So writers (threads and processes alike) first queue on a lock file beside the
+    database, which wakes the next one as soon as the writer before it is done."""
+    with _writers_queue(engine), engine.connect() as connection:
         connection = connection.execution_options(**{_IMMEDIATE: True})
         with connection.begin():
             yield connection
+
+
+@contextmanager
+def _writers_queue(engine: Engine) -> Iterator[None]:
+    if not is_sqlite(engine) or not engine.url.database:
+        yield
+        return
+    descriptor = os.open(f"{engine.url.database}.writers", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # and the lock with it
 
 
 @contextmanager
