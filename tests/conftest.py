@@ -83,9 +83,11 @@ class Course:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Long tests (`@pytest.mark.slow`) first, so that no worker is left running one
-    alone at the end of a parallel run."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    """Long tests (`@pytest.mark.slow`) first, then the groups one worker runs in turn
+    (`xdist_group`: the instructor server's tests), so that no worker is left running
+    one of them alone at the end of a parallel run."""
+    items.sort(key=lambda item: (item.get_closest_marker("slow") is None,
+                                 item.get_closest_marker("xdist_group") is None))
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -273,7 +273,11 @@ def b64(data: bytes) -> str:
 
 # -- deployments (a database, its first instructor and cohort, a running server) -------
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"], name="server_database")
+@pytest.fixture(scope="module", name="server_database", params=[
+    # Each database's tests are a group of their own (with the modules' "server" mark: one
+    # worker runs the SQLite ones, another the PostgreSQL ones; scripts/test: loadgroup).
+    pytest.param("sqlite", marks=pytest.mark.xdist_group("sqlite")),
+    pytest.param("postgresql", marks=pytest.mark.xdist_group("postgresql"))])
 def server_database_fixture(request: pytest.FixtureRequest,
                             tmp_path_factory: pytest.TempPathFactory) -> str:
     """A new empty database: SQLite, then PostgreSQL (tests/postgres.py's cluster)."""
