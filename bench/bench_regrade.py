@@ -47,10 +47,12 @@ def typical_03() -> tuple[dict[str, object], list[tuple[int, tuple[object, ...],
         "Correct-Horse-Battery-Staple-42")
     assert run(env, grade, "03").returncode == 0, "03 should pass before it is re-graded"
     run(env, grade, "sandbox", "stop")
-    raw = json.loads((home / "sandbox" / "account.json").read_text())
-    account = {"accountId": raw["account_id"], "seed": raw["seed"],
-               "openedAt": raw["opened_at"], "rootEmail": raw["root_email"],
-               "rootPassword": raw["root_password"], "region": raw["region"]}
+    from grader.progress.submission import account_identity
+    from grader.sandbox.account import load_account
+
+    opened = load_account(home / "sandbox")
+    assert opened is not None
+    account = account_identity(opened)
     record = Record(home / "sandbox" / RECORD_FILE)
     events = record.stored()
     record.close()

@@ -32,6 +32,28 @@ def passes_with_03(course: Course, exercise: str, checks: list[str], answers: Pa
         assert status == 0 and all(passed.values()), {k: v for k, v in said.items() if v}
 
 
+def the_server_agrees(course: Course, exercise: str, answers: Path | None = None) -> None:
+    """An instructor's server re-grading this account from its record (in this process, as
+    its worker does) finds every event true and gives every check the learner's verdict."""
+    from grader.exercises import find
+    from grader.progress.submission import account_identity
+    from grader.sandbox.account import load_account
+    from grader.sandbox.record import Record
+    from grader.server.regrade import REGRADED, regrade
+
+    _, learners, _ = verdicts(course, exercise, answers)
+    account = load_account(course.home / "sandbox")
+    assert account is not None
+    record = Record(course.home / "sandbox" / "record.sqlite")
+    events = record.stored()
+    record.close()
+    outcome = regrade(find(exercise).id, "sandbox", account_identity(account), events,
+                      answers.read_text(encoding="utf-8") if answers else None)
+    assert outcome.status == REGRADED and outcome.problems == [], outcome.problems
+    assert outcome.verdict is not None
+    assert {c["id"]: c["passed"] for c in outcome.verdict["checks"]} == learners
+
+
 def run_solution_notebook(course: Course, folder: Path, env: dict[str, str],
                           answers: Path) -> None:
     """Run the exercise's `solution/solution.ipynb` as a learner's Jupyter would, in its

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXERCISES, Course
+from tests.exercise_verdicts import the_server_agrees
 
 FOLDER = EXERCISES / "03-stop-using-root"
 CHECKS = ["iam-user-with-password", "admin-group", "user-in-admin-group",
@@ -48,6 +49,7 @@ def test_boto3_solution_passes(fresh: Course) -> None:
     assert done.returncode == 0, done.stderr
     status, passed = verdicts(fresh)
     assert status == 0 and all(passed.values()), passed
+    the_server_agrees(fresh, "03")
 
 
 def test_console_solution_passes(fresh: Course) -> None:

@@ -16,6 +16,7 @@ import pyotp
 import pytest
 
 from tests.conftest import EXERCISES, Course, client
+from tests.exercise_verdicts import the_server_agrees
 from tests.test_exercise_03 import declared_failures
 
 FOLDER = EXERCISES / "04-mfa"
@@ -76,6 +77,7 @@ def test_boto3_solution_passes(fresh: Course) -> None:
                      env=admin)
     assert done.returncode == 0, done.stderr
     passes_04_and_03(fresh)
+    the_server_agrees(fresh, "04")
 
 
 NOTEBOOK_RUNNER = (

@@ -15,7 +15,12 @@ from typing import Any
 import pytest
 
 from tests.conftest import EXERCISES, Course, client
-from tests.exercise_verdicts import Verdicts, passes_with_03, run_solution_notebook
+from tests.exercise_verdicts import (
+    Verdicts,
+    passes_with_03,
+    run_solution_notebook,
+    the_server_agrees,
+)
 from tests.exercise_verdicts import verdicts as shared_verdicts
 from tests.test_exercise_03 import declared_failures
 from tests.test_exercise_04 import after_03
@@ -79,6 +84,7 @@ def test_boto3_solution_passes_and_each_later_mistake_fails(fresh: Course,
                      env=admin | {"ANSWERS": str(answers)})
     assert done.returncode == 0, done.stderr
     passes(fresh, answers)
+    the_server_agrees(fresh, "05", answers)
     right = answers.read_text(encoding="utf-8")
     who = re.search(r'who = "(.+)"', right).group(1)  # type: ignore[union-attr]
     when = re.search(r'when = "(.+)"', right).group(1)  # type: ignore[union-attr]

@@ -15,7 +15,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXERCISES, Course
-from tests.exercise_verdicts import Verdicts, passes_with_03, run_solution_notebook
+from tests.exercise_verdicts import (
+    Verdicts,
+    passes_with_03,
+    run_solution_notebook,
+    the_server_agrees,
+)
 from tests.exercise_verdicts import verdicts as shared_verdicts
 from tests.test_exercise_03 import declared_failures
 from tests.test_exercise_04 import after_03
@@ -52,6 +57,7 @@ def test_boto3_solution_passes(fresh: Course, tmp_path: Path) -> None:
     answers = tmp_path / "answers.toml"
     run_script(fresh, FOLDER / "solution" / "solution_boto3.py", answers)
     passes(fresh, answers)
+    the_server_agrees(fresh, "06", answers)
 
 
 def test_cli_solution_passes(fresh: Course, tmp_path: Path) -> None:

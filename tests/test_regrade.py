@@ -22,6 +22,8 @@ from tests.conftest import Course, client
 @pytest.fixture(scope="module")
 def solved(course: Course) -> tuple[dict[str, Any], list[StoredEvent]]:
     """Exercise 03 solved as its reference solution does it, and the console sign-in."""
+    from grader.progress.submission import account_identity
+    from grader.sandbox.account import load_account
     from grader.sandbox.record import Record
 
     course.reset()
@@ -30,10 +32,9 @@ def solved(course: Course) -> tuple[dict[str, Any], list[StoredEvent]]:
     signed_in = course.grade("console", "signin", "alice", "--password", PASSWORD)
     assert signed_in.returncode == 0, signed_in.stderr
     client(admin, "iam").get_user()  # last: before it, only the sign-in shows alice at work
-    raw = course.account()
-    account = {"accountId": raw["account_id"], "seed": raw["seed"],
-               "openedAt": raw["opened_at"], "rootEmail": raw["root_email"],
-               "rootPassword": raw["root_password"], "region": raw["region"]}
+    opened = load_account(course.home / "sandbox")
+    assert opened is not None
+    account = account_identity(opened)
     record = Record(course.home / "sandbox" / "record.sqlite")
     events = [StoredEvent(*row) for row in record.stored()]
     record.close()

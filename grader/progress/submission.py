@@ -52,6 +52,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from grader.sandbox.account import Account
 from grader.sandbox.record import COLUMNS, chain_link
 from grader.sandbox.record import GENESIS as GENESIS
 
@@ -156,6 +157,14 @@ class Submission:
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+def account_identity(account: Account) -> dict[str, Any]:
+    """What a submission says of the simulated account (`ACCOUNT_FIELDS`: never its
+    grader key, which the server makes its own)."""
+    return {"accountId": account.account_id, "seed": account.seed,
+            "openedAt": account.opened_at, "rootEmail": account.root_email,
+            "rootPassword": account.root_password, "region": account.region}
 
 
 # -- signing ---------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from grader.progress.submission import (
     RecordSlice,
     StoredEvent,
     Submission,
+    account_identity,
     new_id,
 )
 from grader.results import ExerciseResult
@@ -103,7 +104,4 @@ def _account_and_record(account_id: str, last_event: int | None
                        if last_event is None or seq <= last_event)
     finally:
         record.close()
-    identity = {"accountId": account.account_id, "seed": account.seed,
-                "openedAt": account.opened_at, "rootEmail": account.root_email,
-                "rootPassword": account.root_password, "region": account.region}
-    return identity, RecordSlice(after, link, events, rewound)
+    return account_identity(account), RecordSlice(after, link, events, rewound)

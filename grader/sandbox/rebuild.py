@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from grader.sandbox.account import Account
 from grader.sandbox.clock import AccountClock
@@ -107,6 +107,7 @@ def forget_accounts() -> None:
     """Forget every account this process holds (moto's state and ours)."""
     from moto.core.base_backend import BackendDict, backend_lock
     from moto.core.model_instances import reset_model_data
+    from moto.s3.models import s3_backends
 
     from grader.sandbox.billing.bill import BILLS
     from grader.sandbox.sns.models import SENT_BY_OTHERS
@@ -115,6 +116,7 @@ def forget_accounts() -> None:
         for backends in BackendDict._instances:  # type: ignore[misc]
             backends.clear()
         BackendDict._instances.clear()  # type: ignore[misc]
+        s3_backends.bucket_accounts.clear()  # S3's bucket names are global: moto's index
     reset_model_data()
     BILLS.clear()
     SENT_BY_OTHERS.clear()
@@ -145,7 +147,10 @@ def route_in_process(session: Any, app: Any) -> None:
         if "Content-Type" in given:
             headers["CONTENT_TYPE"] = given["Content-Type"]
         headers.setdefault("HTTP_HOST", url.netloc)
-        environ = environ_for(request.method, url.path or "/", url.query, headers, bytes(body))
+        # As a WSGI server gives it: the path decoded, and as sent (the signature's).
+        environ = environ_for(request.method, unquote(url.path or "/"), url.query, headers,
+                              bytes(body))
+        environ["RAW_URI"] = (url.path or "/") + (f"?{url.query}" if url.query else "")
         answer: dict[str, Any] = {}
 
         def start_response(status: str, response_headers: list[tuple[str, str]],

@@ -18,6 +18,7 @@ themselves are sent again at their recorded times, whatever the clock.)
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -182,7 +183,8 @@ def _difference(recorded: Event, made: Event | None, outcome_only: bool = False)
                                    "operation", "parameters")
     else:
         fields = JUDGED_FIELDS
-    differing = [name for name in fields if getattr(recorded, name) != getattr(made, name)]
+    differing = [name for name in fields
+                 if _as_stored(getattr(recorded, name)) != _as_stored(getattr(made, name))]
     if (recorded.status < 400) != (made.status < 400) or \
             (not outcome_only and recorded.status != made.status):
         return f"{_described(recorded)}: {_outcomes(recorded.status, made.status)}"
@@ -191,6 +193,13 @@ def _difference(recorded: Event, made: Event | None, outcome_only: bool = False)
         return (f"{_described(recorded)}: its {name} is recorded as "
                 f"{getattr(recorded, name)!r}, but made again it is {getattr(made, name)!r}.")
     return None
+
+
+def _as_stored(value: Any) -> Any:
+    """A field as the record stores it (dates in parameters become text there)."""
+    if isinstance(value, dict | list):
+        return json.dumps(value, default=str, sort_keys=True)
+    return value
 
 
 def _outcomes(recorded: int, made: int) -> str:
