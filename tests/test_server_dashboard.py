@@ -125,7 +125,7 @@ def test_the_grid_marks_with_words_searches_sorts_and_pages(site: Deployment,
     text = page.text
     assert "<script>alert(1)</script>" not in text and "&lt;script&gt;" in text
     assert "✓" in text and "passed" in text and "✗" in text and "failing" in text
-    assert "not started" in text and "⌛ pending" in text and "? unverified" in text
+    assert "not started" in text and "… pending" in text and "? unverified" in text
     assert page.headers["content-security-policy"].startswith("default-src 'none'")
     found = teacher.request("GET", f"/cohorts/{site.cohort_id}?q=ad")
     assert "Ada" in found.text and "Zed" not in found.text

@@ -261,7 +261,7 @@ class Dashboard:
             query = {"q": search, "sort": sort, "page": grid.page, **changes}
             return f"/cohorts/{cohort.id}?" + urlencode({k: v for k, v in query.items() if v})
 
-        return self.page(request, session, "cohort.html", title=f"Cohort {cohort.name}",
+        return self.page(request, session, "cohort.html", title=cohort.name,
                          cohort=cohort, grid=grid, search=search, sort=sort,
                          sorts=views.SORTS, exercises=views.exercises(), link=link,
                          created=request.query_params.get("created") == "1")
