@@ -86,10 +86,12 @@ def join(connection: Connection, code: object, name: object) -> Joined:
 
 def learner_by_token(connection: Connection, token: str) -> Any:
     """(id, public_id, cohort_id, name) of the learner whose token this is, unless revoked."""
-    return connection.execute(
-        sa.select(learners.c.id, learners.c.public_id, learners.c.cohort_id, learners.c.name)
-        .where(learners.c.token_digest == token_digest(token),
-               learners.c.revoked.is_(False))).first()
+    return connection.execute(_BY_TOKEN, {"b_digest": token_digest(token)}).first()
+
+
+_BY_TOKEN = sa.select(learners.c.id, learners.c.public_id, learners.c.cohort_id,
+                      learners.c.name).where(learners.c.token_digest == sa.bindparam("b_digest"),
+                                             learners.c.revoked.is_(False))
 
 
 def leave(connection: Connection, learner_id: int) -> None:

@@ -76,12 +76,9 @@ class Ingest:
             # One learner's submissions are taken one at a time (PostgreSQL: a row lock;
             # SQLite: the one writer there is, BEGIN IMMEDIATE).
             if connection.dialect.name != "sqlite":
-                connection.execute(sa.select(learners.c.id).where(learners.c.id == learner.id)
-                                   .with_for_update()).first()
-            earlier = connection.execute(
-                sa.select(submissions.c.public_id, submissions.c.incarnation_id)
-                .where(submissions.c.learner_id == learner.id,
-                       submissions.c.public_id == submission.id)).first()
+                connection.execute(_LOCK_LEARNER, {"b_id": learner.id}).first()
+            earlier = connection.execute(_EARLIER, {"b_learner": learner.id,
+                                                    "b_id": submission.id}).first()
             if earlier is not None:
                 return Answer(200, {"id": submission.id,
                                     "record": _head_of(connection, earlier.incarnation_id)})
@@ -126,8 +123,13 @@ class Ingest:
                               suspicious, not live, received)
 
 
-# Made once: building a statement costs more than running it (a submission runs ~12).
+# Made once: building a statement costs more than running it (a submission runs ~10).
 _INSERT_SUBMISSION = submissions.insert().returning(submissions.c.id)
+_LOCK_LEARNER = sa.select(learners.c.id).where(
+    learners.c.id == sa.bindparam("b_id")).with_for_update()
+_EARLIER = sa.select(submissions.c.public_id, submissions.c.incarnation_id).where(
+    submissions.c.learner_id == sa.bindparam("b_learner"),
+    submissions.c.public_id == sa.bindparam("b_id"))
 
 
 def _head_of(connection: Connection, incarnation_id: int | None) -> dict[str, Any] | None:

@@ -145,11 +145,7 @@ def current_head(connection: Connection, learner_id: int, account_id: str) -> He
 def extend(connection: Connection, learner_id: int, account_id: str, piece: RecordSlice,
            received_at: dt.datetime) -> Extended:
     """Take `piece` into the learner's record of `account_id` (see the module's docstring)."""
-    known = connection.execute(
-        sa.select(incarnations).where(incarnations.c.learner_id == learner_id,
-                                      incarnations.c.account_id == account_id)
-        .order_by(incarnations.c.updated_at.desc(), incarnations.c.id.desc())
-        .with_for_update()).all()
+    known = connection.execute(_KNOWN, {"b_learner": learner_id, "b_account": account_id}).all()
     events = piece.events
     target: Any = None
     if piece.after_seq == 0:
@@ -200,6 +196,10 @@ def extend(connection: Connection, learner_id: int, account_id: str, piece: Reco
 
 
 # Made once: building a statement costs more than running it.
+_KNOWN = sa.select(incarnations).where(
+    incarnations.c.learner_id == sa.bindparam("b_learner"),
+    incarnations.c.account_id == sa.bindparam("b_account")).order_by(
+    incarnations.c.updated_at.desc(), incarnations.c.id.desc()).with_for_update()
 _INSERT_SLICE = record_slices.insert()
 _MOVE_HEAD = incarnations.update().where(incarnations.c.id == sa.bindparam("b_id")).values(
     head_seq=sa.bindparam("b_seq"), head_link=sa.bindparam("b_link"),
