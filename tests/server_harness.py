@@ -171,7 +171,7 @@ class Server:
                 env=server_env(home, url), stdout=out, stderr=subprocess.STDOUT,
                 start_new_session=True)
         self.base = f"http://127.0.0.1:{self.port}"
-        wait_for(self._up, timeout=60)
+        wait_for(self._up, timeout=180)  # a deadline: a loaded CI machine can be that slow
 
     def _up(self) -> bool:
         if self.process.poll() is not None:

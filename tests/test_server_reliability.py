@@ -113,7 +113,7 @@ def test_sigkill_mid_ingest_loses_no_acknowledged_submission(site: Deployment) -
         for _ in range(2):  # kill a serving process twice, mid-ingest
             victim = server.pid()
             os.kill(victim, signal.SIGKILL)
-            wait_for(lambda v=victim: _serving_without(server, v), timeout=60)
+            wait_for(lambda v=victim: _serving_without(server, v), timeout=180)
             count = len(acknowledged)
             wait_for(lambda c=count: len(acknowledged) >= c + 5, timeout=30)
     finally:

@@ -203,7 +203,7 @@ def test_worker_processes_share_the_queue_on_postgresql(
                                             env=server_env(tmp_path, site.url),
                                             stdout=out, stderr=subprocess.STDOUT))
     try:
-        wait_for(lambda: all("ready" in log.read_text() for log in logs), timeout=90,
+        wait_for(lambda: all("ready" in log.read_text() for log in logs), timeout=240,
                  every=0.1)  # both warmed up: the jobs below are theirs to share
         learner = site.seed_learner("Busy")
         record = Record(salt="busy")
