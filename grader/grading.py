@@ -84,6 +84,10 @@ def grade(name: str, as_json: bool = False, profile: str | None = None,
 def _send_to_instructor(result: ExerciseResult, before: int | None,
                         answered: Path | None) -> None:
     """Queue the grading for the instructor's server, if the learner joined a cohort."""
+    from grader.progress import membership
+
+    if not membership.joined():  # most learners: nothing more to import or read
+        return
     from grader.progress import submitting
 
     quiz_answers = result.extra.get("answers")

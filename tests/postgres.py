@@ -42,6 +42,8 @@ from types import TracebackType
 
 import pytest
 
+from grader.sandbox.control import alive
+
 BIN_ROOT = Path("/usr/lib/postgresql")
 SERVER_PROGRAMS = ("initdb", "pg_ctl", "postgres")
 HOST = "127.0.0.1"
@@ -123,16 +125,6 @@ def _server_user() -> pwd.struct_passwd | None:
                        "'postgres' nor a 'nobody' user to run it as")
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _sweep(parent: Path) -> None:
     """Remove the folders of clusters whose test process died without stopping them
     (killed, say): the kernel stopped their server, nobody removed their files."""
@@ -146,7 +138,7 @@ def _sweep(parent: Path) -> None:
                 (folder / "data" / "postmaster.pid").read_text().split("\n", 1)[0])
         except (OSError, ValueError):
             server = None  # stopped
-        if not _alive(owner) and not (server is not None and _alive(server)):
+        if not alive(owner) and not (server is not None and alive(server)):
             shutil.rmtree(folder, ignore_errors=True)
 
 

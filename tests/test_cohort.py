@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from grader.sandbox.record import COLUMNS, chain_link
+from grader.sandbox.record import COLUMNS, Record, chain_link
 from tests.admin_user import make_admin_user
 from tests.conftest import Course
 from tests.server_harness import Deployment, Server, deploy, wait_for
@@ -122,6 +122,23 @@ def test_an_offline_learner_catches_up_and_leave_stops_sending(
     rows = regraded(site, before + 2)[before:]
     assert [r.status for r in rows] == ["regraded", "regraded"]
     assert not any(r.mismatch for r in rows)
+
+    # The server holds less than this machine believes (an acknowledgement ahead of it):
+    # it answers 409 with its head, and the sender makes the submission again from there.
+    assert fresh.grade("sandbox", "advance", "1h").returncode == 0
+    record = Record(fresh.home / "sandbox" / "record.sqlite")
+    newest = record.count()
+    acks = json.loads((fresh.home / "server-acks.json").read_text())
+    (account,) = acks
+    acks[account] = {"seq": newest, "link": record.link_of(newest)}
+    record.close()
+    (fresh.home / "server-acks.json").write_text(json.dumps(acks))
+    assert fresh.grade("03", "--json").returncode == 1
+    assert fresh.grade("submit").returncode == 0
+    resent = regraded(site, before + 3)[before + 2]
+    assert resent.status == "regraded" and not resent.mismatch
+    assert not list((fresh.home / "outbox").rglob("*.json.gz"))  # none refused either
+
     left = fresh.grade("leave")
     assert left.returncode == 0, left.stderr
     assert not (fresh.home / "server.json").exists()

@@ -33,6 +33,11 @@ class Membership:
     joined_at: str
 
 
+def joined() -> bool:
+    """Whether the learner joined a cohort (without reading the file: `load` does)."""
+    return (grade_home() / MEMBERSHIP_FILE).exists()
+
+
 def load(home: Path | None = None) -> Membership | None:
     """The membership, None when the learner has not joined (or has left)."""
     path = (home or grade_home()) / MEMBERSHIP_FILE

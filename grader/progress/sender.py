@@ -13,12 +13,10 @@ head), the submission is made again from there, from the local record.
 from __future__ import annotations
 
 import fcntl
-import gzip
-import json
 import os
 import subprocess
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -102,39 +100,19 @@ def _from_servers_head(body: bytes, head: dict[str, Any]) -> bytes | None:
     """The submission in `body` again, its record slice starting after the event the
     server holds (`head`) if this machine's record still has it, else the whole record,
     marked as rewound; None when nothing better can be sent."""
-    from grader.paths import sandbox_dir
-    from grader.progress.submission import GENESIS, parse
-    from grader.sandbox.record import RECORD_FILE, Record
+    from grader.progress.submission import parse
+    from grader.progress.submitting import local_slice
 
     submission = parse(body)
-    slice_ = submission.record
-    path = sandbox_dir() / RECORD_FILE
-    if slice_ is None or not path.exists():
+    previous = submission.record
+    if previous is None:
         return None
-    last = slice_.head[0]
-    record = Record(path)
-    try:
-        seq, link = head.get("seq"), head.get("link")
-        if isinstance(seq, int) and record.link_of(seq) == link and seq <= last:
-            after, after_link, rewound = seq, str(link), False
-        elif slice_.after_seq == 0 and slice_.rewound:
-            return None  # already the whole record: the server will not take it
-        else:
-            after, after_link, rewound = 0, GENESIS, True
-        events = [event for event in record.stored(after) if event[0] <= last]
-    finally:
-        record.close()
-    document = json.loads(gzip.decompress(body))
-    document["record"] = {
-        "after": {"seq": after, "link": after_link}, "rewound": rewound,
-        "events": [_event_json(seq, columns, chain) for seq, columns, chain in events]}
-    return gzip.compress(json.dumps(document, separators=(",", ":")).encode(), mtime=0)
-
-
-def _event_json(seq: int, columns: tuple[Any, ...], chain: str) -> dict[str, Any]:
-    from grader.progress.submission import StoredEvent
-
-    return StoredEvent(seq, columns, chain).to_json()
+    seq, link = head.get("seq"), head.get("link")
+    known = (seq, link) if isinstance(seq, int) and isinstance(link, str) else (-1, "")
+    again = local_slice(known, previous.head[0])
+    if again is None or (again.rewound and previous.after_seq == 0 and previous.rewound):
+        return None  # no record here, or already the whole record: the server will not take it
+    return replace(submission, record=again).encode()
 
 
 def main() -> None:

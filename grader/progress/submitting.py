@@ -78,30 +78,41 @@ def answers_file_text(path: Path | None) -> str | None:
         return None
 
 
-def _account_and_record(account_id: str, last_event: int | None
-                        ) -> tuple[dict[str, Any], RecordSlice] | None:
-    """The simulated account's identity and the record's events the server lacks."""
+def local_slice(known: tuple[int, str] | None, last_event: int | None) -> RecordSlice | None:
+    """This machine's record after event `known` (seq, link), up to `last_event` (None: all):
+    the whole record, marked rewound, when it no longer has that event (cut back by `grade
+    restart`, or started over since); None when there is no record."""
     from grader.paths import sandbox_dir
-    from grader.sandbox.account import load_account
     from grader.sandbox.record import RECORD_FILE, Record
 
-    folder = sandbox_dir()
-    account = load_account(folder)
-    if account is None or account.account_id != account_id or \
-            not (folder / RECORD_FILE).exists():
+    path = sandbox_dir() / RECORD_FILE
+    if not path.exists():
         return None
-    record = Record(folder / RECORD_FILE)
+    record = Record(path)
     try:
         after, link, rewound = 0, GENESIS, False
-        ack = membership.acknowledged(account_id)
-        if ack is not None:
-            if record.link_of(ack[0]) == ack[1]:
-                after, link = ack
-            else:  # cut back (`grade restart`) or started over since: all of it again
+        if known is not None:
+            if record.link_of(known[0]) == known[1] and \
+                    (last_event is None or known[0] <= last_event):
+                after, link = known
+            else:
                 rewound = True
         events = tuple(StoredEvent(seq, columns, chain)
                        for seq, columns, chain in record.stored(after)
                        if last_event is None or seq <= last_event)
     finally:
         record.close()
-    return account_identity(account), RecordSlice(after, link, events, rewound)
+    return RecordSlice(after, link, events, rewound)
+
+
+def _account_and_record(account_id: str, last_event: int | None
+                        ) -> tuple[dict[str, Any], RecordSlice] | None:
+    """The simulated account's identity and the record's events the server lacks."""
+    from grader.paths import sandbox_dir
+    from grader.sandbox.account import load_account
+
+    account = load_account(sandbox_dir())
+    if account is None or account.account_id != account_id:
+        return None
+    record = local_slice(membership.acknowledged(account_id), last_event)
+    return (account_identity(account), record) if record is not None else None

@@ -70,7 +70,8 @@ class Running:
     account: Account
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether process `pid` exists (another user's counts: signalling it is refused)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -193,7 +194,7 @@ def _runtime(folder: Path) -> dict[str, Any] | None:
     except (ValueError, KeyError, TypeError):
         path.unlink(missing_ok=True)  # a damaged run file: the process is found anew
         return None
-    if not _alive(pid):
+    if not alive(pid):
         path.unlink(missing_ok=True)
         return None
     data["pid"] = pid
@@ -339,10 +340,10 @@ def _stop(folder: Path) -> bool:
     except ProcessLookupError:
         return False
     deadline = time.monotonic() + 10
-    while _alive(pid) and time.monotonic() < deadline:
+    while alive(pid) and time.monotonic() < deadline:
         time.sleep(0.02)
         _reap(pid)
-    if _alive(pid):
+    if alive(pid):
         os.kill(pid, signal.SIGKILL)
         _reap(pid)
     (folder / RUNTIME_FILE).unlink(missing_ok=True)

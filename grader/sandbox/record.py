@@ -183,14 +183,9 @@ class Record:
         """The sequence number of the first event whose link does not hold (it, or one
         before it, was changed, inserted or removed); None when the chain is whole."""
         previous = GENESIS
-        with self._lock:
-            rows = self._db.execute(
-                f"SELECT seq,{','.join(self._names)},chain FROM events ORDER BY seq").fetchall()
-        for row in rows:
-            seq, values, link = row[0], list(row[1:-1]), row[-1]
-            expected = chain_link(previous, values)
-            if link != expected:
-                return int(seq)
+        for seq, values, link in self.stored():
+            if link != chain_link(previous, list(values)):
+                return seq
             previous = link
         return None
 

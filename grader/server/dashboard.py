@@ -223,28 +223,32 @@ class Dashboard:
             return self.problem(request, session, 400, bad.reason, bad.fix)
         return RedirectResponse(f"/cohorts/{new_id}?created=1", 303)
 
-    async def _cohort(self, request: Request) -> tuple[dict[str, Any], int | None, Any]:
+    async def _own_cohort(self, request: Request) -> tuple[dict[str, Any], Any] | Response:
+        """(session, cohort) when the cohort in the path is the signed-in instructor's; else
+        the answer to give instead: sign in first, or no such page."""
         session, who = self._instructor(request)
         if who is None:
-            return session, None, None
+            return RedirectResponse("/login", 303)
         cohort_id = request.path_params["cohort"]
 
         def load() -> Any:
             with reading(self.engine) as connection:
                 return views.own_cohort(connection, who, cohort_id)
 
-        return session, who, await run_in_threadpool(load)
+        cohort = await run_in_threadpool(load)
+        if cohort is None:
+            return self._not_found(request, session)
+        return session, cohort
 
     def _not_found(self, request: Request, session: dict[str, Any]) -> Response:
         return self.problem(request, session, 404, "There is no such page among yours.",
                             "Go back to your cohorts.")
 
     async def cohort(self, request: Request) -> Response:
-        session, who, cohort = await self._cohort(request)
-        if who is None:
-            return RedirectResponse("/login", 303)
-        if cohort is None:
-            return self._not_found(request, session)
+        owned = await self._own_cohort(request)
+        if isinstance(owned, Response):
+            return owned
+        session, cohort = owned
         search = request.query_params.get("q", "")[:100]
         sort = request.query_params.get("sort", "name")
         sort = sort if sort in views.SORTS else "name"
@@ -267,11 +271,10 @@ class Dashboard:
                          created=request.query_params.get("created") == "1")
 
     async def learner(self, request: Request) -> Response:
-        session, who, cohort = await self._cohort(request)
-        if who is None:
-            return RedirectResponse("/login", 303)
-        if cohort is None:
-            return self._not_found(request, session)
+        owned = await self._own_cohort(request)
+        if isinstance(owned, Response):
+            return owned
+        session, cohort = owned
 
         def load() -> Any:
             with reading(self.engine) as connection:
@@ -291,12 +294,13 @@ class Dashboard:
                          sides=views.checks_side_by_side)
 
     async def exercise(self, request: Request) -> Response:
-        session, who, cohort = await self._cohort(request)
-        if who is None:
-            return RedirectResponse("/login", 303)
+        owned = await self._own_cohort(request)
+        if isinstance(owned, Response):
+            return owned
+        session, cohort = owned
         exercise = request.path_params["exercise"]
         titles = dict(views.exercises())
-        if cohort is None or exercise not in titles:
+        if exercise not in titles:
             return self._not_found(request, session)
 
         def load() -> Any:
@@ -309,11 +313,10 @@ class Dashboard:
                          failing=failing, read=read)
 
     async def grid_csv(self, request: Request) -> Response:
-        session, who, cohort = await self._cohort(request)
-        if who is None:
-            return RedirectResponse("/login", 303)
-        if cohort is None:
-            return self._not_found(request, session)
+        owned = await self._own_cohort(request)
+        if isinstance(owned, Response):
+            return owned
+        _, cohort = owned
 
         def load() -> str:
             with reading(self.engine) as connection:
@@ -325,11 +328,10 @@ class Dashboard:
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     async def gradescope(self, request: Request) -> Response:
-        session, who, cohort = await self._cohort(request)
-        if who is None:
-            return RedirectResponse("/login", 303)
-        if cohort is None:
-            return self._not_found(request, session)
+        owned = await self._own_cohort(request)
+        if isinstance(owned, Response):
+            return owned
+        session, cohort = owned
 
         def load() -> Any:
             with reading(self.engine) as connection:
