@@ -239,6 +239,26 @@ def test_me_shows_only_ones_own_record_and_leave_revokes(site: Deployment) -> No
                           headers={"Authorization": f"Bearer {bob['token']}"}).status == 401
 
 
+def test_a_token_revoked_after_it_was_used_is_refused(site: Deployment) -> None:
+    """The server remembers learners it has seen (no database read per submission); a
+    token revoked since, here by another process (SQL), is still refused and stores
+    nothing, now and after."""
+    import sqlalchemy as sa
+
+    server, learner = _server(site), site.seed_learner("Leaving later")
+    record = Record()
+    record.add(2)
+    assert server.submit(learner["token"], submission(record)).status == 201
+    with site.engine().begin() as connection:
+        connection.execute(sa.text("UPDATE learners SET revoked = :yes WHERE id = :l"),
+                           {"yes": True, "l": learner["id"]})
+    for _ in range(2):
+        record.add(1)
+        refused = server.submit(learner["token"], submission(record, after=2))
+        assert refused.status == 401 and set(refused.json()) == {"error", "fix"}
+    assert _stored(site, learner["id"]) == 1
+
+
 def test_unsigned_badly_signed_and_replayed_submissions_are_refused(site: Deployment) -> None:
     server, learner = _server(site), site.seed_learner("Signer")
     other = site.seed_learner("Other signer")

@@ -89,8 +89,12 @@ class Api:
         return respond(await run_in_threadpool(work))
 
     async def submit(self, request: Request) -> Response:
+        """An unknown token is refused before the body is read; a token this process knows
+        costs no database read here (its write checks that the learner is enrolled)."""
         token = bearer(request)
-        learner = await run_in_threadpool(self.ingest.learner, token)
+        learner = self.ingest.known(token)
+        if learner is None:
+            learner = await run_in_threadpool(self.ingest.learner, token)
         if learner is None or token is None:
             return respond(error(401, *UNKNOWN_TOKEN))
         wait = self.submits.take(str(learner.id))

@@ -143,8 +143,10 @@ def current_head(connection: Connection, learner_id: int, account_id: str) -> He
 
 
 def extend(connection: Connection, learner_id: int, account_id: str, piece: RecordSlice,
-           received_at: dt.datetime) -> Extended:
-    """Take `piece` into the learner's record of `account_id` (see the module's docstring)."""
+           received_at: dt.datetime, packed: bytes | None = None) -> Extended:
+    """Take `piece` into the learner's record of `account_id` (see the module's docstring);
+    `packed`: `pack(piece.events)`, made before the transaction (it is most often kept as
+    it is)."""
     known = connection.execute(_KNOWN, {"b_learner": learner_id, "b_account": account_id}).all()
     events = piece.events
     target: Any = None
@@ -154,7 +156,7 @@ def extend(connection: Connection, learner_id: int, account_id: str, piece: Reco
         target = next((row for row in known if row.first_link == events[0].chain), None)
         if target is None:
             return _start(connection, learner_id, account_id, events, received_at,
-                          started_over=bool(known))
+                          started_over=bool(known), packed=packed)
     else:
         target = next((row for row in known if row.head_seq == piece.after_seq
                        and row.head_link == piece.after_link), None)
@@ -180,7 +182,7 @@ def extend(connection: Connection, learner_id: int, account_id: str, piece: Reco
             first = next(e.seq for e in overlap if held.get(e.seq) != e.chain)
             if piece.rewound and piece.after_seq == 0:  # `grade restart`: a new branch
                 return _start(connection, learner_id, account_id, events, received_at,
-                              started_over=True, branched_at=first)
+                              started_over=True, branched_at=first, packed=packed)
             raise _rewrite(head, first)
     new = [e for e in events if e.seq > head.seq]
     if not new:
@@ -188,7 +190,9 @@ def extend(connection: Connection, learner_id: int, account_id: str, piece: Reco
     flags, last_time, offset = _check_times(str(target.head_time), float(target.clock_offset),
                                             new, received_at)
     connection.execute(_INSERT_SLICE, {"incarnation_id": target.id, "first_seq": new[0].seq,
-                                       "last_seq": new[-1].seq, "events": pack(new)})
+                                       "last_seq": new[-1].seq,
+                                       "events": packed if packed and len(new) == len(events)
+                                       else pack(new)})
     connection.execute(_MOVE_HEAD, {"b_id": target.id, "b_seq": new[-1].seq,
                                     "b_link": new[-1].chain, "b_time": last_time,
                                     "b_offset": offset, "b_at": received_at})
@@ -217,7 +221,8 @@ def _rewrite(head: Head, seq: int) -> Conflict:
 
 def _start(connection: Connection, learner_id: int, account_id: str,
            events: tuple[StoredEvent, ...], received_at: dt.datetime,
-           started_over: bool, branched_at: int | None = None) -> Extended:
+           started_over: bool, branched_at: int | None = None,
+           packed: bytes | None = None) -> Extended:
     flags, last_time, offset = _check_times("", 0.0, list(events), received_at)
     if branched_at is not None:
         flags.insert(0, {"flag": "restarted", "seq": branched_at,
@@ -233,7 +238,7 @@ def _start(connection: Connection, learner_id: int, account_id: str,
     ))
     connection.execute(record_slices.insert().values(
         incarnation_id=new_id, first_seq=events[0].seq, last_seq=events[-1].seq,
-        events=pack(events)))
+        events=packed or pack(events)))
     return Extended(new_id, Head(account_id, events[-1].seq, events[-1].chain),
                     started_over, flags)
 

@@ -1,0 +1,109 @@
+"""Group commit (grader/server/group_commit.py) on a real SQLite file: writes handed over
+by many threads share transactions; each caller gets its own answer only once it is
+committed; a write that fails fails alone; what needs no write commits nothing."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+from grader.server.database import connect, reading
+from grader.server.group_commit import GroupCommit, Ready, run_alone
+
+_ROWS = sa.table("rows", sa.column("n"))
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Engine:
+    engine = connect(f"sqlite:///{tmp_path}/group.sqlite")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE rows (n INTEGER PRIMARY KEY)")
+    return engine
+
+
+def _commits(engine: Engine) -> list[int]:
+    seen: list[int] = []
+    event.listen(engine, "commit", lambda _connection: seen.append(1))
+    return seen
+
+
+def _insert(n: int) -> Ready[int]:
+    def write(connection: Connection) -> int:
+        connection.execute(_ROWS.insert().values(n=n))
+        return n * 10
+    return Ready(write=write)
+
+
+def _until_waiting(group: GroupCommit, count: int) -> None:
+    deadline = time.monotonic() + 10
+    while len(group._waiting) < count:
+        assert time.monotonic() < deadline, "the writes were not handed over"
+        time.sleep(0.01)
+
+
+def _stored(engine: Engine) -> list[int]:
+    with reading(engine) as connection:
+        return sorted(connection.execute(sa.select(_ROWS.c.n)).scalars())
+
+
+def test_waiting_writes_share_one_transaction_and_each_gets_its_answer(engine: Engine) -> None:
+    group, commits = GroupCommit(engine), _commits(engine)
+    release = threading.Event()
+
+    def first() -> Ready[int]:  # holds the ingest thread until the 8 others are queued
+        release.wait(10)
+        return _insert(0)
+
+    with ThreadPoolExecutor(9) as pool:
+        held = pool.submit(group.run, first)
+        rest = [pool.submit(group.run, lambda n=n: _insert(n)) for n in range(1, 9)]
+        _until_waiting(group, 8)
+        release.set()
+        answers = [held.result(10)] + [f.result(10) for f in rest]
+    assert answers == [n * 10 for n in range(9)]
+    assert len(commits) == 2  # the first alone, then the 8 that waited together
+    assert _stored(engine) == list(range(9))
+
+
+def test_a_failing_write_fails_alone(engine: Engine) -> None:
+    group = GroupCommit(engine)
+    assert group.run(lambda: _insert(5)) == 50
+    release = threading.Event()
+
+    def first() -> Ready[int]:
+        release.wait(10)
+        return _insert(1)
+
+    with ThreadPoolExecutor(4) as pool:
+        held = pool.submit(group.run, first)
+        futures = [pool.submit(group.run, lambda n=n: _insert(n)) for n in (2, 5, 3)]
+        _until_waiting(group, 3)
+        release.set()
+        assert held.result(10) == 10
+        assert futures[0].result(10) == 20 and futures[2].result(10) == 30
+        with pytest.raises(sa.exc.IntegrityError):  # 5 is there already: only it fails
+            futures[1].result(10)
+    assert _stored(engine) == [1, 2, 3, 5]
+
+
+def test_an_answer_without_a_write_commits_nothing_and_errors_reach_the_caller(
+        engine: Engine) -> None:
+    group, commits = GroupCommit(engine), _commits(engine)
+    assert group.run(lambda: Ready(done="refused")) == "refused"
+    assert run_alone(engine, lambda: Ready(done="refused")) == "refused"
+
+    def broken() -> Ready[Any]:
+        raise ValueError("not parseable")
+
+    with pytest.raises(ValueError, match="not parseable"):
+        group.run(broken)
+    assert commits == [] and _stored(engine) == []
+    assert run_alone(engine, lambda: _insert(7)) == 70 and _stored(engine) == [7]
