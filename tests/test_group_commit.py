@@ -4,6 +4,7 @@ committed; a write that fails fails alone; what needs no write commits nothing."
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -49,6 +50,14 @@ def _until_waiting(group: GroupCommit, count: int) -> None:
         time.sleep(0.01)
 
 
+def _until_taken(group: GroupCommit) -> None:
+    """Until the ingest thread has taken what waits (and holds in `prepare`)."""
+    deadline = time.monotonic() + 10
+    while group._thread is None or group._waiting:
+        assert time.monotonic() < deadline, "the ingest thread did not take its work"
+        time.sleep(0.01)
+
+
 def _stored(engine: Engine) -> list[int]:
     with reading(engine) as connection:
         return sorted(connection.execute(sa.select(_ROWS.c.n)).scalars())
@@ -64,6 +73,7 @@ def test_waiting_writes_share_one_transaction_and_each_gets_its_answer(engine: E
 
     with ThreadPoolExecutor(9) as pool:
         held = pool.submit(group.run, first)
+        _until_taken(group)
         rest = [pool.submit(group.run, lambda n=n: _insert(n)) for n in range(1, 9)]
         _until_waiting(group, 8)
         release.set()
@@ -84,6 +94,7 @@ def test_a_failing_write_fails_alone(engine: Engine) -> None:
 
     with ThreadPoolExecutor(4) as pool:
         held = pool.submit(group.run, first)
+        _until_taken(group)
         futures = [pool.submit(group.run, lambda n=n: _insert(n)) for n in (2, 5, 3)]
         _until_waiting(group, 3)
         release.set()
@@ -107,3 +118,32 @@ def test_an_answer_without_a_write_commits_nothing_and_errors_reach_the_caller(
         group.run(broken)
     assert commits == [] and _stored(engine) == []
     assert run_alone(engine, lambda: _insert(7)) == 70 and _stored(engine) == [7]
+
+
+def test_requests_on_an_event_loop_wait_without_a_thread_and_may_go_away(
+        engine: Engine) -> None:
+    """`run_async`: many requests of one event loop share a batch; one whose client went
+    away (its task cancelled) is still written, and the others are answered."""
+    import asyncio
+
+    group, release = GroupCommit(engine), threading.Event()
+
+    def first() -> Ready[int]:
+        release.wait(10)
+        return _insert(0)
+
+    held = threading.Thread(target=group.run, args=(first,))
+    held.start()
+    _until_taken(group)
+
+    async def requests() -> list[int]:
+        tasks = [asyncio.ensure_future(group.run_async(functools.partial(_insert, n)))
+                 for n in range(1, 6)]
+        await asyncio.to_thread(_until_waiting, group, 5)
+        tasks[2].cancel()  # client 3 went away
+        release.set()
+        return [await t for i, t in enumerate(tasks) if i != 2]
+
+    assert asyncio.run(requests()) == [10, 20, 40, 50]
+    held.join(10)
+    assert _stored(engine) == [0, 1, 2, 3, 4, 5]

@@ -106,8 +106,7 @@ class Api:
             return respond(error(413, f"The submission is larger than {MAX_SENT_BYTES} bytes.",
                                  "`grade sandbox reset` starts a smaller record."))
         signature = request.headers.get(SIGNATURE_HEADER)
-        return respond(await run_in_threadpool(self.ingest.take, learner, token, body,
-                                               signature))
+        return respond(await self.ingest.take_async(learner, token, body, signature))
 
     async def me(self, request: Request) -> Response:
         token = bearer(request)

@@ -14,6 +14,7 @@ may run again after its transaction was rolled back)."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ class Ready(Generic[T]):
 @dataclass
 class _Pending(Generic[T]):
     prepare: Callable[[], Ready[T]]
+    on_finish: Callable[[], None] | None = None  # called from the ingest thread
     finished: threading.Event = field(default_factory=threading.Event)
     result: Any = None
     failure: Exception | None = None
@@ -46,6 +48,14 @@ class _Pending(Generic[T]):
     def finish(self, result: Any = None, failure: Exception | None = None) -> None:
         self.result, self.failure = result, failure
         self.finished.set()
+        if self.on_finish is not None:
+            self.on_finish()
+
+    def outcome(self) -> T:
+        if self.failure is not None:
+            raise self.failure
+        result: T = self.result
+        return result
 
 
 def run_alone(engine: Engine, prepare: Callable[[], Ready[T]]) -> T:
@@ -70,6 +80,28 @@ class GroupCommit:
     def run(self, prepare: Callable[[], Ready[T]]) -> T:
         """The answer `prepare` gives, or its write's once committed (or their exception)."""
         pending: _Pending[T] = _Pending(prepare)
+        self._hand_over(pending)
+        pending.finished.wait()
+        return pending.outcome()
+
+    async def run_async(self, prepare: Callable[[], Ready[T]]) -> T:
+        """`run` for an event loop: the request waits without holding a thread."""
+        loop = asyncio.get_running_loop()
+        woken: asyncio.Future[None] = loop.create_future()
+
+        def settle() -> None:
+            if not woken.done():  # (cancelled when the client went away)
+                woken.set_result(None)
+
+        def wake() -> None:
+            loop.call_soon_threadsafe(settle)
+
+        pending: _Pending[T] = _Pending(prepare, on_finish=wake)
+        self._hand_over(pending)
+        await woken
+        return pending.outcome()
+
+    def _hand_over(self, pending: _Pending[Any]) -> None:
         with self._arrived:
             self._waiting.append(pending)
             if self._thread is None:
@@ -77,11 +109,6 @@ class GroupCommit:
                                                 name="group-commit", daemon=True)
                 self._thread.start()
             self._arrived.notify()
-        pending.finished.wait()
-        if pending.failure is not None:
-            raise pending.failure
-        result: T = pending.result
-        return result
 
     def _work_forever(self) -> None:
         while True:

@@ -15,17 +15,20 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+from starlette.concurrency import run_in_threadpool
 
 from grader.progress.submission import Rejected, Submission, parse, token_digest, verify
 from grader.server import jobs, progress, records
 from grader.server.database import is_sqlite, reading
 from grader.server.enrolment import learner_by_token
 from grader.server.group_commit import GroupCommit, Ready, run_alone
+from grader.server.prepared import Prepared
 from grader.server.schema import incarnations, incidents, learners, submissions
 
 _RETRIES = 3
@@ -79,9 +82,39 @@ class Ingest:
     def take(self, learner: Any, token: str, body: bytes, signature: str | None,
              now: dt.datetime | None = None) -> Answer:
         """The answer to a learner's submission, stored when it is a 2xx."""
-        received = now or dt.datetime.now(dt.UTC)
+        prepare = self._preparer(learner, token, body, signature, now)
+        for attempt in range(_RETRIES):
+            try:
+                answer = (self._group.run(prepare) if self._group is not None
+                          else run_alone(self.engine, prepare))
+                break
+            except sa.exc.IntegrityError:  # a concurrent retry of the same id, or a race
+                if attempt == _RETRIES - 1:
+                    raise
+        return self._settled(token, answer)
+
+    async def take_async(self, learner: Any, token: str, body: bytes,
+                         signature: str | None) -> Answer:
+        """`take` for the event loop: on SQLite the request waits for the ingest thread
+        without holding a thread of its own."""
+        if self._group is None:
+            return await run_in_threadpool(self.take, learner, token, body, signature)
+        prepare = self._preparer(learner, token, body, signature, None)
+        for attempt in range(_RETRIES):
+            try:
+                answer = await self._group.run_async(prepare)
+                break
+            except sa.exc.IntegrityError:
+                if attempt == _RETRIES - 1:
+                    raise
+        return self._settled(token, answer)
+
+    def _preparer(self, learner: Any, token: str, body: bytes, signature: str | None,
+                  now: dt.datetime | None) -> Callable[[], Ready[Answer]]:
+        """The work before the database: the signature, parsing, packing the slice."""
 
         def prepare() -> Ready[Answer]:
+            received = now or dt.datetime.now(dt.UTC)
             try:
                 verify(token, body, signature, now=received.timestamp())
                 submission = parse(body)
@@ -91,14 +124,9 @@ class Ingest:
             return Ready(write=lambda connection: self._store(
                 connection, learner, submission, received, packed))
 
-        for attempt in range(_RETRIES):
-            try:
-                answer = (self._group.run(prepare) if self._group is not None
-                          else run_alone(self.engine, prepare))
-                break
-            except sa.exc.IntegrityError:  # a concurrent retry of the same id, or a race
-                if attempt == _RETRIES - 1:
-                    raise
+        return prepare
+
+    def _settled(self, token: str, answer: Answer) -> Answer:
         if answer.status == 401:
             self._known.pop(token_digest(token), None)
         elif answer.status == 201:
@@ -110,11 +138,10 @@ class Ingest:
         """Store `submission` (a write of `group_commit`'s kind)."""
         # One learner's submissions are taken one at a time (PostgreSQL: a row lock;
         # SQLite: the one writer there is, BEGIN IMMEDIATE).
-        enrolled = connection.execute(_ENROLLED, {"b_id": learner.id}).first()
+        enrolled = _ENROLLED.first(connection, {"b_id": learner.id})
         if enrolled is None or enrolled.revoked:
             return error(401, *UNKNOWN_TOKEN)
-        earlier = connection.execute(_EARLIER, {"b_learner": learner.id,
-                                                "b_id": submission.id}).first()
+        earlier = _EARLIER.first(connection, {"b_learner": learner.id, "b_id": submission.id})
         if earlier is not None:
             return Answer(200, {"id": submission.id,
                                 "record": _head_of(connection, earlier.incarnation_id)})
@@ -141,7 +168,7 @@ class Ingest:
             flags.append({"flag": "self-reported",
                           "detail": "graded a real AWS account: the server cannot re-grade it"})
         suspicious = any(f["flag"] not in ("started-over", "self-reported") for f in flags)
-        new_id = int(connection.execute(_INSERT_SUBMISSION, dict(
+        new_id = int(_INSERT_SUBMISSION.first(connection, dict(
             public_id=submission.id, learner_id=learner_id, exercise=submission.exercise,
             mode=submission.mode, graded_at=submission.graded_at, received_at=received,
             learner_passed=submission.passed, learner_verdict=submission.verdict,
@@ -150,20 +177,23 @@ class Ingest:
             record_seq=extended.head.seq if extended and extended.incarnation_id else None,
             status="self-reported" if live else "queued",
             mismatch=False, flags=flags, flagged=suspicious,
-        )).scalar_one())
+        ))[0])
         if not live:
             jobs.enqueue(connection, new_id, received)
         progress.note_attempt(connection, learner_id, submission.exercise, submission.passed,
                               suspicious, not live, received)
 
 
-# Made once: building a statement costs more than running it (a submission runs ~10).
-_INSERT_SUBMISSION = submissions.insert().returning(submissions.c.id)
-_ENROLLED = sa.select(learners.c.revoked).where(
-    learners.c.id == sa.bindparam("b_id")).with_for_update()
-_EARLIER = sa.select(submissions.c.public_id, submissions.c.incarnation_id).where(
+# Prepared once: a submission runs about ten statements (see `prepared`).
+_INSERT_SUBMISSION = Prepared(submissions.insert().returning(submissions.c.id), columns=[
+    "public_id", "learner_id", "exercise", "mode", "graded_at", "received_at",
+    "learner_passed", "learner_verdict", "answers", "account", "incarnation_id",
+    "record_seq", "status", "mismatch", "flags", "flagged"])
+_ENROLLED = Prepared(sa.select(learners.c.revoked).where(
+    learners.c.id == sa.bindparam("b_id")).with_for_update())
+_EARLIER = Prepared(sa.select(submissions.c.public_id, submissions.c.incarnation_id).where(
     submissions.c.learner_id == sa.bindparam("b_learner"),
-    submissions.c.public_id == sa.bindparam("b_id"))
+    submissions.c.public_id == sa.bindparam("b_id")))
 
 
 def _head_of(connection: Connection, incarnation_id: int | None) -> dict[str, Any] | None:

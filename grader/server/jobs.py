@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from grader.server.database import is_sqlite, writing
+from grader.server.prepared import Prepared
 from grader.server.schema import jobs
 
 LEASE = dt.timedelta(seconds=120)
@@ -28,11 +29,11 @@ class Job:
 
 
 def enqueue(connection: Connection, submission_id: int, now: dt.datetime) -> None:
-    connection.execute(_ENQUEUE, {"submission_id": submission_id, "state": "queued",
-                                  "attempts": 0, "created_at": now})
+    _ENQUEUE.count(connection, {"submission_id": submission_id, "state": "queued",
+                                "attempts": 0, "created_at": now})
 
 
-_ENQUEUE = jobs.insert()
+_ENQUEUE = Prepared(jobs.insert(), columns=["submission_id", "state", "attempts", "created_at"])
 
 
 def abandoned(connection: Connection, now: dt.datetime) -> list[int]:

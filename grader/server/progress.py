@@ -13,6 +13,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from grader.server.prepared import Prepared
 from grader.server.schema import learners, progress, submissions
 
 _S = submissions.c
@@ -59,9 +60,9 @@ def note_attempt(connection: Connection, learner_id: int, exercise: str, passed:
                  flagged: bool, pending: bool, received: dt.datetime) -> None:
     """What `update` would make of one more attempt, without reading every attempt again
     (ingest's share of the work: `update` recomputes all when the attempt is re-graded)."""
-    old = connection.execute(_ROW, {"b_learner": learner_id, "b_exercise": exercise}).first()
+    old = _ROW.first(connection, {"b_learner": learner_id, "b_exercise": exercise})
     if old is None:
-        connection.execute(progress.insert(), {
+        _FIRST.count(connection, {
             "learner_id": learner_id, "exercise": exercise, "passed": passed, "attempts": 1,
             "last_at": received, "mismatches": 0, "flagged": int(flagged),
             "pending": int(pending), "unverified": passed})
@@ -69,28 +70,32 @@ def note_attempt(connection: Connection, learner_id: int, exercise: str, passed:
     else:
         verified = bool(old.passed) and not old.unverified
         now_passed = bool(old.passed) or passed
-        connection.execute(_ATTEMPT, {
+        _ATTEMPT.count(connection, {
             "b_learner": learner_id, "b_exercise": exercise, "b_passed": now_passed,
             "b_unverified": now_passed and not verified, "b_last_at": received,
             "b_flagged": int(flagged), "b_pending": int(pending)})
         became = now_passed and not old.passed
-    connection.execute(_ACTIVE, {"b_learner": learner_id, "b_became": int(became),
-                                 "b_at": received})
+    _ACTIVE.count(connection, {"b_learner": learner_id, "b_became": int(became),
+                               "b_at": received})
 
 
-_ROW = sa.select(progress.c.passed, progress.c.unverified).where(
+# Prepared once: ingest runs them for every submission (see `prepared`).
+_FIRST = Prepared(progress.insert(), columns=[
+    "learner_id", "exercise", "passed", "attempts", "last_at", "mismatches", "flagged",
+    "pending", "unverified"])
+_ROW = Prepared(sa.select(progress.c.passed, progress.c.unverified).where(
     progress.c.learner_id == sa.bindparam("b_learner"),
-    progress.c.exercise == sa.bindparam("b_exercise"))
-_ATTEMPT = progress.update().where(
+    progress.c.exercise == sa.bindparam("b_exercise")))
+_ATTEMPT = Prepared(progress.update().where(
     progress.c.learner_id == sa.bindparam("b_learner"),
     progress.c.exercise == sa.bindparam("b_exercise")).values(
     passed=sa.bindparam("b_passed"), unverified=sa.bindparam("b_unverified"),
     attempts=progress.c.attempts + 1, last_at=sa.bindparam("b_last_at"),
     flagged=progress.c.flagged + sa.bindparam("b_flagged"),
-    pending=progress.c.pending + sa.bindparam("b_pending"))
-_ACTIVE = learners.update().where(learners.c.id == sa.bindparam("b_learner")).values(
+    pending=progress.c.pending + sa.bindparam("b_pending")))
+_ACTIVE = Prepared(learners.update().where(learners.c.id == sa.bindparam("b_learner")).values(
     passed_count=learners.c.passed_count + sa.bindparam("b_became"),
-    last_activity=sa.bindparam("b_at"))
+    last_activity=sa.bindparam("b_at")))
 
 
 def _aware(moment: dt.datetime | None) -> dt.datetime | None:

@@ -35,6 +35,7 @@ from sqlalchemy.engine import Connection
 from grader.progress.submission import GENESIS, RecordSlice, StoredEvent
 from grader.sandbox.record import CLOCK_EVENT, COLUMNS
 from grader.server.database import insert_id
+from grader.server.prepared import Prepared
 from grader.server.schema import incarnations, record_slices
 
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
@@ -147,7 +148,7 @@ def extend(connection: Connection, learner_id: int, account_id: str, piece: Reco
     """Take `piece` into the learner's record of `account_id` (see the module's docstring);
     `packed`: `pack(piece.events)`, made before the transaction (it is most often kept as
     it is)."""
-    known = connection.execute(_KNOWN, {"b_learner": learner_id, "b_account": account_id}).all()
+    known = _KNOWN.rows(connection, {"b_learner": learner_id, "b_account": account_id})
     events = piece.events
     target: Any = None
     if piece.after_seq == 0:
@@ -189,26 +190,27 @@ def extend(connection: Connection, learner_id: int, account_id: str, piece: Reco
         return Extended(int(target.id), head)
     flags, last_time, offset = _check_times(str(target.head_time), float(target.clock_offset),
                                             new, received_at)
-    connection.execute(_INSERT_SLICE, {"incarnation_id": target.id, "first_seq": new[0].seq,
-                                       "last_seq": new[-1].seq,
-                                       "events": packed if packed and len(new) == len(events)
-                                       else pack(new)})
-    connection.execute(_MOVE_HEAD, {"b_id": target.id, "b_seq": new[-1].seq,
-                                    "b_link": new[-1].chain, "b_time": last_time,
-                                    "b_offset": offset, "b_at": received_at})
+    kept = packed if packed and len(new) == len(events) else pack(new)
+    _INSERT_SLICE.count(connection, {"incarnation_id": target.id, "first_seq": new[0].seq,
+                                     "last_seq": new[-1].seq, "events": kept})
+    _MOVE_HEAD.count(connection, {"b_id": target.id, "b_seq": new[-1].seq,
+                                  "b_link": new[-1].chain, "b_time": last_time,
+                                  "b_offset": offset, "b_at": received_at})
     return Extended(int(target.id), Head(account_id, new[-1].seq, new[-1].chain), False, flags)
 
 
-# Made once: building a statement costs more than running it.
-_KNOWN = sa.select(incarnations).where(
+# Prepared once: ingest runs them for every submission (see `prepared`).
+_KNOWN = Prepared(sa.select(incarnations).where(
     incarnations.c.learner_id == sa.bindparam("b_learner"),
     incarnations.c.account_id == sa.bindparam("b_account")).order_by(
-    incarnations.c.updated_at.desc(), incarnations.c.id.desc()).with_for_update()
-_INSERT_SLICE = record_slices.insert()
-_MOVE_HEAD = incarnations.update().where(incarnations.c.id == sa.bindparam("b_id")).values(
+    incarnations.c.updated_at.desc(), incarnations.c.id.desc()).with_for_update())
+_INSERT_SLICE = Prepared(record_slices.insert(),
+                         columns=["incarnation_id", "first_seq", "last_seq", "events"])
+_MOVE_HEAD = Prepared(incarnations.update().where(
+    incarnations.c.id == sa.bindparam("b_id")).values(
     head_seq=sa.bindparam("b_seq"), head_link=sa.bindparam("b_link"),
     head_time=sa.bindparam("b_time"), clock_offset=sa.bindparam("b_offset"),
-    updated_at=sa.bindparam("b_at"))
+    updated_at=sa.bindparam("b_at")))
 
 
 def _rewrite(head: Head, seq: int) -> Conflict:
