@@ -26,7 +26,10 @@ def run_checks(exercise: Exercise, target: Target,
 
     plugin = GradingPlugin(target, answers)
     args = [
+        # Only the exercise's folder: pytest neither walks the folders above it (the
+        # course, a learner's home) nor loads a conftest.py found there.
         str(exercise.folder), "-c", os.devnull, "--rootdir", str(exercise.folder),
+        "--confcutdir", str(exercise.folder),
         "--import-mode=importlib",  # checks of different exercises may share file names
         "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:warnings",
         "-p", "no:doctest", "-p", "no:junitxml", "-p", "no:pastebin", "-p", "no:nose",

@@ -114,6 +114,29 @@ def test_a_check_without_data_stops_the_grading(tmp_path) -> None:  # type: igno
         run_checks(find("03"), nobody)
 
 
+def test_a_conftest_above_the_exercise_is_not_loaded(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """pytest stops at the exercise's folder: a conftest.py in a folder above it (the
+    course's, a learner's home) is never imported by a grading."""
+    import shutil
+
+    import pytest
+
+    from grader.checks.target import sandbox_target
+    from grader.errors import GradeError
+    from grader.exercises import load
+    from grader.runner import run_checks
+
+    above = tmp_path / "somewhere"
+    folder = above / "00-setup"
+    shutil.copytree(EXERCISES / "00-setup", folder)
+    loaded = tmp_path / "conftest-was-loaded"
+    (above / "conftest.py").write_text(f"open({str(loaded)!r}, 'w').close()\n")
+    nobody = sandbox_target("http://127.0.0.1:9", "us-east-1", "AKIAEXAMPLE", "secret")
+    with pytest.raises(GradeError, match="Could not reach the account"):
+        run_checks(load(folder), nobody)
+    assert not loaded.exists()
+
+
 def test_the_learners_aws_configuration_does_not_disturb_grading(fresh: Course) -> None:
     env = {**fresh.env, "AWS_PROFILE": "no-such-profile", "AWS_DEFAULT_REGION": "eu-west-3"}
     done = fresh.grade("03", "--json", env=env)

@@ -30,6 +30,15 @@ def test_the_copies_draw_what_moto_draws(seed: int) -> None:
                       for p in policies], mock_random.random()))
     assert made[0] == made[1]
     assert len(made[0][0]) > 1000
+    # The copies' ids are drawn when first read: read after later draws, a few alone
+    # (from the middle, the first, the last), then all: still moto's.
+    mock_random.seed(seed)
+    policies = managed_policies.init_aws_policies(backend)
+    after = mock_random.random()
+    expected = [p[1] for p in made[0][0]]
+    for position in (700, 0, len(policies) - 1, 5, 6, 7, 8, 9, 10, 11, 3):
+        assert policies[position].id == expected[position]
+    assert ([p.id for p in policies], after) == (expected, made[0][1])
 
 
 def test_a_copy_is_its_own() -> None:
