@@ -147,3 +147,39 @@ def test_requests_on_an_event_loop_wait_without_a_thread_and_may_go_away(
     assert asyncio.run(requests()) == [10, 20, 40, 50]
     held.join(10)
     assert _stored(engine) == [0, 1, 2, 3, 4, 5]
+
+
+def test_what_escapes_a_write_fails_its_batch_and_the_next_ones_go_on(engine: Engine) -> None:
+    """Even what is not an Exception (here a BaseException) leaves nobody waiting."""
+    class Stop(BaseException):
+        pass
+
+    def stops(_connection: Connection) -> int:
+        raise Stop()
+
+    group = GroupCommit(engine)
+    with pytest.raises(RuntimeError, match="the ingest thread failed"):
+        _within(10, lambda: group.run(lambda: Ready(write=stops)))
+    assert _within(10, lambda: group.run(lambda: _insert(4))) == 40
+    assert _stored(engine) == [4]
+
+
+def _within(seconds: float, call: Any) -> Any:
+    """`call()`'s result or exception, failing if it has neither within `seconds` (in a
+    thread of its own, left behind if it hangs)."""
+    outcome: list[Any] = []
+
+    def run() -> None:
+        try:
+            outcome.append((True, call()))
+        except BaseException as error:
+            outcome.append((False, error))
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert outcome, f"no answer within {seconds} s: a request was left waiting"
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    return value

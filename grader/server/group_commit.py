@@ -117,7 +117,13 @@ class GroupCommit:
                     self._arrived.wait()
                 batch = self._waiting[:MAX_BATCH]
                 del self._waiting[:MAX_BATCH]
-            self._commit([w for w in map(self._prepare, batch) if w is not None])
+            try:
+                self._commit([w for w in map(self._prepare, batch) if w is not None])
+            except BaseException as failure:  # never leave a request waiting for ever
+                for pending in batch:
+                    if not pending.finished.is_set():
+                        pending.finish(failure=RuntimeError(f"the ingest thread failed: "
+                                                            f"{failure!r}"))
 
     @staticmethod
     def _prepare(pending: _Pending[Any]) -> tuple[_Pending[Any], Write[Any]] | None:
