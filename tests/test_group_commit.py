@@ -144,7 +144,8 @@ def test_requests_on_an_event_loop_wait_without_a_thread_and_may_go_away(
         release.set()
         return [await t for i, t in enumerate(tasks) if i != 2]
 
-    assert asyncio.run(requests()) == [10, 20, 40, 50]
+    # In a thread of its own: this one may hold another test's loop (playwright's).
+    assert _within(20, lambda: asyncio.run(requests())) == [10, 20, 40, 50]
     held.join(10)
     assert _stored(engine) == [0, 1, 2, 3, 4, 5]
 
