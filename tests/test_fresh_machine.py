@@ -2,7 +2,8 @@
 
 A clean temporary HOME (no ~/.aws, no ~/.grade), the committed files only (a
 `git clone` of this repository), and pip's download cache allowed, so that
-this is the install a new learner gets, minus the downloads. Then the
+this is the install a new learner gets, minus the downloads and pip's
+byte-compiling of every file (Python compiles what it imports). Then the
 learner's loop for 00 and 03 through the real AWS CLI installed there.
 
 (The README's other command, `./scripts/test`, is what CI runs on a fresh
@@ -42,6 +43,9 @@ class Machine:
                            "PATH": _without_venv(kept.get("PATH", ""))}
         if cache:
             self.env["PIP_CACHE_DIR"] = cache
+        # pip byte-compiles every file it installs (moto, botocore, the AWS CLI: 2 CPU-
+        # minutes of the suite); here Python compiles what the learner's loop imports.
+        self.env["PIP_COMPILE"] = "0"
 
     def shell(self, script: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
         """`script` in bash, in the clone, as the learner types it."""
