@@ -7,9 +7,11 @@ The same submission id again from the same learner answers as the first time did
 
 Speed (bench/bench_server_ingest.py): SQLite has one writer at a time, so everything that
 can be done before the write transaction is (parsing, the chain links, packing the
-slice), and the transaction runs as few statements as it can. A process remembers the
-learners whose tokens it has seen (`known`): the write itself checks that the learner is
-still enrolled, so a token revoked meanwhile is still refused."""
+slice); on SQLite each process's submissions are prepared and written by one ingest
+thread, many to a transaction (`group_commit`); the statements are prepared once
+(`prepared`). A process remembers the learners whose tokens it has seen (`known`): the
+write itself checks that the learner is still enrolled, so a token revoked meanwhile is
+still refused."""
 
 from __future__ import annotations
 
