@@ -56,7 +56,9 @@ def main() -> None:
     lines = ["## The instructor server's ingest", "",
              f"Machine: {platform.machine()}, CPython {platform.python_version()}, load average "
              f"{os.getloadavg()[0]:.1f}; SQLite (WAL, synchronous=FULL), {options.workers} "
-             f"server processes, {CLIENTS} clients on the same 2 cores, each submission signed "
+             "web processes (`serve --no-regrade`: re-grading runs in `grade-server worker` "
+             f"processes or follows later), {CLIENTS} clients on the same 2 cores, each "
+             "submission signed "
              "beforehand and stored with its record slice and a queued re-grade before it is "
              "answered (group commit: grader/server/group_commit.py). A typical submission "
              "brings the events since the learner's last "
