@@ -91,7 +91,10 @@ def install_services() -> None:
     # No CORS headers: the console is same-origin, and no other site's page may
     # talk to the learner's account.
     os.environ["MOTO_DISABLE_GLOBAL_CORS"] = "true"
-    from grader.sandbox import iam, moto_core, operations
+    from grader.sandbox import moto_core
+
+    moto_core.install()  # before anything else imports moto
+    from grader.sandbox import iam, operations
     from grader.sandbox.bcm_data_exports import install as data_exports_install
     from grader.sandbox.budgets import install as budgets_install
     from grader.sandbox.cloudtrail import install as cloudtrail_install
@@ -101,7 +104,6 @@ def install_services() -> None:
     from grader.sandbox.sns import install as sns_install
     from grader.sandbox.sts import install as sts_install
 
-    moto_core.install()
     iam.install()
     sts_install.install()
     cloudtrail_install.install()
