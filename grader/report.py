@@ -82,7 +82,9 @@ def render_result(result: ExerciseResult, stream: TextIO = sys.stdout) -> str:
     passed = sum(c.passed for c in result.checks)
     lines.append("")
     if result.passed:
-        lines.append(style.good(f"All {len(result.checks)} checks pass. Well done!"))
+        everything = "The check passes" if len(result.checks) == 1 \
+            else f"All {len(result.checks)} checks pass"
+        lines.append(style.good(f"{everything}. Well done!"))
     else:
         number = result.exercise[:2]
         stuck = any(c.permanent for c in result.checks if not c.passed)
@@ -90,7 +92,9 @@ def render_result(result: ExerciseResult, stream: TextIO = sys.stdout) -> str:
                   "starts the exercise over." if stuck else
                   f" Fix the first failing one, then run `grade {number}` again "
                   f"(`grade hint {number}` for a hint).")
-        lines.append(style.bad(f"{passed} of {len(result.checks)} checks pass.") +
+        tally = "The check fails." if len(result.checks) == 1 \
+            else f"{passed} of {len(result.checks)} checks pass."
+        lines.append(style.bad(tally) +
                      wrap(advice, columns=10_000))
     return "\n".join(lines) + "\n"
 

@@ -7,7 +7,7 @@ user. Any user or group name passes, and so does any way of doing it
 
 from __future__ import annotations
 
-from grader.checks import check
+from grader.checks import PermanentFailure, check
 from grader.checks.activity import Activity
 from grader.checks.admin_since import BEFORE_HISTORY, admin_since, first_use_as_admin
 from grader.checks.admins import admin_groups_of, admin_problems, admin_users, users_with_password
@@ -145,7 +145,6 @@ def test_root_has_no_access_keys(iam_state: IamState) -> None:
     hint="After switching to your IAM user, do everything as that user; use root only for the "
          "tasks only root can do (such as removing root's own access keys). Check who your "
          "terminal is with `aws sts get-caller-identity` before each change.",
-    permanent=True,
 )
 def test_root_not_used_after_admin(iam_state: IamState, activity: list[Activity]) -> None:
     switched = switch_to_admin(iam_state, activity)
@@ -155,8 +154,10 @@ def test_root_not_used_after_admin(iam_state: IamState, activity: list[Activity]
                 and not is_root_only_task(a)]
     shown = ", ".join(a.describe() for a in everyday[:3])
     more = f" and {len(everyday) - 3} more" if len(everyday) > 3 else ""
-    assert not everyday, (f"root was used for everyday work after you had switched to your IAM "
-                          f"user: {shown}{more}. The account's record keeps those calls")
+    if everyday:  # in the record for good: no later action undoes them
+        raise PermanentFailure(f"root was used for everyday work after you had switched to "
+                               f"your IAM user: {shown}{more}. The account's record keeps "
+                               "those calls")
 
 
 def switch_to_admin(state: IamState, activity: list[Activity]) -> int | None:

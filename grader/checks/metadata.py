@@ -19,16 +19,17 @@ class CheckInfo:
     title: str  # what the check wants, as a sentence of the lesson
     why: str  # the risk when it fails
     hint: str  # what to do
-    permanent: bool = False  # once failed, it stays failed: the account's record keeps why
 
 
-def check(id: str, title: str, why: str, hint: str,
-          permanent: bool = False) -> Callable[[F], F]:
-    """Mark a test function as a graded check and attach its metadata.
+class PermanentFailure(AssertionError):
+    """A check's failure that no later action can undo: it comes from something already
+    in the account's record (who did what), which no one can change. Raised instead of
+    a plain assertion at the grading where it is so, and only then, so that the learner
+    is told how to start over (`grade restart NN`) instead of how to fix it in place."""
 
-    `permanent=True` says that a failure comes from the account's history (who did
-    what, which no one can change), so the learner is told how to start over instead
-    of how to fix it in place."""
+
+def check(id: str, title: str, why: str, hint: str) -> Callable[[F], F]:
+    """Mark a test function as a graded check and attach its metadata."""
     if not _ID.match(id):
         raise ValueError(f"check id {id!r} must be lower-case words joined by '-'")
     for name, value in (("title", title), ("why", why), ("hint", hint)):
@@ -36,7 +37,7 @@ def check(id: str, title: str, why: str, hint: str,
             raise ValueError(f"check {id!r} needs a {name}")
 
     def mark(function: F) -> F:
-        function.__check__ = CheckInfo(id, title.strip(), why.strip(), hint.strip(), permanent)  # type: ignore[attr-defined]
+        function.__check__ = CheckInfo(id, title.strip(), why.strip(), hint.strip())  # type: ignore[attr-defined]
         return function
 
     return mark

@@ -22,7 +22,7 @@ from grader.checks import billing as billing_module
 from grader.checks import iam_state as iam_state_module
 from grader.checks import mfa_state as mfa_state_module
 from grader.checks import trails as trails_module
-from grader.checks.metadata import info_of
+from grader.checks.metadata import PermanentFailure, info_of
 from grader.checks.target import Target
 from grader.errors import GradeError
 from grader.results import CheckResult
@@ -143,13 +143,12 @@ class GradingPlugin:
             )
             return
         if report.when == "call":
-            message = ""
-            if report.failed and excinfo is not None:
-                message = _message(excinfo.value)
+            failure = excinfo.value if report.failed and excinfo is not None else None
             self.results.append(CheckResult(
                 id=info.id, title=info.title, passed=report.passed,
-                message=message, hint=info.hint, why=info.why,
-                permanent=info.permanent,
+                message="" if failure is None else _message(failure),
+                hint=info.hint, why=info.why,
+                permanent=isinstance(failure, PermanentFailure),
             ))
 
 
