@@ -8,6 +8,7 @@
     grade restart 03            start an exercise over
     grade start 05              what happens in the account before exercise 05 begins
     grade sandbox start|stop|status|reset|env [--json]
+    grade sandbox archives / restore NAME   the accounts reset and restart put away
     grade sandbox advance DURATION   move the simulated account's clock forward (90m, 2h, 1d)
     grade sandbox inbox [--json]     the e-mails the account's SNS topics sent
     grade console signin root|EMAIL|USER / root-keys [ACTION KEY] / root-mfa ACTION
@@ -78,14 +79,21 @@ def _parser() -> argparse.ArgumentParser:
         epilog="advance DURATION moves the account's clock forward (45s, 90m, 2h, 1d or\n"
                "PT1H30M; at most 400d at a time): what takes time in AWS need not be waited for.\n"
                "inbox shows the e-mails the account's SNS topics sent (alerts, say).\n"
+               "reset starts the account over (it asks first; --yes does not ask): the old one\n"
+               "is archived. archives lists the archived accounts; restore NAME brings one\n"
+               "back (the current one is archived first).\n"
                "\nExit status: 0 done; 2 it could not be done; status: 3 not running.",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    sandbox.add_argument("action",
-                         choices=["start", "stop", "status", "reset", "env", "advance", "inbox"])
-    sandbox.add_argument("duration", nargs="?", help="with advance: how far, as 90m or 2h")
+    sandbox.add_argument("action", choices=["start", "stop", "status", "reset", "env",
+                                            "advance", "inbox", "archives", "restore"])
+    sandbox.add_argument("value", nargs="?", metavar="DURATION|NAME",
+                         help="with advance: how far, as 90m or 2h; with restore: the "
+                              "archive's name")
+    sandbox.add_argument("--yes", action="store_true",
+                         help="with reset and restore: do not ask to confirm")
     sandbox.add_argument("--port", type=int, default=0, help="with start: the port to use")
     sandbox.add_argument("--json", action="store_true",
-                         help="with env, status, advance and inbox: one JSON object")
+                         help="with env, status, advance, inbox and archives: one JSON object")
     console = sub.add_parser("console", help="the simulated account's console")
     console_sub = console.add_subparsers(dest="console_command", required=True,
                                          parser_class=_Parser)
@@ -310,13 +318,16 @@ def _command(options: argparse.Namespace) -> int:
 
         return restart(options.exercise, assume_yes=options.yes)
     if options.command == "sandbox":
-        if options.action == "advance" and options.duration is None:
-            raise UsageError("`grade sandbox advance` needs a duration, as 90m, 2h or 1d.",
+        needs = {"advance": "a duration, as 90m, 2h or 1d",
+                 "restore": "the name of an archived account (`grade sandbox archives`)"}
+        if options.action in needs and options.value is None:
+            raise UsageError(f"`grade sandbox {options.action}` needs {needs[options.action]}.",
                              "See `grade sandbox -h`.")
-        if options.action != "advance" and options.duration is not None:
-            raise UsageError(f"unrecognized arguments: {options.duration}.",
+        if options.action not in needs and options.value is not None:
+            raise UsageError(f"unrecognized arguments: {options.value}.",
                              "See `grade sandbox -h`.")
-        return commands.sandbox(options.action, options.port, options.json, options.duration)
+        return commands.sandbox(options.action, options.port, options.json, options.value,
+                                assume_yes=options.yes)
     if options.command == "authenticator":
         from grader import authenticator
 

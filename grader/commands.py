@@ -23,7 +23,12 @@ CONFLICTING = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_S
 
 
 def progress() -> int:
-    sys.stdout.write(render_progress(all_exercises(), Progress().summary(), sys.stdout))
+    from grader.progress.gone_passes import gone_passes
+
+    exercises = all_exercises()
+    summary = Progress().summary()
+    sys.stdout.write(render_progress(exercises, summary, sys.stdout,
+                                     gone_passes(exercises, summary)))
     cohort = _cohort_line()
     if cohort:
         print(cohort)
@@ -171,9 +176,17 @@ def watch(name: str) -> int:
 
 
 def sandbox(action: str, port: int = 0, as_json: bool = False,
-            duration: str | None = None) -> int:
+            value: str | None = None, assume_yes: bool = False) -> int:
     if action == "advance":
-        return advance(duration or "", as_json)
+        return advance(value or "", as_json)
+    if action in ("reset", "archives", "restore"):
+        from grader import archive_commands
+
+        if action == "reset":
+            return archive_commands.reset(assume_yes)
+        if action == "archives":
+            return archive_commands.list_archives(as_json)
+        return archive_commands.restore(value or "", assume_yes)
     if action == "status":
         return status(as_json)
     if action == "inbox":
@@ -193,12 +206,6 @@ def sandbox(action: str, port: int = 0, as_json: bool = False,
     if action == "stop":
         print("Stopped the simulated AWS account." if control.stop()
               else "The simulated AWS account was not running.")
-        return 0
-    if action == "reset":
-        running = control.reset()
-        print(f"The simulated AWS account is back to its starting state, at {running.endpoint}.")
-        print("Root's first access key is back (the same as at the start); if your terminal")
-        print('uses other credentials, run  eval "$(grade sandbox env)"  again.')
         return 0
     running = control.require()
     env = control.environment(running)

@@ -5,14 +5,18 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader.checks.target import Target, live_target, sandbox_target
 from grader.errors import GradeError
-from grader.exercises import find
+from grader.exercises import Exercise, find
 from grader.progress.store import Progress
 from grader.report import render_result
 from grader.results import ExerciseResult
 from grader.runner import run_checks
+
+if TYPE_CHECKING:
+    from grader.sandbox.control import Running
 
 
 def target_for(profile: str | None, live: bool) -> Target:
@@ -47,7 +51,7 @@ def grade(name: str, as_json: bool = False, profile: str | None = None,
                          f"{exercise.id} is a hands-on exercise, "
                          "graded from the account itself.",
                          f"Run `grade {exercise.id[:2]}` without --answers.")
-    result: ExerciseResult | None
+    result: ExerciseResult
     before: int | None = None
     answered: Path | None = None
     if exercise.kind == "quiz":
@@ -56,19 +60,12 @@ def grade(name: str, as_json: bool = False, profile: str | None = None,
         interactive = not as_json and sys.stdin.isatty() and sys.stdout.isatty()
         result = grade_quiz(exercise, answers, lambda: target_for(profile, live), interactive)
     else:
-        answered = (answers or exercise.folder / "answers.toml").resolve() \
-            if exercise.questions else None
-        result, before = (None, None) if profile or live \
-            else _graded_by_the_account(exercise.id, answered)
-        if result is None:
-            target = target_for(profile, live)
-            before = _events_now(target)
-            result = run_checks(exercise, target, answered)
-        if result.passed and before is not None:
-            from grader.paths import sandbox_dir
-            from grader.sandbox import checkpoints
-
-            checkpoints.mark(sandbox_dir(), exercise.id, before)
+        answered = answers_file(exercise, answers)
+        if profile or live:
+            result = run_checks(exercise, target_for(profile, live), answered)
+        else:
+            result, before = graded_by_the_account(exercise, answered)
+        keep_start_point(result, before)
     Progress().record(exercise.id, result.passed, result.failed_ids, result.mode,
                       result.account_id)
     _send_to_instructor(result, before, answered)
@@ -79,6 +76,38 @@ def grade(name: str, as_json: bool = False, profile: str | None = None,
         if result.passed:
             print(_next_step(exercise.id))
     return 0 if result.passed else 1
+
+
+def answers_file(exercise: Exercise, given: Path | None) -> Path | None:
+    """Where a hands-on exercise's answers are read (05's `who` and `when`): the file
+    given, else answers.toml in its folder; None for an exercise that asks nothing."""
+    return (given or exercise.folder / "answers.toml").resolve() if exercise.questions else None
+
+
+def keep_start_point(result: ExerciseResult, before: int | None) -> None:
+    """A first pass in the simulated account is where the next exercise begins
+    (`grade restart`), and shows in `grade` that the account holds that work."""
+    if result.passed and before is not None:
+        from grader.paths import sandbox_dir
+        from grader.sandbox import checkpoints
+
+        checkpoints.mark(sandbox_dir(), result.exercise, before)
+
+
+def graded_by_the_account(exercise: Exercise, answers: Path | None,
+                          running: Running | None = None) -> tuple[ExerciseResult, int | None]:
+    """Grade `exercise` in the simulated account: in its own process when it offers it
+    (`grader.grading_service`), else here; and how many events its record held before."""
+    from grader.sandbox import control
+
+    running = running or control.require()
+    done = control.grade_here(running, exercise.id, answers)
+    if done is not None:
+        document, before = done
+        return ExerciseResult.from_json(document), before
+    target = target_for(None, False)
+    before = control.events(running)
+    return run_checks(exercise, target, answers), before
 
 
 def _send_to_instructor(result: ExerciseResult, before: int | None,
@@ -96,35 +125,17 @@ def _send_to_instructor(result: ExerciseResult, before: int | None,
     submitting.after_grading(result, before, answers)
 
 
-def _graded_by_the_account(exercise_id: str, answers: Path | None
-                           ) -> tuple[ExerciseResult | None, int | None]:
-    """The simulated account's own grading (`grader.grading_service`), which
-    has botocore and pytest loaded already; (None, None) when it does not offer it."""
-    from grader.sandbox import control
-
-    done = control.grade_here(control.require(), exercise_id, answers)
-    if done is None:
-        return None, None
-    document, before = done
-    return ExerciseResult.from_json(document), before
-
-
-def _events_now(target: Target) -> int | None:
-    """How many events the simulated account's record holds (None for a real account)."""
-    if target.mode != "sandbox":
-        return None
-    from grader.sandbox import control
-
-    return control.events(control.require())
-
-
 def _next_step(done: str) -> str:
     """What to do after passing `done`: the first exercise not passed yet."""
     from grader.exercises import all_exercises
+    from grader.progress.gone_passes import gone_passes
 
+    exercises = all_exercises()
     progress = Progress().summary()
-    for exercise in all_exercises():
-        if exercise.id != done and not (exercise.id in progress and progress[exercise.id].passed):
+    gone = gone_passes(exercises, progress)
+    for exercise in exercises:
+        if exercise.id != done and (exercise.id in gone or not (
+                exercise.id in progress and progress[exercise.id].passed)):
             return (f"Next: {exercise.id} ({exercise.title}). "
                     f"`grade show {exercise.id[:2]}` shows the task.")
     return "That was the last exercise: you have done the whole course."

@@ -7,7 +7,7 @@ import re
 import shutil
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from typing import TextIO
 
 from grader.exercises import Exercise
@@ -109,26 +109,43 @@ def restart_advice(exercise: str) -> str:
 
 
 def render_progress(exercises: Sequence[Exercise], progress: dict[str, ExerciseProgress],
-                    stream: TextIO = sys.stdout) -> str:
+                    stream: TextIO = sys.stdout, gone: Set[str] = frozenset()) -> str:
+    """The course's exercises, each done, not yet or to do, and the next step. `gone`:
+    the exercises passed only on a simulated account that has since been reset or
+    restarted (`progress.gone_passes`): done no more, and said so."""
     style = Style(stream)
-    done = sum(1 for e in exercises if progress.get(e.id) and progress[e.id].passed)
+
+    def done(exercise: Exercise) -> bool:
+        entry = progress.get(exercise.id)
+        return bool(entry and entry.passed) and exercise.id not in gone
+
+    count = sum(1 for e in exercises if done(e))
     lines = [style.bold("Secure Your AWS Account: your progress"), "",
-             f"  {progress_bar(done, len(exercises), stream)}  {done} of {len(exercises)} "
+             f"  {progress_bar(count, len(exercises), stream)}  {count} of {len(exercises)} "
              "exercises done", ""]
     next_up: Exercise | None = None
     for exercise in exercises:
         entry = progress.get(exercise.id)
-        if entry and entry.passed:
+        if done(exercise):
             mark = style.good("done   ")
+        elif exercise.id in gone:
+            mark = style.bad("redo   ")
         elif entry:
             mark = style.bad("not yet")
         else:
             mark = style.dim("to do  ")
         tries = f"  ({entry.attempts} attempt{'s' if entry.attempts != 1 else ''})" if entry else ""
         lines.append(f"  {mark}  {exercise.id:<28} {exercise.title}{style.dim(tries)}")
-        if next_up is None and not (entry and entry.passed):
+        if next_up is None and not done(exercise):
             next_up = exercise
     lines.append("")
+    if gone:
+        listed = ", ".join(e.id[:2] for e in exercises if e.id in gone)
+        lines.append(wrap(f"redo: passed on a simulated account that has since been reset or "
+                          f"restarted ({listed}), so that work is not in your account now. "
+                          "Do them again, or bring that account back: `grade sandbox "
+                          "archives` lists it, `grade sandbox restore NAME` restores it."))
+        lines.append("")
     if next_up is None:
         lines.append(style.good("You have done every exercise of the course."))
     else:

@@ -11,8 +11,7 @@ question is asked again.
 
 from __future__ import annotations
 
-import sys
-
+from grader.asking import confirmed
 from grader.errors import GradeError
 from grader.exercises import Exercise, find
 from grader.paths import sandbox_dir
@@ -48,25 +47,17 @@ def _restart_hands_on(exercise: Exercise, assume_yes: bool) -> int:
              else f"as it was when you first passed {start.name}")
     print(wrap(f"This rebuilds your simulated account {where}, so that you can do "
                f"{exercise.id} again from its start. The {since} request(s) made since then "
-               "are undone in the account (its old record is kept under the sandbox's "
-               "archive/ folder); what you did before stays."))
+               "are undone in the account (it is archived first: `grade sandbox archives` lists "
+               "it, `grade sandbox restore` brings it back); what you did before stays."))
     if since == 0:
         print("Nothing was done since then: the account is already there.")
         return 0
-    if not assume_yes and not _confirmed():
+    if not assume_yes and not confirmed("grade restart", "Start over?"):
         print("Nothing was changed.")
         return 1
-    control.rewind(start.events, folder)
+    control.rewind(start.events, folder, reason=f"restart {number}")
     print()
     print(wrap(f"{exercise.id} starts over. If your terminal used credentials made since "
                f"then, point it at the account again: eval \"$(grade sandbox env)\". Then "
                f"`grade show {number}`."))
     return 0
-
-
-def _confirmed() -> bool:
-    if not sys.stdin.isatty():
-        raise GradeError("`grade restart` changes the account: it asks before it does.",
-                         "Run it in a terminal, or add --yes to confirm.")
-    answer = input("Start over? [y/N] ")
-    return answer.strip().lower() in {"y", "yes"}

@@ -2,15 +2,24 @@
 
 The simulated account knows when a request lands in its record; `watch`
 waits for that (a long poll on `/_sandbox/changes`), lets a burst of
-requests settle, and grades again, so the learner sees the checks turn
-green as they work. Ctrl-C stops it. A grading is kept in the progress
-file when its verdict differs from the one before.
+requests settle for a moment, and has the account grade again in its own
+process (`grader.grading_service`, as `grade NN` does), so the learner sees
+the checks turn green as they work. Ctrl-C stops it.
+
+The account may be rebuilt under it: `grade sandbox reset` starts it over in
+its process, `grade restart NN` and a stop and start make a new process.
+Each life of the account has its own generation (`control.changes`); when it
+differs, or the account stops answering and comes back, watch says that the
+account was rebuilt and grades it again. A grading is kept in the progress
+file when its verdict differs from the one before, and a pass marks where the
+next exercise begins, as `grade NN` does.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import sys
+import time
 from typing import TYPE_CHECKING
 
 from grader.errors import GradeError
@@ -20,58 +29,90 @@ from grader.report import render_result, wrap
 from grader.results import ExerciseResult
 
 if TYPE_CHECKING:
-    from grader.sandbox.control import Running
+    from grader.sandbox.control import Change, Running
 
 POLL = 30.0  # seconds one wait for a change may last
-SETTLE = 0.3  # seconds without a new request before grading again
+SETTLE = 0.05  # seconds without a new request before grading again (a script's burst)
+LOOK_AGAIN = 0.25  # seconds between looks for an account that stopped answering
+REBUILT = ("The simulated account was rebuilt (a reset, a restart or a new start): "
+           "graded again.")
 
 
 def watch(exercise: Exercise) -> int:
     if exercise.kind != "hands-on":
         raise GradeError(f"`grade watch` is for hands-on exercises; {exercise.id} is a quiz.",
                          f"Run `grade {exercise.id[:2]}`.")
-    from grader.grading import target_for
-    from grader.runner import run_checks
     from grader.sandbox import control
 
     running = control.require()
     terminal = sys.stdout.isatty()
     last: tuple[bool, tuple[str, ...]] | None = None
+    generation: str | None = None
     try:
         while True:
-            seen = control.events(running)
-            result = run_checks(exercise, target_for(None, False))
-            verdict = (result.passed, tuple(result.failed_ids))
-            if verdict != last:
-                Progress().record(exercise.id, result.passed, result.failed_ids, result.mode,
-                                  result.account_id)
-                last = verdict
-            _show(result, terminal)
-            _wait_for_change(running, seen)
+            try:
+                seen = control.changes(running)
+                note = REBUILT if generation not in (None, seen.generation) else ""
+                generation = seen.generation
+                result = _grade(exercise, running)
+                verdict = (result.passed, tuple(result.failed_ids))
+                if verdict != last:
+                    Progress().record(exercise.id, result.passed, result.failed_ids,
+                                      result.mode, result.account_id)
+                    last = verdict
+                _show(result, terminal, note)
+                _wait_for_change(running, seen)
+            except (OSError, control.NotAnswering):
+                running = _wait_for_the_account()
     except KeyboardInterrupt:
         print("\nStopped watching.")
         return 0
-    except OSError:
-        raise GradeError("The simulated account stopped answering, so watching stopped.",
-                         "Start it with `grade sandbox start`, then watch again.") from None
 
 
-def _wait_for_change(running: Running, seen: int) -> None:
-    """Block until the record grows past `seen`, then until it stops growing for a moment."""
+def _grade(exercise: Exercise, running: Running) -> ExerciseResult:
+    from grader.grading import answers_file, graded_by_the_account, keep_start_point
+
+    result, before = graded_by_the_account(exercise, answers_file(exercise, None), running)
+    keep_start_point(result, before)
+    return result
+
+
+def _wait_for_change(running: Running, seen: Change) -> None:
+    """Block until the record grows past `seen` (or the account is rebuilt), then until it
+    stops growing for a moment."""
     from grader.sandbox import control
 
     now = seen
-    while now <= seen:
-        now = control.events(running, after=seen, wait=POLL)
-    while (later := control.events(running, after=now, wait=SETTLE)) > now:
+    while now == seen:
+        now = control.changes(running, after=seen.events, wait=POLL, generation=seen.generation)
+    while now.generation == seen.generation:
+        later = control.changes(running, after=now.events, wait=SETTLE,
+                                generation=now.generation)
+        if later == now:
+            return
         now = later
 
 
-def _show(result: ExerciseResult, terminal: bool) -> None:
+def _wait_for_the_account() -> Running:
+    """The account stopped answering (a restart, a stop): wait until it answers again."""
+    from grader.sandbox import control
+
+    print(wrap("The simulated account stopped answering; watching for it to start again "
+               "(`grade sandbox start`; Ctrl-C stops)."), flush=True)
+    while True:
+        found = control.find()
+        if found is not None:
+            return found
+        time.sleep(LOOK_AGAIN)
+
+
+def _show(result: ExerciseResult, terminal: bool, note: str = "") -> None:
     if terminal:
         sys.stdout.write("\033[2J\033[H")  # clear the screen: the checks change in place
     stamp = dt.datetime.now().strftime("%H:%M:%S")
     sys.stdout.write(render_result(result, sys.stdout))
+    if note:
+        print(wrap(note))
     print(wrap(f"Graded at {stamp}; watching the simulated account for changes "
                "(Ctrl-C stops)."))
     if not terminal:

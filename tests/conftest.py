@@ -75,7 +75,7 @@ class Course:
                               capture_output=True, timeout=300, check=False)
 
     def reset(self) -> None:
-        done = self.grade("sandbox", "reset")
+        done = self.grade("sandbox", "reset", "--yes")
         assert done.returncode == 0, done.stderr
 
     def account(self) -> dict:

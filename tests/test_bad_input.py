@@ -47,7 +47,7 @@ def test_corrupt_account_file(home: Course) -> None:
     folder.mkdir(parents=True)
     (folder / "account.json").write_text("{not json")
     assert_clean_refusal(home.grade("sandbox", "start"), "damaged", "grade sandbox reset")
-    reset = home.grade("sandbox", "reset")
+    reset = home.grade("sandbox", "reset", "--yes")
     assert reset.returncode == 0, reset.stderr
     assert home.grade("sandbox", "stop").returncode == 0
     assert any((folder / "archive").rglob("account.json"))  # the damaged file is kept
@@ -95,7 +95,7 @@ def test_corrupt_record(home: Course) -> None:
     record.write_bytes(b"garbage" * 1000)
     assert_clean_refusal(home.grade("sandbox", "start"), "record", "is damaged",
                          "grade sandbox reset")
-    assert home.grade("sandbox", "reset").returncode == 0
+    assert home.grade("sandbox", "reset", "--yes").returncode == 0
     assert home.grade("sandbox", "stop").returncode == 0
     kept = list((home.home / "sandbox" / "archive").rglob("record.sqlite"))
     assert kept and kept[0].read_bytes() == b"garbage" * 1000
@@ -220,7 +220,7 @@ def test_everything_grade_creates_is_private(tmp_path) -> None:  # type: ignore[
 
     grade("sandbox", "start")
     grade("00", "--json")
-    grade("sandbox", "reset")
+    grade("sandbox", "reset", "--yes")
     grade("sandbox", "stop")
     crash = subprocess.run(  # an unexpected error: its details go to grade-errors.log
         [sys.executable, "-c", "import grader.cli as c; c.run = lambda args: 1 / 0; c.main([])"],

@@ -127,7 +127,7 @@ def test_reset_in_the_running_process_is_the_same_fresh_account(fresh: Course) -
     client(env, "iam").create_user(UserName="temporary")
     assert fresh.grade("sandbox", "advance", "2h").returncode == 0
     pid = fresh.grade("sandbox", "status").stdout.splitlines()[0]
-    assert fresh.grade("sandbox", "reset").returncode == 0
+    assert fresh.grade("sandbox", "reset", "--yes").returncode == 0
     assert fresh.grade("sandbox", "status").stdout.splitlines()[0] == pid  # the same process
     status = json.loads(fresh.grade("sandbox", "status", "--json").stdout)
     moved = dt.datetime.fromisoformat(status["accountTime"]) - dt.datetime.now(dt.UTC)
@@ -138,7 +138,7 @@ def test_reset_in_the_running_process_is_the_same_fresh_account(fresh: Course) -
     assert state["users"] == {} and state["root_keys"] == 1
     events = client(in_process, "cloudtrail").lookup_events()["Events"]
     assert fresh.grade("sandbox", "stop").returncode == 0
-    assert fresh.grade("sandbox", "reset").returncode == 0  # not running: a new process
+    assert fresh.grade("sandbox", "reset", "--yes").returncode == 0  # not running: a new process
     assert fresh.sandbox_env()["AWS_ACCESS_KEY_ID"] == env["AWS_ACCESS_KEY_ID"]
     assert fingerprint(fresh) == state
     again = client(fresh.sandbox_env(), "cloudtrail").lookup_events()["Events"]

@@ -21,6 +21,7 @@ import datetime as dt
 import functools
 import io
 import json
+import secrets
 import threading
 import uuid
 from collections.abc import Callable, Iterable
@@ -91,6 +92,9 @@ class SandboxApp:
         self.control: dict[str, Callable[[Request, bytes], Response]] = {}
         self.control_unlocked: set[str] = set()  # handlers that wait: they must not hold `lock`
         self.changed = threading.Condition()
+        # Which life of the account this is: a new process, or `grade sandbox reset` in
+        # this one, makes a new one, so that `grade watch` knows its account was rebuilt.
+        self.generation = secrets.token_hex(8)
         # While the record is judged again (`replay.judged_replay`): the events each
         # request would have recorded, instead of recording them.
         self.judging: list[Event] | None = None
@@ -359,11 +363,16 @@ class SandboxApp:
         with self.changed:
             self.changed.notify_all()
 
-    def wait_for_change(self, after: int, timeout: float) -> int:
-        """The number of events in the record, once it is more than `after` (or on timeout)."""
+    def wait_for_change(self, after: int, timeout: float,
+                        generation: str | None = None) -> tuple[int, str]:
+        """The number of events in the record and the account's generation, once the
+        record holds more than `after` events or the account is not `generation` any more
+        (a reset), or on timeout."""
         with self.changed:
-            self.changed.wait_for(lambda: self.next_seq - 1 > after, timeout)
-            return self.next_seq - 1
+            self.changed.wait_for(lambda: self.next_seq - 1 > after or
+                                  (generation is not None and generation != self.generation),
+                                  timeout)
+            return self.next_seq - 1, self.generation
 
 
 # Reads by name that hand out credentials: the grader's key may not call them, and

@@ -31,6 +31,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,8 +40,15 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import GradeError
-from grader.paths import private_dir, sandbox_dir, write_private
-from grader.sandbox.account import Account, load_account, new_account, save_account
+from grader.paths import sandbox_dir, write_private
+from grader.sandbox import archives
+from grader.sandbox.account import (
+    ACCOUNT_FILE,
+    Account,
+    load_account,
+    new_account,
+    save_account,
+)
 from grader.sandbox.checkpoints import CHECKPOINTS_FILE, forget_after
 from grader.sandbox.clock import ADVANCE_PATH
 from grader.sandbox.record import RECORD_FILE
@@ -355,42 +363,91 @@ def _reap(pid: int) -> None:
         os.waitpid(pid, os.WNOHANG)
 
 
-def _archive(folder: Path) -> Path:
-    """A new folder under archive/ for what is about to be replaced."""
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    return private_dir(folder / "archive" / stamp)
-
-
-def reset(folder: Path | None = None) -> Running:
+def reset(folder: Path | None = None) -> tuple[Running, str]:
     """Start the account fresh, its record kept under archive/: inside the running
-    process when there is one (fast), else by starting a new one."""
+    process when there is one (fast), else by starting a new one. Returns the account
+    and the name of the archive that holds the old one."""
     folder = folder or sandbox_dir()
     with _exclusive(folder):
         running = find(folder)
         if running is not None:  # started over in its own process: no new process needed
-            _post(running.endpoint, "/_sandbox/reset", running.account.grader_secret, {},
-                  timeout=60.0)
-            return running
+            answer = _post(running.endpoint, "/_sandbox/reset", running.account.grader_secret,
+                           {}, timeout=60.0)
+            return running, str(answer.get("archive", ""))
         with _record_untouched_by_others(folder):
-            archive = archive_record(folder)
+            archive = archive_record(folder, "reset")
             try:
                 load_account(folder)
             except GradeError:
-                os.replace(folder / "account.json", archive / "account.json")
+                os.replace(folder / ACCOUNT_FILE, archive / ACCOUNT_FILE)
         running, _ = _start(0, folder)
-    return running
+    return running, archive.name
 
 
-def archive_record(folder: Path) -> Path:
-    """Move the record (and its checkpoints) under a new archive/ folder; returns it."""
-    archive = _archive(folder)
+def archive_record(folder: Path, reason: str) -> Path:
+    """Move the record (and its checkpoints) under a new archive/ folder, with a copy of
+    the account's identity and what it held; returns the folder."""
+    archive = archives.new_archive(folder, reason)
     for name in (RECORD_FILE, RECORD_FILE + "-wal", RECORD_FILE + "-shm", CHECKPOINTS_FILE):
         if (folder / name).exists():
             os.replace(folder / name, archive / name)
+    _keep_identity(folder, archive)
     return archive
 
 
-def rewind(events: int, folder: Path | None = None) -> Running:
+def _keep_identity(folder: Path, archive: Path) -> None:
+    """Copy account.json into `archive` (a restore needs it) and write down what it holds."""
+    account_id = ""
+    with contextlib.suppress(OSError):
+        shutil.copy2(folder / ACCOUNT_FILE, archive / ACCOUNT_FILE)
+        (archive / ACCOUNT_FILE).chmod(0o600)
+    with contextlib.suppress(GradeError):
+        found = load_account(archive)
+        account_id = found.account_id if found else ""
+    archives.seal(archive, account_id)
+
+
+def restore(name: str, folder: Path | None = None) -> tuple[Running, str]:
+    """Bring back the archived account `name`: the current one is archived first, then
+    the archive's record, checkpoints and identity take its place and the account
+    starts again from them. If that account does not start, the current one is put
+    back as it was. Returns the account and the archive of the one it replaced."""
+    folder = folder or sandbox_dir()
+    with _exclusive(folder):
+        chosen = archives.find(folder, name)
+        if chosen is None:
+            raise GradeError(f"There is no archived account named {name!r}.",
+                             "`grade sandbox archives` lists them.")
+        _stop(folder)
+        with _record_untouched_by_others(folder):
+            current = archive_record(folder, f"restore of {name}")
+            _bring_in(chosen.folder, folder)
+        try:
+            running, _ = _start(0, folder)
+        except GradeError as error:
+            with _record_untouched_by_others(folder):
+                _bring_in(current, folder)
+            shutil.rmtree(current)
+            _start(0, folder)
+            raise GradeError(f"The archived account {name} could not be started again: "
+                             f"{error.reason}", "Your account is as it was.") from None
+        shutil.rmtree(chosen.folder)
+    return running, current.name
+
+
+def _bring_in(archive: Path, folder: Path) -> None:
+    """Put the account kept in `archive` in `folder` (copies: the archive stays whole)."""
+    for name in (RECORD_FILE + "-wal", RECORD_FILE + "-shm"):
+        (folder / name).unlink(missing_ok=True)
+    for name in (RECORD_FILE, RECORD_FILE + "-wal", CHECKPOINTS_FILE, ACCOUNT_FILE):
+        if (archive / name).exists():
+            shutil.copy2(archive / name, folder / name)
+            (folder / name).chmod(0o600)
+        elif name == CHECKPOINTS_FILE:
+            (folder / name).unlink(missing_ok=True)
+
+
+def rewind(events: int, folder: Path | None = None, reason: str = "restart") -> Running:
     """Rebuild the account from the first `events` events of its record.
 
     The whole record is first copied under archive/ (SQLite's online backup, so
@@ -401,14 +458,14 @@ def rewind(events: int, folder: Path | None = None) -> Running:
     with _exclusive(folder):
         _stop(folder)
         with _record_untouched_by_others(folder):
-            _cut_record(folder, events)
+            _cut_record(folder, events, reason)
         running, _ = _start(0, folder)
     return running
 
 
-def _cut_record(folder: Path, events: int) -> None:
+def _cut_record(folder: Path, events: int, reason: str) -> None:
     """Keep a copy of the whole record under archive/, then take out events after `events`."""
-    archive = _archive(folder)
+    archive = archives.new_archive(folder, reason)
     source = sqlite3.connect(folder / RECORD_FILE)
     try:
         copy = sqlite3.connect(archive / RECORD_FILE)
@@ -427,6 +484,7 @@ def _cut_record(folder: Path, events: int) -> None:
     if (folder / CHECKPOINTS_FILE).exists():
         shutil.copy2(folder / CHECKPOINTS_FILE, archive / CHECKPOINTS_FILE)
         (archive / CHECKPOINTS_FILE).chmod(0o600)
+    _keep_identity(folder, archive)
     forget_after(folder, events)
 
 
@@ -489,8 +547,32 @@ def advance(running: Running, by: dt.timedelta) -> AccountTime:
 
 def events(running: Running, after: int = -1, wait: float = 0.0) -> int:
     """How many events the account's record holds; with `wait`, waits until more than `after`."""
-    return int(_get(running.endpoint, f"/_sandbox/changes?after={after}&wait={wait}",
-                    running.account.grader_secret, timeout=wait + 5.0)["events"])
+    return changes(running, after, wait).events
+
+
+@dataclass(frozen=True)
+class Change:
+    """The account's record as `changes` saw it."""
+
+    events: int  # how many events it holds
+    generation: str  # which life of the account: a restart or a reset makes a new one
+
+
+def changes(running: Running, after: int = -1, wait: float = 0.0,
+            generation: str | None = None) -> Change:
+    """The account's record now; with `wait`, once it holds more than `after` events or
+    the account is no longer `generation` (or after `wait` seconds). OSError: the
+    account did not answer."""
+    query = urllib.parse.urlencode({"after": after, "wait": wait,
+                                    **({"generation": generation} if generation else {})})
+    answer = _get(running.endpoint, f"/_sandbox/changes?{query}",
+                  running.account.grader_secret, timeout=wait + 5.0)
+    # An account started by an older `grade` has no generation: its process is its life.
+    return Change(int(answer["events"]), str(answer.get("generation", running.pid)))
+
+
+class NotAnswering(GradeError):
+    """The simulated account did not answer (it stopped, or is restarting)."""
 
 
 def grade_here(running: Running, exercise_id: str,
@@ -514,8 +596,8 @@ def grade_here(running: Running, exercise_id: str,
             return None
         raise _refusal(error) from None
     except OSError as error:
-        raise GradeError(f"The simulated account did not answer: {error}.",
-                         "Check it with `grade sandbox status`.") from None
+        raise NotAnswering(f"The simulated account did not answer: {error}.",
+                           "Check it with `grade sandbox status`.") from None
     return done["result"], int(done["eventsBefore"])
 
 
@@ -530,8 +612,7 @@ def grader_environment(running: Running) -> dict[str, str]:
 
 
 __all__ = [
-    "NOT_RUNNING", "AccountTime", "RecordInUse", "Running", "account_time", "advance",
-    "environment", "events", "find", "grade_here", "grader_environment", "loopback_open",
-    "require", "reset",
-    "rewind", "start", "stop",
+    "NOT_RUNNING", "AccountTime", "Change", "NotAnswering", "RecordInUse", "Running",
+    "account_time", "advance", "changes", "environment", "events", "find", "grade_here",
+    "grader_environment", "loopback_open", "require", "reset", "restore", "rewind", "start", "stop",
 ]

@@ -9,6 +9,7 @@ would: same identity, same seed, so the same starting state and ids.
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,8 +17,9 @@ if TYPE_CHECKING:
     from grader.sandbox.app import SandboxApp
 
 
-def start_over(app: SandboxApp, folder: Path) -> None:
-    """Archive the record and rebuild the opened account (call with `app.lock` held)."""
+def start_over(app: SandboxApp, folder: Path) -> Path:
+    """Archive the record and rebuild the opened account (call with `app.lock` held);
+    returns the archive's folder."""
     from moto.core.base_backend import BackendDict
     from moto.core.model_instances import reset_model_data
 
@@ -28,7 +30,7 @@ def start_over(app: SandboxApp, folder: Path) -> None:
     from grader.sandbox.record import RECORD_FILE, Record
 
     app.record.close()
-    archive_record(folder)
+    archive = archive_record(folder, "reset")
     app.record = Record(folder / RECORD_FILE)
     app.next_seq = 1
     app.clock = AccountClock()  # a new account's clock: no time advanced yet
@@ -40,4 +42,6 @@ def start_over(app: SandboxApp, folder: Path) -> None:
     for forget in app.on_start_over:  # what lives only in memory: console sessions...
         forget()
     with app.changed:
+        app.generation = secrets.token_hex(8)
         app.changed.notify_all()
+    return archive

@@ -181,9 +181,10 @@ def _install_control(app: SandboxApp, folder: Path | None) -> Callable[[Any], bo
         ]})
 
     def changes(request: Any, _body: bytes) -> Any:
-        """`?after=N&wait=S`: answers once the record holds more than N events (or after S s),
-        so that `grade watch` re-grades as soon as the learner changes something (an
-        advance of the account's clock is a change: it is in the record)."""
+        """`?after=N&wait=S[&generation=G]`: answers once the record holds more than N events,
+        or once the account is no longer generation G (started over), or after S s, so that
+        `grade watch` re-grades as soon as the learner changes something (an advance of the
+        account's clock is a change: it is in the record)."""
         if not allowed(request):
             return json_response({"error": "not allowed"}, 403)
         try:
@@ -191,14 +192,15 @@ def _install_control(app: SandboxApp, folder: Path | None) -> Callable[[Any], bo
             wait = min(max(float(request.args.get("wait", "0")), 0.0), 60.0)
         except ValueError:
             return json_response({"error": "after and wait must be numbers"}, 400)
-        return json_response({"events": app.wait_for_change(after, wait)})
+        events, generation = app.wait_for_change(after, wait, request.args.get("generation"))
+        return json_response({"events": events, "generation": generation})
 
     def reset(request: Any, _body: bytes) -> Any:
         """Start the account over in this process (`grade sandbox reset`)."""
         if not allowed(request) or request.method != "POST" or folder is None:
             return json_response({"error": "not allowed"}, 403)
-        start_over(app, folder)
-        return json_response({"events": app.next_seq - 1})
+        archive = start_over(app, folder)
+        return json_response({"events": app.next_seq - 1, "archive": archive.name})
 
     def clock(request: Any, body: bytes, _at: Any = None, replaying: bool = False) -> Any:
         """GET: the account's time. POST `{"seconds": N}`: move it forward by N seconds
