@@ -21,9 +21,10 @@ def reset(assume_yes: bool) -> int:
         print(wrap("The simulated account is already in its starting state: nothing was "
                    "done in it since it was opened. Nothing was changed."))
         return 0
-    work = f", with the work of the exercises passed in it ({', '.join(held.passed)})" \
+    work = f", with the work of the exercises passed in it: {', '.join(held.passed)}" \
         if held.passed else ""
-    what = f"the {archives.requests(held.requests)} made in it since then are undone{work}" \
+    what = f"everything done in it since then is undone ({archives.requests(held.requests)}" \
+        f"{work})" \
         if opened else "everything done in it is undone"
     print(wrap(f"This starts your simulated account over, as it was when it was opened: "
                f"{what}. Your progress is kept, and the old account is archived, so that "

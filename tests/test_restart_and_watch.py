@@ -109,3 +109,56 @@ def test_checkpoints_file_is_private(fresh: Course) -> None:
     path: Path = fresh.home / "sandbox" / "checkpoints.json"
     assert path.stat().st_mode & 0o077 == 0
     assert "opened" in json.loads(path.read_text())
+
+
+def test_watch_follows_the_account_when_it_is_rebuilt(fresh: Course) -> None:
+    """Reset (in the account's process), restart (a new process) and a stop and start: each
+    time watch says the account was rebuilt and grades the new one; it never quits."""
+    process = subprocess.Popen([str(BIN / "grade"), "watch", "03"], env=fresh.env, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    lines: Queue[str] = Queue()
+    threading.Thread(target=_lines, args=(process, lines), daemon=True).start()
+    try:
+        _until(lines, "watching the simulated account")
+        iam = client(fresh.sandbox_env(), "iam")
+        iam.create_user(UserName="alice")
+        iam.create_login_profile(UserName="alice", Password="Correct-Horse-Battery-Staple-42")
+        assert "PASS  An IAM user for you exists" in "".join(_until(lines, "watching the"))
+
+        assert fresh.grade("sandbox", "reset", "--yes").returncode == 0
+        after_reset = "".join(_until(lines, "watching the"))
+        assert "was rebuilt" in after_reset and "0 of 6 checks pass" in after_reset
+
+        client(fresh.sandbox_env(), "iam").create_user(UserName="bob")
+        _until(lines, "watching the")
+        assert fresh.grade("restart", "03", "--yes").returncode == 0
+        after_restart = "".join(_until(lines, "watching the"))
+        assert "was rebuilt" in after_restart and "0 of 6 checks pass" in after_restart
+
+        assert fresh.grade("sandbox", "stop").returncode == 0
+        _until(lines, "stopped answering")
+        assert fresh.grade("sandbox", "start").returncode == 0
+        assert "was rebuilt" in "".join(_until(lines, "watching the"))
+        assert process.poll() is None  # still watching
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+    assert process.returncode == 0
+    assert "Traceback" not in (process.stderr.read() if process.stderr else "")
+
+
+def test_watch_keeps_where_the_next_exercise_begins(fresh: Course) -> None:
+    """A pass seen by watch is a pass: the next exercise starts there (`grade restart`)."""
+    solution = EXERCISES / "03-stop-using-root" / "solution" / "solution_boto3.py"
+    assert fresh.run([sys.executable, str(solution)]).returncode == 0
+    process = subprocess.Popen([str(BIN / "grade"), "watch", "03"], env=fresh.env, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    lines: Queue[str] = Queue()
+    threading.Thread(target=_lines, args=(process, lines), daemon=True).start()
+    try:
+        assert "All 6 checks pass" in "".join(_until(lines, "watching the simulated account"))
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+    marks = json.loads((fresh.home / "sandbox" / "checkpoints.json").read_text())
+    assert "03-stop-using-root" in marks
