@@ -26,8 +26,8 @@ from queue import Queue
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_grader import BIN, run, solve_03  # noqa: E402
-from results import replace_section  # noqa: E402
+from bench_grader import BIN, run, solve_03
+from results import replace_section
 
 HEADING = "## `grade watch`: from a write to the verdict"
 BUDGET = 0.5
