@@ -220,6 +220,7 @@ def test_everything_grade_creates_is_private(tmp_path) -> None:  # type: ignore[
 
     grade("sandbox", "start")
     grade("00", "--json")
+    grade("sandbox", "advance", "1m")  # a change: the reset has something to archive
     grade("sandbox", "reset", "--yes")
     grade("sandbox", "stop")
     crash = subprocess.run(  # an unexpected error: its details go to grade-errors.log
