@@ -16,7 +16,7 @@ from grader.errors import GradeError
 from grader.exercises import Exercise, find
 from grader.paths import sandbox_dir
 from grader.report import wrap
-from grader.sandbox import checkpoints, control
+from grader.sandbox import archives, checkpoints, control
 
 
 def restart(name: str, assume_yes: bool = False) -> int:
@@ -33,7 +33,7 @@ def restart(name: str, assume_yes: bool = False) -> int:
 
 def _restart_hands_on(exercise: Exercise, assume_yes: bool) -> int:
     number = exercise.id[:2]
-    running = control.require()
+    control.require()  # restarting rebuilds a running account
     folder = sandbox_dir()
     start = checkpoints.start_of(folder, exercise.number)
     if start is None:
@@ -41,8 +41,7 @@ def _restart_hands_on(exercise: Exercise, assume_yes: bool) -> int:
             "This simulated account does not know where each exercise began (it was made "
             "by an older version of the course).",
             "`grade sandbox reset` starts the whole account over instead.")
-    total = control.events(running)
-    since = total - start.events
+    since = archives.done_since(folder, start.events)
     where = ("as it was when it was opened" if start.name == checkpoints.OPENED
              else f"as it was when you first passed {start.name}")
     print(wrap(f"This rebuilds your simulated account {where}, so that you can do "

@@ -22,7 +22,7 @@ from pathlib import Path
 from grader.paths import private_dir, write_private
 from grader.sandbox import checkpoints
 from grader.sandbox.account import ACCOUNT_FILE
-from grader.sandbox.record import RECORD_FILE
+from grader.sandbox.record import RECORD_FILE, START_OVER_EVENT
 
 ARCHIVE_FOLDER = "archive"
 MANIFEST = "archive.json"
@@ -68,7 +68,9 @@ def requests(count: int) -> str:
 
 def held_by(folder: Path) -> Held:
     """What the record in `folder` holds (an account's folder, or an archive)."""
-    events = 0
+    known = checkpoints.load(folder)
+    opened = known.get(checkpoints.OPENED, 0)
+    events = done = 0
     path = folder / RECORD_FILE
     if path.exists():
         with contextlib.suppress(sqlite3.DatabaseError):
@@ -76,13 +78,31 @@ def held_by(folder: Path) -> Held:
             try:
                 events = int(db.execute("SELECT COALESCE(MAX(seq), 0) FROM events")
                              .fetchone()[0])
+                done = requests_after(db, opened)
             finally:
                 db.close()
-    known = checkpoints.load(folder)
     passed = sorted(name for name, at in known.items()
                     if name != checkpoints.OPENED and at <= events)
-    opened = min(known.get(checkpoints.OPENED, 0), events)
-    return Held(events, events - opened, tuple(passed))
+    return Held(events, done, tuple(passed))
+
+
+def requests_after(db: sqlite3.Connection, seq: int) -> int:
+    """How many events of the record after `seq` were done in the account (the marks
+    of a start over are not)."""
+    return int(db.execute("SELECT COUNT(*) FROM events WHERE seq > ? AND event_type != ?",
+                          (seq, START_OVER_EVENT)).fetchone()[0])
+
+
+def done_since(folder: Path, seq: int) -> int:
+    """How many events were done in the account in `folder` after its event `seq`."""
+    path = folder / RECORD_FILE
+    if not path.exists():
+        return 0
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return requests_after(db, seq)
+    finally:
+        db.close()
 
 
 def new_archive(folder: Path, reason: str) -> Path:

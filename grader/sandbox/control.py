@@ -41,7 +41,7 @@ from typing import Any
 
 from grader.errors import GradeError
 from grader.paths import sandbox_dir, write_private
-from grader.sandbox import archives
+from grader.sandbox import archives, start_over
 from grader.sandbox.account import (
     ACCOUNT_FILE,
     Account,
@@ -375,6 +375,9 @@ def reset(folder: Path | None = None) -> tuple[Running, str]:
                            {}, timeout=60.0)
             return running, str(answer.get("archive", ""))
         with _record_untouched_by_others(folder):
+            seq, link = start_over.head_of(folder / RECORD_FILE)
+            if seq:  # the new record's first life begins by saying it replaced this one
+                start_over.leave_pending(folder, start_over.StartOver("reset", 0, seq, link))
             archive = archive_record(folder, "reset")
             try:
                 load_account(folder)
@@ -473,8 +476,6 @@ def _cut_record(folder: Path, events: int, reason: str) -> None:
             source.backup(copy)
         copy.close()
         (archive / RECORD_FILE).chmod(0o600)
-        with source:
-            source.execute("DELETE FROM events WHERE seq > ?", (events,))
     except sqlite3.DatabaseError as error:
         raise GradeError(f"The simulated account's record could not be rewound ({error}).",
                          "Nothing was lost: the record is as it was. Try "
@@ -485,6 +486,14 @@ def _cut_record(folder: Path, events: int, reason: str) -> None:
         shutil.copy2(folder / CHECKPOINTS_FILE, archive / CHECKPOINTS_FILE)
         (archive / CHECKPOINTS_FILE).chmod(0o600)
     _keep_identity(folder, archive)
+    account = load_account(folder)
+    try:
+        start_over.cut(folder / RECORD_FILE, events, reason,
+                       account.region if account else "us-east-1")
+    except sqlite3.DatabaseError as error:
+        raise GradeError(f"The simulated account's record could not be rewound ({error}).",
+                         "Nothing was lost: the whole record is kept under archive/. Try "
+                         "`grade sandbox reset` to start the whole account over.") from None
     forget_after(folder, events)
 
 

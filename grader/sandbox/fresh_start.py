@@ -28,7 +28,9 @@ def start_over(app: SandboxApp, folder: Path) -> Path:
     from grader.sandbox.clock import AccountClock
     from grader.sandbox.control import archive_record
     from grader.sandbox.record import RECORD_FILE, Record
+    from grader.sandbox.start_over import StartOver, mark
 
+    replaced = StartOver("reset", 0, app.next_seq - 1, app.record.head)
     app.record.close()
     archive = archive_record(folder, "reset")
     app.record = Record(folder / RECORD_FILE)
@@ -38,6 +40,8 @@ def start_over(app: SandboxApp, folder: Path) -> Path:
     reset_model_data()
     open_account(app)
     first_history(app)
+    if replaced.replaced_seq:  # the new record says what it replaced
+        app.append(mark(replaced, app.clock.now(), app.account.region))
     checkpoints.mark(folder, checkpoints.OPENED, app.next_seq - 1)
     for forget in app.on_start_over:  # what lives only in memory: console sessions...
         forget()

@@ -37,6 +37,11 @@ RECORD_FILE = "record.sqlite"
 # The event type of the account clock's own events (an advance): no AWS call, so
 # CloudTrail never shows one. (AWS's own types: AwsApiCall, AwsConsoleSignIn.)
 CLOCK_EVENT = "AccountClock"
+# The event type that opens a new branch of the record: `grade restart`, `grade sandbox
+# reset` (`start_over`). Not an AWS call either; nothing to replay.
+START_OVER_EVENT = "AccountStartOver"
+# The account's own events, which CloudTrail and the checks never see.
+ACCOUNT_EVENTS = (CLOCK_EVENT, START_OVER_EVENT)
 
 # True while the account is being rebuilt from its record: the requests being
 # handled again already happened (they were judged then), so rules that only
@@ -173,6 +178,32 @@ class Record:
             self._db.execute("COMMIT")
             self.head = head
 
+    def cut_back(self, events: int, mark: Event) -> int:
+        """Keep only the first `events` events, then `mark` (a `START_OVER_EVENT`) after
+        them, in one transaction: the record is never cut without saying so. Returns
+        the mark's sequence number."""
+        row = asdict(mark)
+        values = [_to_column(name, row[name]) for name in self._names]
+        marks = ",".join("?" for _ in (*self._names, "chain"))
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute("DELETE FROM events WHERE seq > ?", (events,))
+                last = self._db.execute("SELECT chain FROM events WHERE seq = ?",
+                                        (events,)).fetchone()
+                head = str(last[0]) if last else GENESIS
+                link = chain_link(head, values)
+                cursor = self._db.execute(
+                    f"INSERT INTO events ({','.join(self._names)},chain) VALUES ({marks})",
+                    [*values, link])
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+            self.head = link
+        mark.seq = int(cursor.lastrowid or 0)
+        return mark.seq
+
     def drop(self, seqs: list[int]) -> None:
         """Take events out (an instructor's server's rebuilt copy of a learner's record:
         the events that did not happen as recorded). The chain no longer holds after."""
@@ -234,8 +265,9 @@ class Record:
                clock: bool = False, without_request: bool = False) -> Iterator[Event]:
         """Events in order of arrival (or newest first), optionally filtered by SQL.
 
-        The account clock's events (`CLOCK_EVENT`) are left out, as they are from
-        CloudTrail, unless `clock` is True (replaying the record needs them). With
+        The account's own events (`ACCOUNT_EVENTS`: the clock's advances, the marks of
+        a start over) are left out, as they are from CloudTrail, unless `clock` is True
+        (replaying the record needs them). With
         `without_request`, the requests themselves (headers and body, what only a
         replay needs) are not read: the events come with none, and quicker."""
         order = "DESC" if newest_first else "ASC"
@@ -245,8 +277,8 @@ class Record:
         sql = f"SELECT seq,{','.join(columns)} FROM events"
         conditions = [f"({where})"] if where else []
         if not clock:
-            conditions.append("event_type != ?")
-            args = (*args, CLOCK_EVENT)
+            conditions.append("event_type NOT IN (?, ?)")
+            args = (*args, *ACCOUNT_EVENTS)
         if conditions:
             sql += " WHERE " + " AND ".join(conditions)
         sql += f" ORDER BY seq {order}"

@@ -39,6 +39,7 @@ from grader.netguard import forbid_remote
 from grader.paths import write_private
 from grader.sandbox.clock import ADVANCE_PATH, BadDuration, check
 from grader.sandbox.record import RECORD_FILE
+from grader.sandbox.start_over import START_OVER_PATH
 
 if TYPE_CHECKING:
     from grader.sandbox.account import Account
@@ -73,8 +74,12 @@ def build_app(folder: Path) -> Any:
     if record.count() == 0:
         from grader.sandbox import checkpoints
         from grader.sandbox.bootstrap import first_history
+        from grader.sandbox.start_over import mark, take_pending
 
         first_history(app)
+        replaced = take_pending(folder)  # a reset made while no process ran
+        if replaced is not None:
+            app.append(mark(replaced, app.clock.now(), account.region))
         checkpoints.mark(folder, checkpoints.OPENED, app.next_seq - 1)
     else:
         from grader.sandbox.replay import replay
@@ -227,6 +232,15 @@ def _install_control(app: SandboxApp, folder: Path | None) -> Callable[[Any], bo
             return json_response({"error": "not allowed"}, 403)
         return json_response({"mails": [mail.shown() for mail in inbox_of(account.account_id)]})
 
+    def started_over(_request: Any, _body: bytes, _at: Any = None,
+                     replaying: bool = False) -> Any:
+        """The mark of a start over (`start_over`): made by `grade`, never asked for over
+        HTTP; replaying the record (or judging it again) has nothing to do for it."""
+        if replaying:
+            return json_response({})
+        return json_response({"error": "not allowed"}, 403)
+
+    app.control[START_OVER_PATH] = started_over
     app.control["health"] = health
     app.control["inbox"] = inbox
     app.control["credentials"] = credentials

@@ -34,7 +34,7 @@ from grader.policy import Principal, Request
 from grader.policy.resource import resource_policy_decision
 from grader.sandbox.cloudtrail.events import cloudtrail_record, event_time, zulu
 from grader.sandbox.cloudtrail.status import logged_at
-from grader.sandbox.record import CLOCK_EVENT, Event
+from grader.sandbox.record import ACCOUNT_EVENTS, Event
 
 EVENTS_SERVICE = "events.amazonaws.com"
 API_CALL = "AWS API Call via CloudTrail"
@@ -43,7 +43,7 @@ CONSOLE_SIGN_IN = "AWS Console Sign In via CloudTrail"
 
 def bus_event(event: Event, account_id: str) -> dict[str, Any] | None:
     """The event as EventBridge's default bus gets it; None when it gets none."""
-    if event.event_type == CLOCK_EVENT or (event.read_only and
+    if event.event_type in ACCOUNT_EVENTS or (event.read_only and
                                            event.event_type != "AwsConsoleSignIn"):
         return None
     source = event_source(event)
@@ -79,7 +79,7 @@ def some_trail_logs(account_id: str, event: Event) -> bool:
 def send(event: Event, account_id: str, seed: int) -> None:
     """Send a recorded event to the default bus of its Region, and on to the targets of
     the rules it matches."""
-    if event.event_type == CLOCK_EVENT or not some_trail_logs(account_id, event):
+    if event.event_type in ACCOUNT_EVENTS or not some_trail_logs(account_id, event):
         return  # (checked first: most events of a record meet no trail, cheaply)
     message = bus_event(event, account_id)
     if message is None:
