@@ -11,6 +11,7 @@ import http.client
 import json
 import os
 import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -70,7 +71,8 @@ def event_values(seq: int, moment: dt.datetime, event_type: str = "AwsApiCall",
 class Record:
     """A learner's simulated account's record, built here event by event."""
 
-    account_id: str = ACCOUNT
+    # An account of its own: one account submitted by two learners is a copy (refused).
+    account_id: str = field(default_factory=lambda: str(secrets.randbelow(9 * 10**11) + 10**11))
     events: list[StoredEvent] = field(default_factory=list)
     salt: str = ""
 

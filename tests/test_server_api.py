@@ -10,12 +10,14 @@ import gzip
 import json
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from grader.progress.submission import MAX_SENT_BYTES, sign
-from grader.sandbox.record import CLOCK_EVENT
+from grader.sandbox.record import CLOCK_EVENT, START_OVER_EVENT
 from tests.postgres import postgres_cluster_fixture  # noqa: F401
 from tests.server_harness import (
     Deployment,
@@ -129,7 +131,7 @@ def test_history_rewritten_is_refused_and_kept_as_an_incident(site: Deployment) 
     record = Record()
     record.add(6)
     assert server.submit(learner["token"], submission(record)).status == 201
-    forged = Record(salt="forged")  # same account; events 1.. differ from what was sent
+    forged = Record(record.account_id, salt="forged")  # events 1.. differ from what was sent
     forged.events = list(record.events[:2])
     forged.add(6)
     refused = server.submit(learner["token"], submission(forged, after=2))
@@ -150,7 +152,7 @@ def test_a_reset_account_starts_a_new_incarnation(site: Deployment) -> None:
     first = Record()
     first.add(3)
     assert server.submit(learner["token"], submission(first)).status == 201
-    second = Record(salt="after reset")
+    second = Record(first.account_id, salt="after reset")
     second.add(2)
     taken = server.submit(learner["token"], submission(second))
     assert taken.status == 201 and taken.json()["record"]["seq"] == 2
@@ -161,6 +163,99 @@ def test_a_reset_account_starts_a_new_incarnation(site: Deployment) -> None:
                          l=learner["id"])) == 2
     first.add(1)  # the old incarnation can still be extended (a resend from before)
     assert server.submit(learner["token"], submission(first, after=3)).status == 201
+
+
+def _restarted(record: Record, kept: int, reason: str = "restart 03",
+               replaced: tuple[int, str] | None = None, salt: str = "again") -> Record:
+    """`record` as `grade restart` leaves it: its first `kept` events, the start-over
+    mark, then new work."""
+    branch = Record(record.account_id, list(record.events[:kept]), salt=salt)
+    seq, link = replaced or record.head
+    branch.add(1, event_type=START_OVER_EVENT, parameters={
+        "reason": reason, "kept": kept, "replacedSeq": seq, "replacedLink": link})
+    branch.add(2)
+    return branch
+
+
+def _incarnations(site: Deployment, learner_id: int) -> list[Any]:
+    return site.rows("SELECT parent_id, branched_at, start_reason, head_seq FROM incarnations "
+                     "WHERE learner_id = :l ORDER BY id", l=learner_id)
+
+
+def test_a_declared_restart_is_a_new_branch_and_can_go_on(site: Deployment) -> None:
+    server, learner = _server(site), site.seed_learner("Restarter")
+    record = Record()
+    record.add(6)
+    assert server.submit(learner["token"], submission(record)).status == 201
+    branch = _restarted(record, kept=3)
+    taken = server.submit(learner["token"], submission(branch))
+    assert taken.status == 201, taken.text  # today: a 500, for ever after
+    assert taken.json()["record"]["seq"] == 6
+    first, second = _incarnations(site, learner["id"])
+    assert first.parent_id is None and second.parent_id is not None and second.branched_at == 3
+    assert second.start_reason == "restart 03"
+    flags = site.rows("SELECT flags, flagged FROM submissions WHERE learner_id = :l "
+                      "ORDER BY id", l=learner["id"])
+    assert "restarted" in json.dumps(flags[-1][0]) and "restart 03" in json.dumps(flags[-1][0])
+    branch.add(2)  # the branch goes on from its head
+    assert server.submit(learner["token"], submission(branch, after=6)).status == 201
+    record.add(1)  # and the old one can come back (`grade sandbox restore`), whole
+    assert server.submit(learner["token"], submission(record)).status == 201
+    assert [r.head_seq for r in _incarnations(site, learner["id"])] == [7, 8]
+    assert site.rows("SELECT id FROM incidents WHERE learner_id = :l", l=learner["id"]) == []
+
+
+@pytest.mark.parametrize("how", ["edited", "edited-marked-rewound", "mark-keeps-too-few",
+                                 "mark-names-an-event-the-server-never-had"])
+def test_history_changed_without_an_honest_mark_is_refused(site: Deployment, how: str) -> None:
+    """An edit of events the server holds is not a restart, however it is sent."""
+    server, learner = _server(site), site.seed_learner(f"Editor {how}")
+    record = Record()
+    record.add(6)
+    assert server.submit(learner["token"], submission(record)).status == 201
+    if how.startswith("edited"):
+        changed = Record(record.account_id, list(record.events[:2]), salt="edited")
+        changed.add(5)
+    elif how == "mark-keeps-too-few":  # it keeps 3 events but says 2: event 3 was changed?
+        changed = Record(record.account_id, list(record.events[:3]), salt="too few")
+        changed.add(1, event_type=START_OVER_EVENT, parameters={
+            "reason": "restart 03", "kept": 2, "replacedSeq": 6,
+            "replacedLink": record.head[1]})
+        changed.add(2)
+    else:
+        changed = _restarted(record, kept=3, replaced=(5, "f" * 64))
+    sent = submission(changed)
+    if how == "edited-marked-rewound":
+        assert sent.record is not None
+        sent = replace(sent, record=replace(sent.record, rewound=True))
+    refused = server.submit(learner["token"], sent)
+    assert refused.status == 409, refused.text
+    kinds = site.rows("SELECT kind FROM incidents WHERE learner_id = :l", l=learner["id"])
+    assert [k[0] for k in kinds] == ["rewrite"]
+    assert len(_incarnations(site, learner["id"])) == 1
+
+
+def test_a_copied_account_is_refused_and_both_learners_are_told(site: Deployment) -> None:
+    server = _server(site)
+    owner, copier = site.seed_learner("Owner"), site.seed_learner("Copier")
+    record = Record()
+    record.add(4)
+    assert server.submit(owner["token"], submission(record)).status == 201
+    refused = server.submit(copier["token"], submission(record))
+    assert refused.status == 403, refused.text
+    assert "another learner" in refused.json()["error"]
+    for person in (owner, copier):
+        rows = site.rows("SELECT kind, account_id, detail FROM incidents WHERE learner_id = :l",
+                         l=person["id"])
+        assert [(r[0], r[1]) for r in rows] == [("shared-account", record.account_id)]
+        assert "Copier submitted" in rows[0][2]
+    assert _stored(site, copier["id"]) == 0
+    again = server.submit(copier["token"], submission(record))  # told once, refused always
+    assert again.status == 403
+    assert len(site.rows("SELECT id FROM incidents WHERE learner_id = :l",
+                         l=owner["id"])) == 1
+    record.add(1)
+    assert server.submit(owner["token"], submission(record, after=4)).status == 201
 
 
 def test_times_that_run_backwards_or_ahead_are_flagged_not_refused(site: Deployment) -> None:

@@ -61,6 +61,7 @@ def _flush_locked(member: Membership) -> Flushed:
     while True:  # again until no new submission was queued meanwhile
         files = [p for p in outbox.waiting() if p not in tried]
         if not files:
+            done.waiting = len(outbox.waiting())
             return done
         for path in files:
             tried.add(path)
@@ -68,10 +69,12 @@ def _flush_locked(member: Membership) -> Flushed:
             if 200 <= answer.status < 300:
                 path.unlink(missing_ok=True)
                 done.sent += 1
-            elif answer.status == 0 or answer.status == 429 or answer.status >= 500:
+            elif answer.status == 0 or answer.status == 429:  # the server: away, or busy
                 done.unreachable = answer.reason
                 done.waiting = len(outbox.waiting())
                 return done
+            elif answer.status >= 500:  # this one failed there: it waits, the rest go on
+                done.unreachable = f"HTTP {answer.status}: {answer.reason}"
             else:
                 outbox.refuse(path, f"HTTP {answer.status}: {answer.reason}")
                 done.refused.append(f"{path.name}: {answer.reason}")

@@ -149,6 +149,19 @@ class Ingest:
                                 "record": _head_of(connection, earlier.incarnation_id)})
         extended = None
         if submission.record is not None and submission.account is not None:
+            account_id = str(submission.account["accountId"])
+            owner = _OTHER_LEARNER.first(connection, {"b_account": account_id,
+                                                      "b_learner": learner.id})
+            if owner is not None:  # a copy of another learner's simulated account
+                _shared_account(connection, learner, int(owner.learner_id), account_id,
+                                received)
+                return error(403, f"The simulated account {account_id} is another learner's: "
+                                  "another learner of this server submitted it first. Each "
+                                  "learner works in an account of their own; your instructor "
+                                  "has been told.",
+                             "Start an account of your own: move your GRADE_HOME's sandbox "
+                             "folder away, then `grade sandbox start`, and do the exercises "
+                             "there.")
             try:
                 extended = records.extend(connection, learner.id,
                                           submission.account["accountId"],
@@ -198,6 +211,11 @@ _EARLIER = Prepared(sa.select(submissions.c.public_id, submissions.c.incarnation
     submissions.c.public_id == sa.bindparam("b_id")))
 
 
+_OTHER_LEARNER = Prepared(sa.select(incarnations.c.learner_id).where(
+    incarnations.c.account_id == sa.bindparam("b_account"),
+    incarnations.c.learner_id != sa.bindparam("b_learner")).limit(1))
+
+
 def _head_of(connection: Connection, incarnation_id: int | None) -> dict[str, Any] | None:
     if incarnation_id is None:
         return None
@@ -217,6 +235,32 @@ def _incident(connection: Connection, learner: Any, conflict: records.Conflict,
                "was refused."))
     connection.execute(learners.update().where(learners.c.id == learner.id)
                        .values(incident_count=learners.c.incident_count + 1))
+
+
+def _shared_account(connection: Connection, learner: Any, owner_id: int, account_id: str,
+                    when: dt.datetime) -> None:
+    """Tell the instructor, on both learners' pages (once for each learner and account),
+    that `learner` submitted the simulated account that `owner_id` submitted first."""
+    owner = connection.execute(sa.select(learners.c.id, learners.c.name)
+                               .where(learners.c.id == owner_id)).one()
+    told = set(connection.execute(sa.select(incidents.c.learner_id).where(
+        incidents.c.kind == "shared-account", incidents.c.account_id == account_id)).scalars())
+    seen = f"seen {when:%Y-%m-%d %H:%M} UTC"
+    details = {
+        learner.id: f"{learner.name} submitted the simulated account {account_id}, which "
+                    f"{owner.name} submitted first: a copy, or one account shared (refused; "
+                    f"{seen}).",
+        owner.id: f"{learner.name} submitted {owner.name}'s simulated account {account_id}: "
+                  f"a copy, or one account shared ({seen}).",
+    }
+    for who, detail in details.items():
+        if who in told:
+            continue
+        connection.execute(incidents.insert().values(
+            learner_id=who, kind="shared-account", account_id=account_id, seq=None, at=when,
+            detail=detail))
+        connection.execute(learners.update().where(learners.c.id == who)
+                           .values(incident_count=learners.c.incident_count + 1))
 
 
 def _fix(status: int) -> str:

@@ -1,7 +1,8 @@
 """Each learner's record of their simulated account, as the server keeps it.
 
-A record belongs to one *incarnation* of an account: (account id, link of event 1).
-`grade sandbox reset` starts a new one with the same account id. The server keeps an
+A record belongs to one *incarnation* of an account. `grade sandbox reset` starts a new
+one with the same account id; `grade restart NN` a branch, which shares its first events
+with the incarnation it came from (`parent_id`, `branched_at`). The server keeps an
 incarnation's events in slices (zlib'd JSON, one row per submission that brought new
 events) and its head (seq, link, the last event's time, the clock's offset there).
 
@@ -13,9 +14,13 @@ events) and its head (seq, link, the last event's time, the clock's offset there
 - from after the head: the server lacks events (`Conflict` "gap"): the client resends
   from the head it is told;
 - from seq 0 with a first event no incarnation has: a new incarnation (started over);
-- from seq 0, marked `rewound`, differing from event N on: the learner's `grade restart`
-  cut the record back; a new incarnation branches off (flagged "restarted", not refused:
-  every event of it is judged again when it is re-graded).
+- from seq 0, holding a branch's head: that branch, extended (a restored account);
+- from seq 0, sharing events 1..N with the branches held and differing from event N+1
+  on: an honest start over only if event N+1 is the record's start-over mark
+  (`grader.sandbox.start_over`) declaring that it kept N events and replaced an event the
+  server holds (or never saw): a new incarnation branches off (flagged "restarted", not
+  refused: every event of it is judged again when it is re-graded). Anything else that
+  differs from what the server holds is history rewritten: refused, an incident.
 It also flags events whose times run backwards or lie ahead of the submission's arrival
 (an event's wall time is its time less the account clock's offset at that point).
 """
@@ -33,7 +38,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from grader.progress.submission import GENESIS, RecordSlice, StoredEvent
-from grader.sandbox.record import CLOCK_EVENT, COLUMNS
+from grader.sandbox.record import CLOCK_EVENT, COLUMNS, START_OVER_EVENT
+from grader.sandbox.start_over import StartOver
 from grader.server.database import insert_id
 from grader.server.prepared import Prepared
 from grader.server.schema import incarnations, record_slices
@@ -154,10 +160,17 @@ def extend(connection: Connection, learner_id: int, account_id: str, piece: Reco
     if piece.after_seq == 0:
         if not events:
             return Extended(None, _head(known[0]) if known else Head(account_id, 0, GENESIS))
-        target = next((row for row in known if row.first_link == events[0].chain), None)
-        if target is None:
+        same_start = [row for row in known if row.first_link == events[0].chain]
+        if not same_start:  # a record of its own: the first, or a reset's new one
             return _start(connection, learner_id, account_id, events, received_at,
-                          started_over=bool(known), packed=packed)
+                          started_over=bool(known), packed=packed,
+                          declared=_first_declared(events) if known else None)
+        links = {e.seq: e.chain for e in events}
+        target = next((row for row in same_start
+                       if links.get(int(row.head_seq)) == row.head_link), None)
+        if target is None:  # it leaves every branch held: only a declared start over may
+            return _branch(connection, learner_id, account_id, same_start, events,
+                           received_at, packed)
     else:
         target = next((row for row in known if row.head_seq == piece.after_seq
                        and row.head_link == piece.after_link), None)
@@ -180,11 +193,7 @@ def extend(connection: Connection, learner_id: int, account_id: str, piece: Reco
     if overlap:
         held = _events_between(connection, target.id, overlap[0].seq, overlap[-1].seq)
         if held.get(overlap[-1].seq) != overlap[-1].chain:
-            first = next(e.seq for e in overlap if held.get(e.seq) != e.chain)
-            if piece.rewound and piece.after_seq == 0:  # `grade restart`: a new branch
-                return _start(connection, learner_id, account_id, events, received_at,
-                              started_over=True, branched_at=first, packed=packed)
-            raise _rewrite(head, first)
+            raise _rewrite(head, next(e.seq for e in overlap if held.get(e.seq) != e.chain))
     new = [e for e in events if e.seq > head.seq]
     if not new:
         return Extended(int(target.id), head)
@@ -213,6 +222,48 @@ _MOVE_HEAD = Prepared(incarnations.update().where(
     updated_at=sa.bindparam("b_at")))
 
 
+def _declared(event: StoredEvent) -> StartOver | None:
+    """The start over `event` declares, if it is a start-over mark (`start_over`)."""
+    if event.columns[_TYPE] != START_OVER_EVENT:
+        return None
+    try:
+        return StartOver.of(json.loads(event.columns[_PARAMETERS]))
+    except (TypeError, ValueError):
+        return None
+
+
+def _first_declared(events: tuple[StoredEvent, ...]) -> StartOver | None:
+    """The start over a new record declares (a reset's: after the account's first events)."""
+    return next((found for e in events if (found := _declared(e)) is not None), None)
+
+
+def _branch(connection: Connection, learner_id: int, account_id: str, same_start: list[Any],
+            events: tuple[StoredEvent, ...], received_at: dt.datetime,
+            packed: bytes | None) -> Extended:
+    """A record that shares its first events with a branch the server holds, then differs:
+    a new branch when the first event that differs is a start-over mark that keeps exactly
+    the events before it and names, as the event it replaced, one the server holds (or one
+    past the branch's head, which the server never saw); else history rewritten."""
+    links = {e.seq: e.chain for e in events}
+    shared: list[tuple[int, Any]] = []
+    for row in same_start:
+        held = _events_between(connection, int(row.id), 1, int(row.head_seq))
+        common = 0
+        while common + 1 in held and held[common + 1] == links.get(common + 1):
+            common += 1
+        shared.append((common, row))
+    common, parent = max(shared, key=lambda found: found[0])
+    first = common + 1
+    declared = next((_declared(e) for e in events if e.seq == first), None)
+    if declared is None or declared.kept != common:
+        raise _rewrite(_head(parent), first)
+    if declared.replaced_seq <= int(parent.head_seq) and \
+            link_at(connection, int(parent.id), declared.replaced_seq) != declared.replaced_link:
+        raise _rewrite(_head(parent), first)
+    return _start(connection, learner_id, account_id, events, received_at, started_over=True,
+                  branched_at=first, packed=packed, parent_id=int(parent.id), declared=declared)
+
+
 def _rewrite(head: Head, seq: int) -> Conflict:
     return Conflict("rewrite", head,
                     f"Event {seq} of account {head.account_id}'s record differs from the one "
@@ -224,19 +275,23 @@ def _rewrite(head: Head, seq: int) -> Conflict:
 def _start(connection: Connection, learner_id: int, account_id: str,
            events: tuple[StoredEvent, ...], received_at: dt.datetime,
            started_over: bool, branched_at: int | None = None,
-           packed: bytes | None = None) -> Extended:
+           packed: bytes | None = None, parent_id: int | None = None,
+           declared: StartOver | None = None) -> Extended:
     flags, last_time, offset = _check_times("", 0.0, list(events), received_at)
+    why = f" ({declared.reason})" if declared else ""
     if branched_at is not None:
         flags.insert(0, {"flag": "restarted", "seq": branched_at,
                          "detail": f"restarted account {account_id} from event "
-                                   f"{branched_at - 1} (grade restart: later events undone)"})
+                                   f"{branched_at - 1}{why}: later events undone"})
     elif started_over:
         flags.insert(0, {"flag": "started-over",
-                         "detail": f"started account {account_id} over (a new record)"})
+                         "detail": f"started account {account_id} over{why}: a new record"})
     new_id = insert_id(connection, incarnations.insert().values(
         learner_id=learner_id, account_id=account_id, first_link=events[0].chain,
         head_seq=events[-1].seq, head_link=events[-1].chain, head_time=last_time,
         clock_offset=offset, started_at=received_at, updated_at=received_at,
+        parent_id=parent_id, branched_at=branched_at - 1 if branched_at else None,
+        start_reason=declared.reason[:80] if declared else None,
     ))
     connection.execute(record_slices.insert().values(
         incarnation_id=new_id, first_seq=events[0].seq, last_seq=events[-1].seq,

@@ -100,8 +100,13 @@ incarnations = sa.Table(
     sa.Column("clock_offset", sa.Float, nullable=False),  # seconds skipped, at the head
     sa.Column("started_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
-    sa.UniqueConstraint("learner_id", "account_id", "first_link",
-                        name="uq_incarnations_learner_account_first"),
+    # A branch (`grade restart`, `grade sandbox reset`): the incarnation it started from,
+    # the last event it kept of it, and why, as the record's start-over mark declares.
+    sa.Column("parent_id", sa.Integer, sa.ForeignKey("incarnations.id"), nullable=True),
+    sa.Column("branched_at", sa.Integer, nullable=True),
+    sa.Column("start_reason", sa.String(80), nullable=True),
+    sa.Index("ix_incarnations_learner_account", "learner_id", "account_id"),
+    sa.Index("ix_incarnations_account", "account_id"),
 )
 
 # The events of an incarnation, as received: zlib'd JSON of `StoredEvent.to_json()`s.
