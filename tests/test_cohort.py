@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -145,3 +146,84 @@ def test_an_offline_learner_catches_up_and_leave_stops_sending(
     fresh.grade("03", "--json")
     assert not list((fresh.home / "outbox").glob("*.json.gz"))
     assert fresh.grade("submit").returncode == 2
+
+
+def edit_event(record: Path, seq: int) -> None:
+    """Change event `seq` of the record by hand and recompute every link from it on, as a
+    learner hiding a call would: the chain holds again, locally."""
+    db = sqlite3.connect(record)
+    names = ",".join(COLUMNS)
+    previous = db.execute("SELECT chain FROM events WHERE seq = ?", (seq - 1,)).fetchone()[0]
+    rows = db.execute(f"SELECT seq,{names} FROM events WHERE seq >= ? ORDER BY seq",
+                      (seq,)).fetchall()
+    marks = ",".join("?" * (len(COLUMNS) + 1))
+    for row in rows:
+        values = list(row[1:])
+        if row[0] == seq:
+            values[COLUMNS.index("user_agent")] = "edited by hand"
+        link = chain_link(previous, values)
+        db.execute(f"UPDATE events SET ({names},chain) = ({marks}) WHERE seq = ?",
+                   [*values, link, row[0]])
+        previous = link
+    db.commit()
+    db.close()
+
+
+def incidents(site: Deployment) -> list[Any]:
+    return site.rows("SELECT learner_id, kind, detail FROM incidents ORDER BY id")
+
+
+def test_history_the_server_holds_edited_by_hand_is_refused_and_told(
+        fresh: Course, site: Deployment) -> None:
+    """Unlike `grade restart`, an edit leaves no start-over mark: however the client
+    sends it, the server refuses it and the instructor is told."""
+    assert site.server is not None
+    before = len(incidents(site))
+    assert fresh.grade("join", site.server.base, site.code, "--name", "Eve").returncode == 0
+    make_admin_user(fresh)
+    assert fresh.grade("03", "--json").returncode == 1
+    assert fresh.grade("submit").returncode == 0
+    assert fresh.grade("sandbox", "stop").returncode == 0
+    edit_event(fresh.home / "sandbox" / "record.sqlite", 6)
+    assert Record(fresh.home / "sandbox" / "record.sqlite").verify() is None  # whole, locally
+    assert fresh.grade("sandbox", "start").returncode == 0
+    assert fresh.grade("03", "--json").returncode == 1
+    fresh.grade("submit")
+    refused = list((fresh.home / "outbox" / "refused").glob("*.json.gz"))
+    assert refused, "the edited record was taken"
+    told = incidents(site)[before:]
+    assert [t.kind for t in told] == ["rewrite"] and "Eve rewrote event 6" in told[0].detail
+    assert fresh.grade("leave").returncode == 0
+
+
+def test_a_classmates_copied_account_is_refused_and_both_are_told(
+        fresh: Course, site: Deployment, tmp_path: Path) -> None:
+    """The issue's copy: a classmate's `GRADE_HOME/sandbox/`, whose 03 passes, copied into
+    another learner's GRADE_HOME. It passes there locally; the server refuses it."""
+    import shutil
+
+    assert site.server is not None
+    before = len(incidents(site))
+    assert fresh.grade("join", site.server.base, site.code, "--name", "Owner").returncode == 0
+    solution = Path(__file__).parents[1] / "exercises" / "03-stop-using-root" / "solution"
+    assert fresh.run([sys.executable, str(solution / "solution_boto3.py")]).returncode == 0
+    assert fresh.grade("03", "--json").returncode == 0
+    assert fresh.grade("submit").returncode == 0
+    assert fresh.grade("sandbox", "stop").returncode == 0
+    copier = Course(tmp_path / "copier-home")
+    shutil.copytree(fresh.home / "sandbox", copier.home / "sandbox")
+    assert fresh.grade("sandbox", "start").returncode == 0
+    assert copier.grade("join", site.server.base, site.code, "--name", "Copier").returncode == 0
+    assert copier.grade("sandbox", "start").returncode == 0
+    try:
+        assert copier.grade("03", "--json").returncode == 0  # a pass, locally
+        copier.grade("submit")
+        assert list((copier.home / "outbox" / "refused").glob("*.json.gz"))
+    finally:
+        copier.grade("sandbox", "stop")
+    told = incidents(site)[before:]
+    assert sorted(t.kind for t in told) == ["shared-account", "shared-account"]
+    assert all("Copier submitted" in t.detail for t in told)
+    copier_id = site.rows("SELECT id FROM learners WHERE name = 'Copier'")[0].id
+    assert site.rows("SELECT id FROM submissions WHERE learner_id = :l", l=copier_id) == []
+    assert fresh.grade("leave").returncode == 0

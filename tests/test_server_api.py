@@ -256,6 +256,10 @@ def test_a_copied_account_is_refused_and_both_learners_are_told(site: Deployment
                          l=owner["id"])) == 1
     record.add(1)
     assert server.submit(owner["token"], submission(record, after=4)).status == 201
+    left = server.request("POST", "/api/leave",
+                          headers={"Authorization": f"Bearer {owner['token']}"})
+    assert left.status == 204, left.text  # who left gave the account up: the same person
+    assert server.submit(copier["token"], submission(record)).status == 201  # joining again
 
 
 def test_times_that_run_backwards_or_ahead_are_flagged_not_refused(site: Deployment) -> None:

@@ -211,9 +211,13 @@ _EARLIER = Prepared(sa.select(submissions.c.public_id, submissions.c.incarnation
     submissions.c.public_id == sa.bindparam("b_id")))
 
 
-_OTHER_LEARNER = Prepared(sa.select(incarnations.c.learner_id).where(
+# Another learner, still enrolled, who submitted this account (one who left, with
+# `grade leave`, gave it up: the same person joining again keeps their account).
+_OTHER_LEARNER = Prepared(sa.select(incarnations.c.learner_id).join(
+    learners, learners.c.id == incarnations.c.learner_id).where(
     incarnations.c.account_id == sa.bindparam("b_account"),
-    incarnations.c.learner_id != sa.bindparam("b_learner")).limit(1))
+    incarnations.c.learner_id != sa.bindparam("b_learner"),
+    sa.not_(learners.c.revoked)).limit(1))
 
 
 def _head_of(connection: Connection, incarnation_id: int | None) -> dict[str, Any] | None:
