@@ -27,7 +27,7 @@ from tests.test_exercise_04 import after_03
 
 FOLDER = EXERCISES / "05-cloudtrail"
 CHECKS = ["multi-region-trail-logging", "log-file-validation", "trail-bucket-locked-down",
-          "logs-delivered-and-intact", "root-sign-in-alert", "investigation"]
+          "logs-delivered-and-intact", "logs-validated", "root-sign-in-alert", "investigation"]
 BROKEN = sorted(p for p in (FOLDER / "broken").glob("*.py") if not p.name.startswith("_"))
 
 
