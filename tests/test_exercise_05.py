@@ -211,6 +211,7 @@ s.colleagues_work()
 record = s.incident()
 when = record["eventTime"].replace("T", " ").replace("Z", " UTC")
 s.answer(when=when)
+s.validate_logs()
 """
 
 
