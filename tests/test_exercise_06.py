@@ -28,7 +28,7 @@ from tests.test_exercise_04 import after_03
 FOLDER = EXERCISES / "06-billing-reports"
 CHECKS = ["billing-access-turned-on-by-root", "cur2-export", "export-bucket-locked-down",
           "export-delivered", "billing-set-up-by-admin", "cost-budget-email-alert",
-          "first-report-answers"]
+          "budget-alert-arrived", "first-report-answers"]
 BROKEN = sorted(p for p in (FOLDER / "broken").glob("*.py") if not p.name.startswith("_"))
 
 

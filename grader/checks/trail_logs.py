@@ -248,7 +248,9 @@ def digest_files(target: Target, trail: dict[str, Any], region: str) -> list[Dig
     for key in sorted(objects):
         read = _read(s3, bucket, key, objects[key])
         try:
-            digest = json.loads(read[0]) if read else None
+            digest = json.loads(read[0]) if read else {}
+            if not isinstance(digest, dict):
+                continue
             start, end = (dt.datetime.fromisoformat(str(digest[name]).replace("Z", "+00:00"))
                           for name in ("digestStartTime", "digestEndTime"))
         except (ValueError, TypeError, KeyError):
