@@ -23,7 +23,7 @@ from grader.checks.activity import Activity
 from grader.checks.alerts import AlertRule, root_sign_in, user_sign_in
 from grader.checks.answers import LearnerAnswers
 from grader.checks.recorded import Call
-from grader.checks.target import Target
+from grader.checks.target import Target, by_grader
 from grader.checks.trail_logs import digest_files, validate
 from grader.checks.trails import Trail, Trails
 
@@ -168,7 +168,7 @@ def test_logs_validated(trails: Trails, activity: list[Activity], target: Target
     calls = recorded("ListPublicKeys", "GetObject")
     if calls is None:  # a real account: its event history keeps ListPublicKeys, not S3's reads
         assert any(a.name == "ListPublicKeys" and a.succeeded and a.time >= incident.time
-                   for a in activity), \
+                   and not by_grader(a.record.get("userAgent")) for a in activity), \
             f"CloudTrail's public keys have not been listed since {since}: the logs were not " \
             "validated (`aws cloudtrail validate-logs` lists them)"
         return

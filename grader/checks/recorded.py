@@ -16,7 +16,7 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
-from grader.checks.target import Target
+from grader.checks.target import Target, by_grader
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class Call:
     operation: str  # "GetObject"
     succeeded: bool
     parameters: dict[str, Any]
+    user_agent: str = ""
 
     @property
     def bucket(self) -> str:
@@ -52,13 +53,16 @@ def _call(found: dict[str, Any]) -> Call:
         operation=str(found.get("operation") or ""),
         succeeded=int(found.get("status") or 0) < 300 and not found.get("errorCode"),
         parameters=dict(found.get("parameters") or {}),
+        user_agent=str(found.get("userAgent") or ""),
     )
 
 
 def collect(target: Target, *operations: str) -> list[Call] | None:
-    """Every recorded call of `operations`, oldest first; None for a real account."""
+    """Every recorded call of `operations` but a grading's (one in live mode, against the
+    simulated account, is made with the learner's key), oldest first; None for a real
+    account."""
     if target.control is None:
         return None
     query = urllib.parse.urlencode([("operation", name) for name in operations])
     answer = target.control(f"requests?{query}")
-    return [_call(found) for found in answer["requests"]]
+    return [call for call in map(_call, answer["requests"]) if not by_grader(call.user_agent)]

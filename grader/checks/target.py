@@ -18,6 +18,16 @@ from typing import Any
 from grader.checks.guard import install_guard
 from grader.errors import GradeError
 
+# In the user agent of every call the grader makes: in a real account (live mode) they are
+# made with the learner's credentials, and CloudTrail records them; a check that looks for
+# the learner's own calls (ListPublicKeys, say) must not count the grader's.
+GRADER_AGENT = "secure-your-aws-grader"
+
+
+def by_grader(user_agent: str | None) -> bool:
+    """Whether a call with `user_agent` was made by a grading."""
+    return GRADER_AGENT in (user_agent or "")
+
 
 @dataclass
 class Target:
@@ -50,7 +60,8 @@ class Target:
                 # be their only way out to AWS.
                 options["proxies"] = {}
             config = Config(retries={"max_attempts": 2, "mode": "standard"},
-                            connect_timeout=5, read_timeout=20, **options)
+                            connect_timeout=5, read_timeout=20, user_agent_extra=GRADER_AGENT,
+                            **options)
             kwargs: dict[str, Any] = {"region_name": region or self.region, "config": config}
             if self.endpoint:
                 kwargs["endpoint_url"] = self.endpoint

@@ -274,7 +274,7 @@ def recorded_calls(record: Record, operations: list[str]) -> list[dict[str, Any]
              "principalArn": event.principal_arn, "service": event.service,
              "operation": event.operation, "region": event.region,
              "parameters": event.parameters, "status": event.status,
-             "errorCode": event.error_code}
+             "errorCode": event.error_code, "userAgent": event.user_agent}
             for event in record.events(f"operation IN ({marks})", tuple(operations),
                                        without_request=True)]
 
