@@ -27,7 +27,7 @@ from tests.test_exercise_04 import after_03
 
 FOLDER = EXERCISES / "05-cloudtrail"
 CHECKS = ["multi-region-trail-logging", "log-file-validation", "trail-bucket-locked-down",
-          "logs-delivered-and-intact", "root-sign-in-alert", "investigation"]
+          "logs-delivered-and-intact", "logs-validated", "root-sign-in-alert", "investigation"]
 BROKEN = sorted(p for p in (FOLDER / "broken").glob("*.py") if not p.name.startswith("_"))
 
 
@@ -211,6 +211,7 @@ s.colleagues_work()
 record = s.incident()
 when = record["eventTime"].replace("T", " ").replace("Z", " UTC")
 s.answer(when=when)
+s.validate_logs()
 """
 
 
@@ -256,3 +257,46 @@ def test_a_trail_whose_bucket_is_gone_fails_its_checks_and_grades(fresh: Course,
     assert status == 1 and passed["multi-region-trail-logging"]
     assert "no longer exists" in said["trail-bucket-locked-down"]
     assert "no longer exists" in said["logs-delivered-and-intact"]
+
+
+def live_profile(course: Course, env: dict[str, str]) -> dict[str, str]:
+    """The environment of `grade --profile course-live`: the simulated account reached as a
+    real one, with `env`'s key (live mode: no record, no inbox; the grader's calls are
+    made with the learner's key, and recorded as theirs)."""
+    config = course.home / "live-aws-config"
+    config.write_text("[profile course-live]\n"
+                      f"aws_access_key_id = {env['AWS_ACCESS_KEY_ID']}\n"
+                      f"aws_secret_access_key = {env['AWS_SECRET_ACCESS_KEY']}\n"
+                      f"region = us-east-1\nendpoint_url = {env['AWS_ENDPOINT_URL']}\n")
+    return {**course.env, "AWS_CONFIG_FILE": str(config)}
+
+
+def test_the_graders_own_reads_never_count_as_validating(fresh: Course, tmp_path: Path) -> None:
+    """Live mode sees only what event history keeps (ListPublicKeys), and its own
+    validation lists the keys and reads every digest with the learner's key: graded live
+    twice, then in the simulated account, logs never validated still fail; validated, they
+    pass live too."""
+    admin = after_03(fresh)
+    answers = tmp_path / "answers.toml"
+    script = FOLDER / "broken" / "never_validated.py"
+    done = fresh.run([sys.executable, str(script)], cwd=script.parent,
+                     env=admin | {"ANSWERS": str(answers)})
+    assert done.returncode == 0, done.stderr
+    live = live_profile(fresh, admin)
+    for _ in range(2):
+        graded = fresh.grade("05", "--profile", "course-live", "--json", "--answers",
+                             str(answers), env=live)
+        checks = {c["id"]: c for c in json.loads(graded.stdout)["checks"]}
+        assert not checks["logs-validated"]["passed"]
+        assert "public keys have not been listed" in checks["logs-validated"]["message"]
+        assert checks["logs-delivered-and-intact"]["passed"]
+    _, passed, said = verdicts(fresh, answers)
+    assert not passed["logs-validated"] and "was never read" in said["logs-validated"], said
+    validated = fresh.run([sys.executable, "-c", "import _steps as s; s.validate_logs()"],
+                          cwd=script.parent, env=admin | {"PYTHONPATH": str(script.parent)})
+    assert validated.returncode == 0, validated.stderr
+    graded = fresh.grade("05", "--profile", "course-live", "--json", "--answers", str(answers),
+                         env=live)
+    assert graded.returncode == 0, graded.stdout
+    status, passed, _ = verdicts(fresh, answers)
+    assert status == 0 and all(passed.values())

@@ -11,6 +11,7 @@ import json
 import sys
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,7 +29,7 @@ from tests.test_exercise_04 import after_03
 FOLDER = EXERCISES / "06-billing-reports"
 CHECKS = ["billing-access-turned-on-by-root", "cur2-export", "export-bucket-locked-down",
           "export-delivered", "billing-set-up-by-admin", "cost-budget-email-alert",
-          "first-report-answers"]
+          "budget-alert-arrived", "first-report-answers"]
 BROKEN = sorted(p for p in (FOLDER / "broken").glob("*.py") if not p.name.startswith("_"))
 
 
@@ -168,3 +169,36 @@ def test_later_mistakes_on_a_solved_account(fresh: Course, tmp_path: Path) -> No
     answers.write_text(f'top-service = "{names[top]}"\nday-total = "{comma}"\n')
     status, passed, said = verdicts(fresh, answers)
     assert status == 0 and all(passed.values()), said
+
+
+
+def test_a_real_account_says_alarm_for_an_alert_sent(fresh: Course, tmp_path: Path) -> None:
+    """Live mode has no inbox: there, a notification in ALARM is AWS's word that the e-mail
+    went. The alert the bill never reaches is not in ALARM; lowered below the month's
+    spend, it is at once, while the simulated account's inbox waits for a midnight."""
+    from tests.conftest import client
+    from tests.test_exercise_05 import live_profile
+
+    answers = tmp_path / "answers.toml"
+    admin = after_03(fresh)
+    script = FOLDER / "broken" / "alert_the_bill_never_reaches.py"
+    done = fresh.run([sys.executable, str(script)], cwd=script.parent,
+                     env=admin | {"ANSWERS": str(answers)})
+    assert done.returncode == 0, done.stderr[-3000:]
+    live = live_profile(fresh, admin)
+
+    def live_verdict() -> dict[str, Any]:
+        graded = fresh.grade("06", "--profile", "course-live", "--json", "--answers",
+                             str(answers), env=live)
+        return {c["id"]: c for c in json.loads(graded.stdout)["checks"]}["budget-alert-arrived"]
+
+    said = live_verdict()
+    assert not said["passed"] and "have not fired yet" in said["message"]
+    account = client(admin, "sts").get_caller_identity()["Account"]
+    client(admin, "budgets").update_budget(AccountId=account, NewBudget={
+        "BudgetName": "monthly-cost", "BudgetType": "COST", "TimeUnit": "MONTHLY",
+        "BudgetLimit": {"Amount": "1", "Unit": "USD"}})
+    assert live_verdict()["passed"]
+    _, passed, said_here = verdicts(fresh, answers)
+    assert not passed["budget-alert-arrived"]
+    assert "comes after the next midnight" in said_here["budget-alert-arrived"]

@@ -6,6 +6,9 @@ judged as AWS would run them: selectors by what they keep, the bucket's policy b
 evaluating it (`grader.checks.trails`), the delivered logs by validating them
 (`grader.checks.trail_logs`, as `aws cloudtrail validate-logs` does), the alert by
 matching its pattern against a root and a non-root sign-in (`grader.checks.alerts`).
+That the learner validated the logs themselves is read from the account's record
+(`grader.checks.recorded`): CloudTrail's public keys listed, and the digest and log files
+of the hour of the incident read, whatever did it (the AWS CLI, boto3, a notebook).
 """
 
 from __future__ import annotations
@@ -13,13 +16,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Callable
 
 from grader.checks import check
 from grader.checks.activity import Activity
 from grader.checks.alerts import AlertRule, root_sign_in, user_sign_in
 from grader.checks.answers import LearnerAnswers
-from grader.checks.target import Target
-from grader.checks.trail_logs import validate
+from grader.checks.recorded import Call
+from grader.checks.target import Target, by_grader
+from grader.checks.trail_logs import digest_files, validate
 from grader.checks.trails import Trail, Trails
 
 NO_TRAIL = "the account has no trail"
@@ -138,6 +143,67 @@ def _digest_regions(target: Target, trail: Trail) -> set[str]:
     s3 = target.client("s3")
     listed = s3.list_objects_v2(Bucket=trail.bucket, Prefix=folder, Delimiter="/")
     return {p["Prefix"][len(folder):].strip("/") for p in listed.get("CommonPrefixes", [])}
+
+
+@check(
+    id="logs-validated",
+    title="You validated the logs of the incident yourself, as `aws cloudtrail validate-logs` "
+          "does",
+    why="Logs are evidence once checked: the digest's signature (CloudTrail's key) and the "
+        "hashes it lists prove that nobody changed or removed the record of what was done to "
+        "the bucket, before you rely on it.",
+    hint="After `grade start 05`, let the digests come (`grade sandbox advance 2h`), then "
+         "`aws cloudtrail validate-logs --trail-arn ARN --start-time START --end-time END "
+         "--verbose`, from when the trail started logging to the account's time now "
+         "(`grade sandbox status`).",
+)
+def test_logs_validated(trails: Trails, activity: list[Activity], target: Target,
+                        recorded: Callable[..., list[Call] | None]) -> None:
+    assert trails.all, NO_TRAIL
+    opened = made_public(activity)
+    assert opened, ("nothing has happened yet whose logs to validate: run `grade start 05` "
+                    "(with your admin user's credentials), let two hours pass, then validate")
+    incident = opened[0]
+    since = f"{incident.time:%Y-%m-%d %H:%M} UTC"
+    calls = recorded("ListPublicKeys", "GetObject")
+    if calls is None:  # a real account: its event history keeps ListPublicKeys, not S3's reads
+        assert any(a.name == "ListPublicKeys" and a.succeeded and a.time >= incident.time
+                   and not by_grader(a.record.get("userAgent")) for a in activity), \
+            f"CloudTrail's public keys have not been listed since {since}: the logs were not " \
+            "validated (`aws cloudtrail validate-logs` lists them)"
+        return
+    after = [c for c in calls if c.succeeded and c.time >= incident.time]
+    read = {(c.bucket, c.key) for c in after if c.operation == "GetObject"}
+    keys_listed = any(c.operation == "ListPublicKeys" for c in after)
+    region = str(incident.record.get("awsRegion") or target.region)
+    problems = []
+    for trail in candidates(trails):
+        if not trail.bucket_exists:
+            problems.append(f"trail {trail.name}: its bucket {trail.bucket} no longer exists")
+            continue
+        since_then = [d for d in digest_files(target, trail.description, region)
+                      if d.end >= incident.time]
+        if not since_then:
+            problems.append(f"trail {trail.name} has delivered no digest for {region} since "
+                            f"{since} yet (one every hour: `grade sandbox advance 2h`)")
+            continue
+        digest = since_then[0]
+        found = []
+        if (digest.bucket, digest.key) not in read:
+            found.append(f"its digest s3://{digest.bucket}/{digest.key}, for the hour of the "
+                         f"change made at {since}, was never read")
+        unread = [log for log in digest.logs if log not in read]
+        if unread:
+            found.append(f"{len(unread)} of the {len(digest.logs)} log files that digest lists "
+                         f"were never read (s3://{unread[0][0]}/{unread[0][1]}"
+                         f"{', ...' if len(unread) > 1 else ''})")
+        if not keys_listed:
+            found.append(f"CloudTrail's public keys were not listed since {since} "
+                         "(ListPublicKeys): without them no digest's signature can be checked")
+        if not found:
+            return
+        problems.append(f"trail {trail.name}: " + "; ".join(found))
+    raise AssertionError("; ".join(problems))
 
 
 @check(

@@ -25,6 +25,7 @@ from grader.checks.billing import (
     Export,
     first_report,
 )
+from grader.checks.inbox import Mail
 from grader.checks.target import Target
 
 NO_EXPORT = "the account has no Data Exports export"
@@ -197,6 +198,53 @@ def test_cost_budget_email_alert(billing: Billing) -> None:
     assert any(b.email_alerts(reachable=True) for b in monthly), \
         f"the e-mail alerts of budget {monthly[0].name} fire only beyond the budget itself " \
         "(a threshold above 100% of it): too late to act"
+
+
+ALERT_SUBJECT = "AWS Budgets: {name} has exceeded your alert threshold"
+
+
+@check(
+    id="budget-alert-arrived",
+    title="Your budget's e-mail alert has arrived",
+    why="An alert protects you only if it reaches someone: one whose threshold the bill never "
+        "crosses, or that goes to no one, stays silent on the day that matters. Seeing the "
+        "first one arrive is how you know yours works.",
+    hint="Choose a limit this month's bill crosses soon (a $1 monthly budget with an alert at "
+         "80% of actual spend, say: `aws budgets describe-budgets` shows what the month cost "
+         "so far). AWS Budgets sends the e-mail after a midnight UTC, from the day's settled "
+         "costs: `grade sandbox advance 1d` (again, until it arrives), then "
+         "`grade sandbox inbox`.",
+)
+def test_budget_alert_arrived(billing: Billing, inbox: list[Mail] | None) -> None:
+    alerting = [b for b in billing.budgets if b.budget_type == "COST" and b.email_alerts()]
+    assert alerting, "no cost budget has an e-mail alert: none can arrive"
+    if inbox is None:  # a real account: AWS sends the mail, and says ALARM once it has
+        assert any(n.get("NotificationState") == "ALARM"
+                   for b in alerting for n, subscribers in b.notifications
+                   if any(s.get("SubscriptionType") == "EMAIL" for s in subscribers)), \
+            f"the e-mail alerts of budget {alerting[0].name} have not fired yet (none is in " \
+            "ALARM): the month's bill has not crossed their threshold"
+        return
+    problems = []
+    for budget in alerting:
+        subject = ALERT_SUBJECT.format(name=budget.name)
+        addresses = set(budget.email_alerts())
+        if any(m.from_budgets and m.subject == subject and m.to in addresses for m in inbox):
+            return
+        lowest = min(budget.threshold(n) for n, subscribers in budget.notifications
+                     if any(s.get("SubscriptionType") == "EMAIL" for s in subscribers))
+        said = f"no e-mail from AWS Budgets about budget {budget.name} has reached " \
+               f"{', '.join(sorted(addresses))} (`grade sandbox inbox`)"
+        if budget.actual is not None and budget.actual > lowest:
+            said += f": this month's spend (${budget.actual:.2f}) is past its alert " \
+                    f"(${lowest:.2f}); the e-mail comes after the next midnight UTC " \
+                    "(`grade sandbox advance 1d`)"
+        elif budget.actual is not None:
+            said += f": this month's spend so far is ${budget.actual:.2f}, and its first " \
+                    f"alert fires above ${lowest:.2f}; choose a limit the bill crosses, then " \
+                    "let a midnight pass (`grade sandbox advance 1d`)"
+        problems.append(said)
+    raise AssertionError("; ".join(problems))
 
 
 def _amount(text: str) -> Decimal | None:

@@ -102,6 +102,7 @@ class Budget:
     time_unit: str
     limit: Decimal
     notifications: list[tuple[dict[str, Any], list[dict[str, Any]]]] = field(default_factory=list)
+    actual: Decimal | None = None  # the period's actual spend so far (CalculatedSpend)
 
     def email_alerts(self, reachable: bool = False) -> list[str]:
         """The e-mail addresses its notifications alert (`reachable`: only those whose
@@ -260,9 +261,11 @@ def collect(target: Target, creators: dict[str, str]) -> Billing:
     budgets = []
     for found in call(budgets_client, "describe_budgets",
                       AccountId=target.account_id).get("Budgets", []):
+        spent = ((found.get("CalculatedSpend") or {}).get("ActualSpend") or {}).get("Amount")
         budget = Budget(found["BudgetName"], found.get("BudgetType", ""),
                         found.get("TimeUnit", ""),
-                        Decimal(str((found.get("BudgetLimit") or {}).get("Amount", "0"))))
+                        Decimal(str((found.get("BudgetLimit") or {}).get("Amount", "0"))),
+                        actual=Decimal(str(spent)) if spent is not None else None)
         for notification in call(budgets_client, "describe_notifications_for_budget",
                                  AccountId=target.account_id,
                                  BudgetName=budget.name).get("Notifications", []):

@@ -1,7 +1,7 @@
 """The pytest plugin that runs an exercise's checks.
 
-It gives checks their fixtures (`target`, `iam_state`, `mfa_state`, `activity`, and
-`aws` for a read-only client of any service), refuses a test without
+It gives checks their fixtures (`target`, `iam_state`, `mfa_state`, `activity`, `inbox`,
+`recorded`, and `aws` for a read-only client of any service), refuses a test without
 `@check` metadata, and turns each test's outcome into a `CheckResult`.
 A fixture that cannot get its data raises `GradeError`: the grading then
 stops with exit 2 and that reason, and no check is counted as passed.
@@ -9,6 +9,7 @@ stops with exit 2 and that reason, and no check is counted as passed.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,9 @@ from grader.checks import alerts as alerts_module
 from grader.checks import answers as answers_module
 from grader.checks import billing as billing_module
 from grader.checks import iam_state as iam_state_module
+from grader.checks import inbox as inbox_module
 from grader.checks import mfa_state as mfa_state_module
+from grader.checks import recorded as recorded_module
 from grader.checks import trails as trails_module
 from grader.checks.metadata import PermanentFailure, info_of
 from grader.checks.target import Target
@@ -93,6 +96,19 @@ def billing(target: Target, activity: list[activity_module.Activity]) -> billing
 def activity(target: Target) -> list[activity_module.Activity]:
     """Who did what, oldest first, from CloudTrail's event history."""
     return activity_module.collect(target)
+
+
+@pytest.fixture(scope="session")
+def inbox(target: Target) -> list[inbox_module.Mail] | None:
+    """The e-mails the simulated account sent, oldest first (None: a real account)."""
+    return inbox_module.collect(target)
+
+
+@pytest.fixture(scope="session")
+def recorded(target: Target) -> Callable[..., list[recorded_module.Call] | None]:
+    """`recorded("GetObject", "ListPublicKeys")`: the account's recorded calls of those
+    operations, S3's object reads included, oldest first (None: a real account)."""
+    return functools.partial(recorded_module.collect, target)
 
 
 class GradingPlugin:

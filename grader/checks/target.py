@@ -8,12 +8,25 @@ profile or environment and says which account it reads.
 
 from __future__ import annotations
 
+import functools
+import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from grader.checks.guard import install_guard
 from grader.errors import GradeError
+
+# In the user agent of every call the grader makes: in a real account (live mode) they are
+# made with the learner's credentials, and CloudTrail records them; a check that looks for
+# the learner's own calls (ListPublicKeys, say) must not count the grader's.
+GRADER_AGENT = "secure-your-aws-grader"
+
+
+def by_grader(user_agent: str | None) -> bool:
+    """Whether a call with `user_agent` was made by a grading."""
+    return GRADER_AGENT in (user_agent or "")
 
 
 @dataclass
@@ -26,6 +39,10 @@ class Target:
     endpoint: str | None = None
     _clients: dict[str, Any] = field(default_factory=dict)
     known_account: str | None = None  # the account id, once known
+    # Reads what only the simulated account keeps, beyond AWS's API (its record's S3 object
+    # reads, its inbox): `control("inbox")` is the JSON of GET /_sandbox/inbox. None in live
+    # mode: a real account has no such thing.
+    control: Callable[[str], Any] | None = None
 
     def client(self, service: str, region: str | None = None) -> Any:
         """A read-only client for `service` (in `region`, else the target's), made once per
@@ -43,7 +60,8 @@ class Target:
                 # be their only way out to AWS.
                 options["proxies"] = {}
             config = Config(retries={"max_attempts": 2, "mode": "standard"},
-                            connect_timeout=5, read_timeout=20, **options)
+                            connect_timeout=5, read_timeout=20, user_agent_extra=GRADER_AGENT,
+                            **options)
             kwargs: dict[str, Any] = {"region_name": region or self.region, "config": config}
             if self.endpoint:
                 kwargs["endpoint_url"] = self.endpoint
@@ -69,7 +87,34 @@ def sandbox_target(endpoint: str, region: str, access_key_id: str, secret: str) 
         "credentials_file": (None, None, os.devnull, None),
     })
     session.set_credentials(access_key_id, secret)
-    return Target("sandbox", session, region, endpoint)
+    return Target("sandbox", session, region, endpoint,
+                  control=functools.partial(_control, endpoint, secret))
+
+
+# The header that carries the grader's secret to the account's own endpoints (as
+# `grader.sandbox.server.GRADER_TOKEN`: the checks do not import the account's code).
+GRADER_TOKEN = "X-Grade-Token"
+
+
+def _control(endpoint: str, secret: str, path: str) -> Any:
+    """GET `/_sandbox/<path>` of the simulated account, as the grader; GradeError when it
+    does not answer (a check never takes that as "nothing there")."""
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(f"{endpoint}/_sandbox/{path}",
+                                     headers={GRADER_TOKEN: secret})
+    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # on this machine
+    try:
+        with direct.open(request, timeout=20) as answer:
+            return json.loads(answer.read())
+    except urllib.error.HTTPError as error:
+        raise GradeError(f"The simulated account did not give its {path.split('?')[0]} "
+                         f"({error.code}).", "Restart it: `grade sandbox stop`, then "
+                         "`grade sandbox start`.") from None
+    except (OSError, ValueError) as error:
+        raise GradeError(f"Could not reach the simulated account: {error}.",
+                         "Is it running? Try `grade sandbox status`.") from None
 
 
 def live_target(profile: str | None) -> Target:

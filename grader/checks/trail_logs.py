@@ -225,3 +225,37 @@ def _latest_digest_missing(target: Target, trail: dict[str, Any], digest_keys: l
     if newest < latest.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ"):
         problems.append(f"the digest CloudTrail delivered at {latest:%Y-%m-%d %H:%M} UTC "
                         "is gone")
+
+
+@dataclass(frozen=True)
+class DigestFile:
+    """A digest file the trail delivered: where, the hour it covers, the log files it lists."""
+
+    bucket: str
+    key: str
+    start: dt.datetime
+    end: dt.datetime
+    logs: tuple[tuple[str, str], ...]  # (bucket, key) of each log file it lists
+
+
+def digest_files(target: Target, trail: dict[str, Any], region: str) -> list[DigestFile]:
+    """The digests `trail` (as DescribeTrails lists it) delivered for `region`, oldest first
+    (those that no longer read as digests left out: `validate` names them)."""
+    bucket = str(trail["S3BucketName"])
+    s3 = target.client("s3")
+    objects = _objects(s3, bucket, folder(trail, target.account_id, "CloudTrail-Digest", region))
+    found = []
+    for key in sorted(objects):
+        read = _read(s3, bucket, key, objects[key])
+        try:
+            digest = json.loads(read[0]) if read else {}
+            if not isinstance(digest, dict):
+                continue
+            start, end = (dt.datetime.fromisoformat(str(digest[name]).replace("Z", "+00:00"))
+                          for name in ("digestStartTime", "digestEndTime"))
+        except (ValueError, TypeError, KeyError):
+            continue
+        logs = tuple((str(log.get("s3Bucket")), str(log.get("s3Object")))
+                     for log in digest.get("logFiles") or [])
+        found.append(DigestFile(bucket, key, start, end, logs))
+    return sorted(found, key=lambda digest: digest.end)

@@ -165,3 +165,28 @@ def route_in_process(session: Any, app: Any) -> None:
                            MockRawResponse(payload))
 
     session.register("before-send", send)
+
+
+def control_in_process(app: Any, secret: str, path: str) -> Any:
+    """GET `/_sandbox/<path>` of `app` (a WSGI application in this process), as the grader
+    with `secret` does over HTTP (`grader.checks.target.Target.control`): the JSON answer;
+    ValueError when it refuses."""
+    import json
+
+    from grader.sandbox.app import environ_for
+    from grader.sandbox.server import GRADER_TOKEN
+
+    url = urlsplit(f"/_sandbox/{path}")
+    headers = {"HTTP_HOST": urlsplit(IN_PROCESS_ENDPOINT).netloc,
+               "HTTP_" + GRADER_TOKEN.upper().replace("-", "_"): secret}
+    answer: dict[str, Any] = {}
+
+    def start_response(status: str, _headers: list[tuple[str, str]], *_: Any) -> Any:
+        answer["status"] = int(status.split()[0])
+        return io.BytesIO().write
+
+    payload = b"".join(app(environ_for("GET", unquote(url.path), url.query, headers, b""),
+                           start_response))
+    if answer.get("status") != 200:
+        raise ValueError(f"/_sandbox/{path} answered {answer.get('status')}: {payload[:200]!r}")
+    return json.loads(payload)

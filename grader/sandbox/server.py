@@ -11,8 +11,9 @@ Besides AWS's API it answers a few control endpoints under `/_sandbox/`:
 time), and, for `grade` only (the grader's secret in `X-Grade-Token`),
 `credentials` (root's keys, for `grade sandbox env`), `changes` (a long
 poll, for `grade watch`), `clock` (the account's time; POST moves it
-forward: `grade sandbox advance`) and `inbox` (the e-mails SNS sent:
-`grade sandbox inbox`).
+forward: `grade sandbox advance`), `inbox` (the e-mails SNS sent:
+`grade sandbox inbox`) and `requests` (the record's calls of some operations, for
+the checks: `grader.checks.recorded`).
 
 For its whole life it holds an exclusive lock on `record.sqlite.lock` (its
 pid written in it): a second process for the same record exits at once
@@ -241,14 +242,41 @@ def _install_control(app: SandboxApp, folder: Path | None) -> Callable[[Any], bo
         return json_response({"error": "not allowed"}, 403)
 
     app.control[START_OVER_PATH] = started_over
+
+    def requests(request: Any, _body: bytes) -> Any:
+        """`?operation=GetObject&operation=ListPublicKeys`: the record's calls of those
+        operations, oldest first, without the requests themselves. S3's object reads are
+        among them, which CloudTrail's event history leaves out (data events): the one
+        trace of a step like validating a trail's logs (`grader.checks.recorded`)."""
+        if not allowed(request):
+            return json_response({"error": "not allowed"}, 403)
+        return json_response({"requests": recorded_calls(
+            app.record, request.args.getlist("operation"))})
+
     app.control["health"] = health
     app.control["inbox"] = inbox
+    app.control["requests"] = requests
     app.control["credentials"] = credentials
     app.control["reset"] = reset
     app.control["changes"] = changes
     app.control[ADVANCE_PATH] = clock
     app.control_unlocked.add("changes")
     return allowed
+
+
+def recorded_calls(record: Record, operations: list[str]) -> list[dict[str, Any]]:
+    """The calls of `operations` in `record`, oldest first, each as the record keeps it
+    (who, when, what, with which parameters, and how it ended)."""
+    if not operations:
+        return []
+    marks = ",".join("?" for _ in operations)
+    return [{"time": event.event_time, "identityType": event.identity_type,
+             "principalArn": event.principal_arn, "service": event.service,
+             "operation": event.operation, "region": event.region,
+             "parameters": event.parameters, "status": event.status,
+             "errorCode": event.error_code, "userAgent": event.user_agent}
+            for event in record.events(f"operation IN ({marks})", tuple(operations),
+                                       without_request=True)]
 
 
 def _advance_of(body: bytes) -> dt.timedelta:

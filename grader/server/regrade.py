@@ -126,11 +126,17 @@ def reader(rebuilt: Any) -> Any:
 @functools.cache
 def _reader() -> Any:
     from grader.checks.target import sandbox_target
-    from grader.sandbox.rebuild import IN_PROCESS_ENDPOINT, grader_key, route_in_process
+    from grader.sandbox.rebuild import (
+        IN_PROCESS_ENDPOINT,
+        control_in_process,
+        grader_key,
+        route_in_process,
+    )
 
     key_id, secret = grader_key()
     made = sandbox_target(IN_PROCESS_ENDPOINT, "us-east-1", key_id, secret)
     route_in_process(made.session, lambda environ, start: _CURRENT["app"](environ, start))
+    made.control = lambda path: control_in_process(_CURRENT["app"], secret, path)
     return made
 
 

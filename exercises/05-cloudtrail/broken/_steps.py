@@ -105,6 +105,27 @@ def colleagues_work() -> None:
     subprocess.run(["grade", "sandbox", "advance", "2h"], check=True, capture_output=True)
 
 
+def account_time() -> str:
+    """The account's time now, as the AWS CLI takes it (2026-12-07T16:05:00Z)."""
+    status = json.loads(subprocess.run(["grade", "sandbox", "status", "--json"], check=True,
+                                       capture_output=True, text=True).stdout)
+    return str(status["accountTime"])[:19] + "Z"
+
+
+def validate_logs(start: str | None = None) -> subprocess.CompletedProcess[str]:
+    """`aws cloudtrail validate-logs` from when the trail started logging (or `start`) to
+    the account's time now; it may fail (no trail, no digest): a learner's try."""
+    if start is None:
+        try:
+            started = me().client("cloudtrail").get_trail_status(Name=TRAIL)["StartLoggingTime"]
+            start = f"{started:%Y-%m-%dT%H:%M:%SZ}"
+        except Exception:  # no trail, or never started
+            start = "2026-01-01T00:00:00Z"
+    return subprocess.run(["aws", "cloudtrail", "validate-logs", "--trail-arn", trail_arn(),
+                           "--start-time", start, "--end-time", account_time()],
+                          capture_output=True, text=True)
+
+
 def incident() -> dict[str, Any]:
     """The event that opened the reports bucket to anyone, from the event history."""
     found = []
@@ -150,3 +171,4 @@ def everything() -> None:
     make_alert()
     colleagues_work()
     answer()
+    validate_logs()

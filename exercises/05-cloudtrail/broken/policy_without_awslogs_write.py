@@ -1,7 +1,7 @@
 """The bucket policy forgets CloudTrail's write to AWSLogs/<account>/: AWS refuses the trail,
 and the learner moves on without one.
 
-fails: multi-region-trail-logging, log-file-validation, trail-bucket-locked-down, logs-delivered-and-intact
+fails: multi-region-trail-logging, log-file-validation, trail-bucket-locked-down, logs-delivered-and-intact, logs-validated
 """
 import _steps as s
 from botocore.exceptions import ClientError
@@ -14,3 +14,4 @@ except ClientError as refused:
 s.make_alert()
 s.colleagues_work()
 s.answer()
+s.validate_logs()

@@ -12,3 +12,4 @@ s.make_alert(pattern={"detail-type": ["AWS API Call via CloudTrail"],
                                  "userIdentity": {"type": ["Root"]}}})
 s.colleagues_work()
 s.answer()
+s.validate_logs()

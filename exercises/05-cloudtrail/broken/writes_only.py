@@ -9,3 +9,4 @@ s.make_trail(selectors=[{"ReadWriteType": "WriteOnly", "IncludeManagementEvents"
 s.make_alert()
 s.colleagues_work()
 s.answer()
+s.validate_logs()

@@ -108,16 +108,17 @@ def make_export(client: Any = None, **settings: Any) -> str:
     return str(exports.create_export(Export=export_document(**settings))["ExportArn"])
 
 
-def make_budget(subscribers: bool = True) -> None:
-    """A monthly cost budget of $20 with an e-mail alert at 80% of it (`subscribers`: the
-    alert; AWS takes no notification without a subscriber, so without: no alert at all)."""
+def make_budget(subscribers: bool = True, limit: str = "1") -> None:
+    """A monthly cost budget of $`limit` with an e-mail alert at 80% of it (`subscribers`:
+    the alert; AWS takes no notification without a subscriber, so without: no alert at all).
+    At $1, this month's bill crosses it within days: the e-mail arrives."""
     notification = {"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN",
                     "Threshold": 80.0, "ThresholdType": "PERCENTAGE"}
     budgets = me().client("budgets", region_name="us-east-1")
     budgets.create_budget(
         AccountId=account(),
         Budget={"BudgetName": BUDGET, "BudgetType": "COST", "TimeUnit": "MONTHLY",
-                "BudgetLimit": {"Amount": "20", "Unit": "USD"}},
+                "BudgetLimit": {"Amount": limit, "Unit": "USD"}},
         NotificationsWithSubscribers=[{"Notification": notification, "Subscribers": [
             {"SubscriptionType": "EMAIL", "Address": "billing@example.com"}]}]
         if subscribers else [])
@@ -125,6 +126,20 @@ def make_budget(subscribers: bool = True) -> None:
 
 def wait_for_delivery() -> None:
     grade("sandbox", "advance", "1d")
+
+
+def alert_arrived() -> bool:
+    """Whether AWS Budgets' e-mail about the budget is in the account's inbox."""
+    mails = json.loads(grade("sandbox", "inbox", "--json"))["mails"]
+    return any(m["subject"].startswith(f"AWS Budgets: {BUDGET} ") for m in mails)
+
+
+def wait_for_alert(days: int = 40) -> None:
+    """Let days pass, one at a time, until the budget's e-mail arrives (at most `days`)."""
+    for _ in range(days):
+        if alert_arrived():
+            return
+        grade("sandbox", "advance", "1d")
 
 
 def first_report(export_arn: str) -> list[dict[str, str]]:
@@ -161,13 +176,14 @@ def everything(**mistakes: Any) -> None:
     billing_access()
     make_bucket(mistakes.get("bucket_policy"))
     arn = make_export(**mistakes.get("export", {}))
-    make_budget(mistakes.get("subscribers", True))
+    make_budget(mistakes.get("subscribers", True), mistakes.get("limit", "1"))
     wait_for_delivery()
     try:
         top, total = read_answers(first_report(arn))
     except (AssertionError, KeyError, StopIteration):  # nothing delivered: a guess
         top, total = "AmazonS3", "0.10"
     answer(*mistakes.get("answers", (top, total)))
+    wait_for_alert(mistakes.get("wait_days", 40))
 
 
 def root_exports_client() -> Any:

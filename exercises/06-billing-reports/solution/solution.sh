@@ -31,7 +31,7 @@ sed -e "s/BUCKET/$bucket/g" "$here/export.json" > "$work/export.json"
 export_arn="$(aws bcm-data-exports create-export --region us-east-1 \
     --export "file://$work/export.json" --query ExportArn --output text)"
 
-# 4. The budget: $20 a month, an e-mail at 80% of it.
+# 4. The budget: $1 a month, an e-mail at 80% of it (low: the e-mail arrives this week).
 aws budgets create-budget --account-id "$account" --budget "file://$here/budget.json" \
     --notifications-with-subscribers "file://$here/alerts.json"
 
@@ -56,3 +56,13 @@ print(f"top-service = \"{top}\"")
 print(f"day-total = \"{by_day[max(by_day)]}\"")
 ' > "$answers"
 cat "$answers"
+
+# 6. The budget's e-mail: AWS Budgets sends it after a midnight (UTC) whose settled costs
+#    cross the alert. Let days pass until it is in the inbox.
+for _ in $(seq 40); do
+    grade sandbox inbox --json | python -c 'import json, sys; sys.exit(not any(
+        m["subject"].startswith("AWS Budgets: monthly-cost ") for m in json.load(sys.stdin)["mails"]))' \
+        && break
+    grade sandbox advance 1d >/dev/null
+done
+grade sandbox inbox
