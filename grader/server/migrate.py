@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -20,11 +20,38 @@ def _config() -> Config:
 
 
 def upgrade(engine: Engine) -> None:
-    """Apply every migration the database lacks (none: nothing happens)."""
+    """Apply every migration the database lacks (none: nothing happens).
+
+    On SQLite a migration that changes a table's constraints makes the table again
+    (alembic's batch mode: a new table, the rows copied, the old one dropped), which
+    foreign keys that point at it forbid: they are off while migrating, as SQLite's
+    ALTER TABLE page says to do, and checked whole before the migration is kept."""
     config = _config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:  # on the driver's connection: outside a transaction, or SQLite ignores it
+            _pragma(connection, "foreign_keys=OFF")
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"the migration broke foreign keys: {broken[:3]}")
+        finally:
+            if sqlite:
+                _pragma(connection, "foreign_keys=ON")
+
+
+def _pragma(connection: Connection, setting: str) -> None:
+    """Set a SQLite PRAGMA on the driver's connection, outside any transaction (SQLAlchemy
+    would begin one first: `database._sqlite_events`)."""
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA {setting}")
+    finally:
+        cursor.close()
 
 
 def is_current(engine: Engine) -> bool:
