@@ -98,11 +98,13 @@ def done_since(folder: Path, seq: int) -> int:
     path = folder / RECORD_FILE
     if not path.exists():
         return 0
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        return requests_after(db, seq)
-    finally:
-        db.close()
+    with contextlib.suppress(sqlite3.DatabaseError):
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return requests_after(db, seq)
+        finally:
+            db.close()
+    return 0
 
 
 def new_archive(folder: Path, reason: str) -> Path:

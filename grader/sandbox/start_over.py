@@ -87,18 +87,23 @@ def take_pending(folder: Path) -> StartOver | None:
 
 
 def head_of(path: Path) -> tuple[int, str]:
-    """The last event of the record at `path` (seq, link); (0, GENESIS) when it has none."""
+    """The last event of the record at `path` (seq, link); (0, GENESIS) when it has none,
+    or cannot be read (a damaged record: nothing of it can go on anyway)."""
     import sqlite3
 
     from grader.sandbox.record import GENESIS
 
     if not path.exists():
         return 0, GENESIS
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        row = db.execute("SELECT seq, chain FROM events ORDER BY seq DESC LIMIT 1").fetchone()
-    finally:
-        db.close()
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            row = db.execute("SELECT seq, chain FROM events ORDER BY seq DESC LIMIT 1"
+                             ).fetchone()
+        finally:
+            db.close()
+    except sqlite3.DatabaseError:
+        return 0, GENESIS
     return (int(row[0]), str(row[1])) if row else (0, GENESIS)
 
 
