@@ -7,6 +7,7 @@
     grade watch 03              re-grade whenever the simulated account changes
     grade restart 03            start an exercise over
     grade start 05              what happens in the account before exercise 05 begins
+    grade help [COMMAND]        this help, or a command's (as -h)
     grade sandbox start|stop|status|reset|env [--json]
     grade sandbox archives / restore NAME   the accounts reset and restart put away
     grade sandbox advance DURATION   move the simulated account's clock forward (90m, 2h, 1d)
@@ -41,6 +42,7 @@ EPILOG = """\
 grade NN grades exercise NN (its number, 03 or 3, or its id, 03-stop-using-root)
 in the simulated account; --profile NAME or --live grade a real AWS account,
 read-only; --answers FILE gives a quiz's answers; --json prints one JSON object.
+`grade help COMMAND` is `grade COMMAND -h`.
 
 Exit status: 0 all checks pass, 1 some fail, 2 the grading could not run
 (`grade sandbox status`: 3 when the simulated account is not running)."""
@@ -69,7 +71,8 @@ def _parser() -> argparse.ArgumentParser:
                        ("solution", "an exercise's worked solution (asks twice)"),
                        ("watch", "re-grade whenever the simulated account changes (Ctrl-C stops)"),
                        ("restart", "start an exercise over"),
-                       ("start", "make what happens before an exercise begins happen (05)")):
+                       ("start", "make what happens before an exercise begins happen "
+                                 f"({_with_a_start()})")):
         command = sub.add_parser(name, help=text, description=text)
         command.add_argument("exercise", help="its number (03) or id (03-stop-using-root)")
         if name == "restart":
@@ -124,6 +127,15 @@ def _parser() -> argparse.ArgumentParser:
     _authenticator_parser(sub)
     _cohort_parsers(sub)
     return parser
+
+
+def _with_a_start() -> str:
+    """The exercises that have a start (`start.py` in their folder): "05, 06"."""
+    from grader.exercise_start import START_FILE
+    from grader.paths import EXERCISES_DIR
+
+    numbers = sorted(path.parent.name[:2] for path in EXERCISES_DIR.glob(f"*/{START_FILE}"))
+    return ", ".join(numbers) or "none yet"
 
 
 def _cohort_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
@@ -276,14 +288,47 @@ def _refuse(error: GradeError, as_json: bool) -> None:
 
 
 def run(args: list[str]) -> int:
+    if args[:1] == ["help"]:  # `grade help [COMMAND]` is `grade [COMMAND] -h`
+        args = _help(args[1:])
     if not args or args[0] in COMMANDS or args[0].startswith("-"):
         options = _parser().parse_args(_duration_last(args))
         return _command(options)
+    if not any(char.isdigit() for char in args[0]):  # a word: a command mistyped?
+        _unknown_word(args[0])
     options = _grade_parser().parse_args(args)
     from grader.grading import grade
 
     return grade(options.exercise, as_json=options.json, profile=options.profile,
                  live=options.live, answers=options.answers)
+
+
+def _help(topic: list[str]) -> list[str]:
+    """The arguments `grade help TOPIC` stands for: `grade TOPIC -h`."""
+    if not topic:
+        return ["-h"]
+    if topic[0] not in COMMANDS:
+        raise UsageError(f"There is no command {topic[0]!r} to help with.",
+                         "`grade -h` lists the commands; `grade show NN` shows an exercise.")
+    return [*topic, "-h"]
+
+
+def _unknown_word(word: str) -> None:
+    """A first argument that is no command and names no exercise but is like a command
+    (`grade lsit`): say which command it is like."""
+    import difflib
+
+    from grader.exercises import find
+
+    try:
+        find(word)
+    except GradeError as error:
+        close = difflib.get_close_matches(word.lower(), sorted(COMMANDS | {"help"}), n=1,
+                                          cutoff=0.75)
+        if close:
+            raise UsageError(f"There is no command or exercise {word!r}.",
+                             f"Did you mean `grade {close[0]}`? `grade -h` lists the commands."
+                             ) from None
+        raise error from None
 
 
 _NEGATIVE_DURATION = re.compile(r"-\s*(?:\d|\.\d|[Pp])")

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import shlex
 import sys
-import textwrap
 from pathlib import Path
 
 from grader.errors import GradeError
@@ -55,51 +53,12 @@ def list_exercises() -> int:
     return 0
 
 
-_ADMONITION = re.compile(r'^!!! *(\w+)(?: +"([^"]*)")? *\n((?:(?: {4}.*)?\n)+)', re.MULTILINE)
-
-
-def _quote_admonitions(text: str) -> str:
-    """The site's `!!! warning "Title"` boxes as block quotes, which a terminal can show."""
-    def quote(found: re.Match[str]) -> str:
-        title = found.group(2) or found.group(1).capitalize()
-        body = textwrap.dedent(found.group(3)).strip("\n")
-        return "\n".join([f"> **{title}**", ">"] + [f"> {line}".rstrip()
-                                                   for line in body.splitlines()]) + "\n"
-
-    return _ADMONITION.sub(quote, text)
-
-
-_INLINE_CODE = re.compile(r"`[^`\n]+`")
-_NBSP = "\u00a0"
-
-
 def print_markdown(text: str) -> None:
-    """Markdown rendered for a terminal (plain text, no colour, in a pipe).
+    """Markdown rendered for a terminal (plain text, no colour, in a pipe): prose wrapped
+    between words, code blocks never wrapped (`grader.terminal_markdown`)."""
+    from grader.terminal_markdown import render
 
-    Lines break only between words, never inside a `command`: spaces inside
-    inline code are held together while rich wraps, and given back after."""
-    import io
-
-    from rich import _wrap
-    from rich.console import Console
-    from rich.markdown import Markdown
-
-    text = _quote_admonitions(text)
-    text = _INLINE_CODE.sub(lambda found: found.group(0).replace(" ", _NBSP), text)
-    terminal = sys.stdout.isatty()
-    out = io.StringIO()
-    console = Console(file=out, width=width(), no_color=not terminal, force_terminal=terminal,
-                      highlight=False, emoji=False)
-    breakable = _wrap.re_word
-    _wrap.re_word = re.compile(r"[ \t\n\r\f\v]*[^ \t\n\r\f\v]+[ \t\n\r\f\v]*")
-    try:
-        console.print(Markdown(text, code_theme="ansi_dark", hyperlinks=False))
-    finally:
-        _wrap.re_word = breakable
-    rendered = out.getvalue().replace(_NBSP, " ")
-    if not terminal:  # rich pads every line to the width: not wanted in a file
-        rendered = "\n".join(line.rstrip() for line in rendered.splitlines()) + "\n"
-    sys.stdout.write(rendered)
+    sys.stdout.write(render(text, width(), sys.stdout.isatty()))
 
 
 def show(name: str) -> int:

@@ -111,7 +111,8 @@ def all_exercises(root: Path = EXERCISES_DIR) -> tuple[Exercise, ...]:
 
 
 def find(name: str, root: Path = EXERCISES_DIR) -> Exercise:
-    """The exercise named by its id (`03-stop-using-root`) or number (`03`, `3`)."""
+    """The exercise named by its id (`03-stop-using-root`), its number (`03`, `3`), or the
+    start of its id that no other exercise's shares (`03-stop`, `stop-using`, `mfa`)."""
     wanted = name.strip().lower()
     exercises = all_exercises(root)
     for exercise in exercises:
@@ -122,23 +123,36 @@ def find(name: str, root: Path = EXERCISES_DIR) -> Exercise:
     if planned:
         raise GradeError(f"Exercise {planned[0]} is not in this version of the course yet.",
                          "Run `grade list` to see the exercises you can do now.")
+    starting = _starting_with(wanted, exercises)
+    if len(starting) == 1:
+        return starting[0]
+    if len(starting) > 1:
+        listed = " or ".join(f"`grade {e.id}`" for e in starting)
+        raise GradeError(f"{name!r} is the start of several exercises' names.",
+                         f"Did you mean {listed}?")
     close = _nearest(wanted, exercises)
     suggestion = f"Did you mean `grade {close}`? " if close else ""
     raise GradeError(f"There is no exercise {name!r}.",
                      f"{suggestion}Run `grade list` to see them all.")
 
 
+def _starting_with(wanted: str, exercises: tuple[Exercise, ...]) -> list[Exercise]:
+    """The exercises whose id, or id without its number, starts with `wanted` (at least two
+    letters of the name: a lone digit or dash is no name)."""
+    if len(wanted.strip("0123456789-")) < 2:
+        return []
+    return [e for e in exercises if e.id.startswith(wanted) or e.id[3:].startswith(wanted)]
+
+
 def _nearest(wanted: str, exercises: tuple[Exercise, ...]) -> str | None:
-    """The exercise id a mistyped name most likely meant: same number first, then by name."""
-    number = re.match(r"^(\d+)", wanted)
+    """The exercise id a mistyped name most likely meant: by number when the name has
+    only that, else by the name's likeness (a word like `help` that is like none: None)."""
+    number = re.match(r"^(\d+)-?$", wanted)
     same_number = [e for e in exercises if number and e.number == int(number.group(1))]
     if same_number:
         return same_number[0].id
-    starting = [e.id for e in exercises if e.id.startswith(wanted) or e.id[3:].startswith(wanted)]
-    if starting:
-        return starting[0]
     ids = [e.id for e in exercises]
     by_name = {e.id[3:]: e.id for e in exercises}
-    close = difflib.get_close_matches(wanted, ids, n=1, cutoff=0.4) or [
-        by_name[m] for m in difflib.get_close_matches(wanted, list(by_name), n=1, cutoff=0.4)]
+    close = difflib.get_close_matches(wanted, ids, n=1, cutoff=0.6) or [
+        by_name[m] for m in difflib.get_close_matches(wanted, list(by_name), n=1, cutoff=0.6)]
     return close[0] if close else None

@@ -23,7 +23,7 @@ def assert_clean_refusal(done, *words: str) -> None:  # type: ignore[no-untyped-
 
 
 def test_unknown_exercise_suggests_the_nearest(home: Course) -> None:
-    assert_clean_refusal(home.grade("stop-using-rot"), "no exercise", "03-stop-using-root")
+    assert_clean_refusal(home.grade("stop-usng-root"), "no exercise", "03-stop-using-root")
     assert_clean_refusal(home.grade("99"), "no exercise", "grade list")
     assert_clean_refusal(home.grade("08"), "not in this version")
 

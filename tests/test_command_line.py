@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from pathlib import Path
+
+import pytest
 
 from grader.report import wrap
 from tests.conftest import Course
@@ -19,9 +22,63 @@ def test_usage_shows_how_to_grade_an_exercise(home: Course) -> None:
 
 
 def test_a_near_miss_suggests_the_exercise(home: Course) -> None:
-    done = home.grade("03-stop")
+    done = home.grade("03-stop-usin-root")
     assert done.returncode == 2
     assert "Did you mean `grade 03-stop-using-root`?" in done.stderr
+
+
+def test_the_start_of_one_exercises_name_is_that_exercise(home: Course) -> None:
+    task = home.grade("show", "03").stdout
+    assert task.splitlines()[0].strip() == "Stop using the root user"
+    for name in ("03-stop", "stop-using", "03-STOP-using"):
+        shown = home.grade("show", name)
+        assert shown.returncode == 0 and shown.stdout == task, (name, shown.stderr)
+    assert home.grade("show", "mfa").stdout == home.grade("show", "04").stdout
+    graded = home.grade("03-stop")  # graded as 03, which needs the simulated account
+    assert graded.returncode == 2 and "not running" in graded.stderr, graded.stderr
+    assert "no exercise" not in graded.stderr
+
+
+def test_the_start_of_several_names_lists_them(tmp_path: Path) -> None:
+    from grader.errors import GradeError
+    from grader.exercises import find
+
+    for folder in ("01-cloud-basics", "02-cloudtrail"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "README.md").write_text("# Task\n")
+        (tmp_path / folder / "exercise.toml").write_text(
+            f'id = "{folder}"\ntitle = "T"\nkind = "hands-on"\nlesson = "l.md"\n'
+            'summary = "S"\nhints = ["h"]\n')
+    assert find("cloudt", tmp_path).id == "02-cloudtrail"
+    with pytest.raises(GradeError) as several:
+        find("cloud", tmp_path)
+    assert several.value.fix == "Did you mean `grade 01-cloud-basics` or `grade 02-cloudtrail`?"
+
+
+def test_help_is_dash_h_and_a_word_like_a_command_suggests_it(home: Course) -> None:
+    usage = home.grade("-h").stdout
+    helped = home.grade("help")
+    assert helped.returncode == 0 and helped.stdout == usage
+    assert home.grade("help", "sandbox").stdout == home.grade("sandbox", "-h").stdout
+    refused = home.grade("help", "nonsense")
+    assert refused.returncode == 2 and "no command 'nonsense'" in refused.stderr
+    for typed, meant in (("lsit", "list"), ("hepl", "help"), ("sandbx", "sandbox")):
+        done = home.grade(typed, "start")
+        assert done.returncode == 2 and "Traceback" not in done.stderr
+        assert f"Did you mean `grade {meant}`?" in done.stderr, done.stderr
+        assert len(done.stderr.splitlines()) == 2
+    unlike = home.grade("banana")
+    assert unlike.returncode == 2 and "no exercise 'banana'" in unlike.stderr
+    assert "Did you mean" not in unlike.stderr  # not like any exercise or command
+
+
+def test_help_names_every_exercise_that_has_a_start(home: Course) -> None:
+    from tests.conftest import EXERCISES
+
+    with_a_start = sorted(p.parent.name[:2] for p in EXERCISES.glob("*/start.py"))
+    assert len(with_a_start) >= 2
+    usage = " ".join(home.grade("-h").stdout.split())
+    assert f"begins happen ({', '.join(with_a_start)})" in usage
 
 
 def test_json_errors_are_json(home: Course) -> None:
@@ -82,6 +139,47 @@ def test_show_renders_the_markdown(home: Course) -> None:
     assert "grade console signin YOUR-USER" in done.stdout
     for line in done.stdout.splitlines():
         assert line.count("`") % 2 == 0 and len(line) <= 100
+
+
+def test_show_never_wraps_a_code_block(home: Course) -> None:
+    """Each line of each README's code blocks is shown whole, even on a narrow screen (the
+    comment after `grade authenticator add ...` in 04 stays on its line); prose still wraps."""
+    from markdown_it import MarkdownIt
+
+    from tests.conftest import EXERCISES
+
+    env = {**home.env, "COLUMNS": "60"}
+    every_code_line: list[str] = []
+    for readme in sorted(EXERCISES.glob("*/README.md")):
+        blocks = [token.content for token in MarkdownIt().parse(readme.read_text())
+                  if token.type in ("fence", "code_block")]
+        shown = home.grade("show", readme.parent.name[:2], env=env)
+        assert shown.returncode == 0, shown.stderr
+        lines = [line.strip() for line in shown.stdout.splitlines()]
+        code = [line.strip() for block in blocks for line in block.splitlines()
+                if line.strip()]
+        every_code_line += code
+        for line in code:
+            assert line in lines, (readme.parent.name, line)
+        assert all(len(line) <= 60 for line in shown.stdout.splitlines()
+                   if line.strip() not in code), readme.parent.name
+    long = [line for line in every_code_line if len(line) > 60]
+    assert long, "no README code line is longer than the screen: the test proves nothing"
+
+
+def test_code_blocks_in_a_terminal_keep_their_lines_and_colours() -> None:
+    from grader.terminal_markdown import render
+
+    text = ("Run:\n\n```bash\naws iam list-users --output text   # a comment that goes on "
+            "and on\n```\n\n1. In a list:\n\n    ```bash\n    echo one two three four five "
+            "six seven eight\n    ```\n")
+    shown = render(text, 40, terminal=True)
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", shown)
+    assert " aws iam list-users --output text   # a comment that goes on and on\n" in plain
+    assert re.search(r"\n {3,}echo one two three four five six seven eight\n", plain), plain
+    assert "\x1b[" in shown  # highlighted still
+    assert all(len(line) <= 40 for line in plain.splitlines() if "#" not in line
+               and "echo" not in line)
 
 
 def test_hints_end_with_the_lesson_and_the_solution(home: Course) -> None:

@@ -75,7 +75,9 @@ def test_answers_files_are_the_learners_not_the_courses() -> None:
     assert ignored == paths
 
 
-def test_without_a_terminal_a_missing_answers_file_is_written_blank(tmp_path: Path) -> None:
+def test_without_a_terminal_a_missing_answers_file_is_written_blank(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRADE_HOME", str(tmp_path / "grade-home"))  # nothing remembered
     exercise = copy_of("07-checkpoint", tmp_path)
     path = exercise.folder / ANSWERS_FILE
     quiz = load_quiz(exercise.folder)

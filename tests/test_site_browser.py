@@ -153,6 +153,36 @@ def test_no_serious_accessibility_violations(site: str, built: Path, browser: An
 
 
 
+_CUT_OFF = """() => [...document.querySelectorAll('article pre > code')].flatMap(code => {
+  const box = code.getBoundingClientRect();
+  const range = document.createRange();
+  range.selectNodeContents(code);
+  const right = Math.max(...[...range.getClientRects()].map(r => r.right));
+  return right > box.right + 1 ? [code.innerText.split('\\n')[0]] : [];
+})"""
+
+
+def test_no_code_line_of_an_exercise_page_is_cut_off_at_1280_px(
+        site: str, built: Path, browser: Any) -> None:
+    """At 1280 px (navigation and all), every line of an exercise page's code blocks shows
+    whole, without scrolling: 04's `grade authenticator ...  # comment` lines were cut."""
+    tab = Visit(browser)
+    tab.page.set_viewport_size({"width": 1280, "height": 800})
+    pages = sorted(p.name for p in (built / "exercises").glob("*.html"))
+    assert "04-mfa.html" in pages
+    cut = {}
+    for name in pages:
+        tab.page.goto(site + "exercises/" + name)
+        assert tab.page.locator("nav.md-nav--primary").first.is_visible()
+        blocks = tab.page.locator("article pre > code")
+        assert name != "04-mfa.html" or blocks.count() > 0
+        found = tab.page.evaluate(_CUT_OFF)
+        if found:
+            cut[name] = found
+    tab.close()
+    assert cut == {}
+
+
 def test_the_built_folder_works_offline_from_files(built: Path, browser: Any) -> None:
     """Opened from the file system (no server, no network), pages and search work."""
     tab = Visit(browser, files=True)

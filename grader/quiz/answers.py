@@ -26,6 +26,7 @@ import os
 import re
 import stat
 import tomllib
+from collections.abc import Collection
 from pathlib import Path
 
 from grader.errors import GradeError
@@ -187,10 +188,18 @@ def missing(quiz: Quiz, answers: dict[str, str]) -> list[Question]:
     return [q for q in quiz.questions if not answers.get(q.id)]
 
 
-def blank_answers_file(quiz: Quiz) -> str:
-    """The answers file a learner starts from: every question, no answer."""
+ANSWERED_BEFORE = "# Answered right before: leave it blank to keep that answer."
+
+
+def blank_answers_file(quiz: Quiz, answered_before: Collection[str] = ()) -> str:
+    """The answers file a learner starts from: every question, no answer; the questions in
+    `answered_before` (answered right already) marked as ones that may stay blank."""
     lines = [f"# Answers for {quiz.exercise}. Write each answer between the quotes,",
-             "# then run `grade " + quiz.exercise[:2] + "`.", ""]
+             "# then run `grade " + quiz.exercise[:2] + "`."]
+    if answered_before:
+        lines.append(f"# {len(answered_before)} of {len(quiz.questions)} questions were "
+                     "answered right before: they may stay blank.")
+    lines.append("")
     for question in quiz.questions:
         lines.append(f"# {question.prompt}")
         if question.from_account:
@@ -199,12 +208,14 @@ def blank_answers_file(quiz: Quiz) -> str:
             lines.append(f"#   {letter}) {option}")
         if question.multiple:
             lines.append("#   (choose every right option, e.g. \"a, c\")")
+        if question.id in answered_before:
+            lines.append(ANSWERED_BEFORE)
         lines.append(f'{question.id} = ""')
         lines.append("")
     return "\n".join(lines)
 
 
-def write_blank(path: Path, quiz: Quiz) -> bool:
+def write_blank(path: Path, quiz: Quiz, answered_before: Collection[str] = ()) -> bool:
     """Write the blank answers file at `path` unless a file is there; True if written.
 
     Never overwrites: the file is created exclusively, so a learner's answers
@@ -221,5 +232,5 @@ def write_blank(path: Path, quiz: Quiz) -> bool:
             f"Run `grade {quiz.exercise[:2]}` in a terminal to answer there, "
             "or pass --answers FILE.") from None
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(blank_answers_file(quiz) + "\n")
+        handle.write(blank_answers_file(quiz, answered_before) + "\n")
     return True

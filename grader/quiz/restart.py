@@ -1,9 +1,10 @@
-"""`grade restart NN`: answer a quiz from the start in a terminal.
+"""`grade restart NN`: answer a quiz from the start.
 
-Answering a quiz in a terminal remembers the questions answered right, and
-the next time asks only the others. Restarting forgets them, so every
-question is asked again. The gradings already recorded, the hints shown
-and the learner's answers file are kept.
+Answering a quiz, in a terminal or in its answers file, remembers the
+questions answered right, and the next time asks only the others (a file
+may leave them blank). Restarting forgets them, so every question is asked
+again. The gradings already recorded, the hints shown and the learner's
+answers file are kept.
 """
 
 from __future__ import annotations
