@@ -17,9 +17,10 @@ gets it the next time `grade sandbox env` runs (`ensure`); nothing else in the
 files is changed, comments included.
 
 `working_profile` is the profile the terminal should use once root has no
-access key left (exercise 03's end): the one already chosen, else the first
-that assumes a role with MFA (exercise 04's, whose session the AWS CLI asks a
-code for and caches), else the first with an access key of its own.
+access key left (exercise 03's end): one that assumes a role with MFA
+(exercise 04's, whose session the AWS CLI asks a code for and caches) when
+there is one, since the admin group then denies everything else without MFA;
+else the one already chosen, else the first with an access key of its own.
 """
 
 from __future__ import annotations
@@ -80,9 +81,9 @@ def ensure() -> None:
     if not credentials.exists():
         write_private(credentials, "")
     text = config.read_text(encoding="utf-8") if config.exists() else ""
-    if not _SECTION.search(text):
+    if not any(_SECTION.match(line) for line in text.splitlines()):
         text = "[default]\n" + text
-    fixed = with_iso_timestamps(text)
+    fixed = with_iso_timestamps(text) + _sections_for(_only_in(credentials, text))
     if fixed != text or not config.exists():
         write_private(config, fixed)
 
@@ -112,6 +113,20 @@ def with_iso_timestamps(text: str) -> str:
         out.append(line)
     close()
     return "".join(out)
+
+
+def _only_in(credentials: Path, config_text: str) -> list[str]:
+    """The profiles of the credentials file that the config file has no section for."""
+    named = {m.group(1).removeprefix("profile ").strip()
+             for m in (_SECTION.match(line) for line in config_text.splitlines()) if m}
+    return [n for n in _read(credentials).sections() if n not in named]
+
+
+def _sections_for(names: list[str]) -> str:
+    """Config sections giving these profiles ISO 8601 times (the AWS CLI v1 reads
+    `cli_timestamp_format` from the config file's section of the profile in use)."""
+    return "".join(f"\n[profile {name}]\n{TIMESTAMP_KEY} = {TIMESTAMP_FORMAT}\n"
+                   for name in names)
 
 
 def _read(path: Path) -> configparser.RawConfigParser:
@@ -149,13 +164,15 @@ def profiles() -> list[Profile]:
 
 
 def working_profile(current: str | None) -> str | None:
-    """The profile to work with once root has no key: `current` when it is one of the
-    course's, else an MFA role profile, else one with a key; None when there is none."""
+    """The profile to work with once root has no key: an MFA role profile (exercise 04's:
+    `current` if it is one, else the first), else `current` when it is one of the
+    course's, else the first profile with a key; None when there is none."""
     known = profiles()
+    with_key = {p.name for p in known if p.has_key}
+    usable = [p.name for p in known
+              if p.mfa_role and (p.source_profile in with_key or p.has_key)]
+    if usable:
+        return current if current in usable else usable[0]
     if current and any(p.name == current for p in known):
         return current
-    with_key = {p.name for p in known if p.has_key}
-    for profile in known:
-        if profile.mfa_role and (profile.source_profile in with_key or profile.has_key):
-            return profile.name
     return next((p.name for p in known if p.has_key), None)
