@@ -46,7 +46,11 @@ def after_03_with_profile(course: Course, home: Path, name: str = "dana") -> dic
     """Exercise 03 done, its key saved as `sandbox-admin` with the real AWS CLI; the
     terminal's environment afterwards (AWS_PROFILE=sandbox-admin, set by grade)."""
     home.mkdir(parents=True, exist_ok=True)
-    admin = after_03(course, name)
+    return save_profile(course, home, after_03(course, name))
+
+
+def save_profile(course: Course, home: Path, admin: dict[str, str]) -> dict[str, str]:
+    """`aws configure set` of the admin's key as `sandbox-admin`, then the terminal."""
     root_terminal = terminal(course, home)
     for setting in ("aws_access_key_id", "aws_secret_access_key"):
         done = subprocess.run(
@@ -55,4 +59,50 @@ def after_03_with_profile(course: Course, home: Path, name: str = "dana") -> dic
         assert done.returncode == 0, done.stderr
     env = terminal(course, home)
     assert env.get("AWS_PROFILE") == PROFILE, env
+    return env
+
+
+def after_04_with_profile(course: Course, home: Path, name: str = "dana") -> dict[str, str]:
+    """Exercise 04 done as its texts teach it (boto3 here, for speed): the admin's device
+    in `grade authenticator` under the user's name, enabled with the codes of the two
+    steps *before* now (so that the next two are still unused), a role that only MFA may
+    assume, the require-MFA policy on the admin group, and the MFA profile; the terminal
+    afterwards (AWS_PROFILE=sandbox-mfa, set by grade)."""
+    import time
+
+    import pyotp
+
+    from tests.conftest import EXERCISES, client
+
+    home.mkdir(parents=True, exist_ok=True)
+    admin = after_03(course, name)
+    env = save_profile(course, home, admin)
+    iam = client(admin, "iam")
+    device = iam.create_virtual_mfa_device(VirtualMFADeviceName=name)["VirtualMFADevice"]
+    seed = device["Base32StringSeed"]
+    seed = seed.decode() if isinstance(seed, bytes) else str(seed)
+    added = course.grade("authenticator", "add", name, "--secret", seed, env=env)
+    assert added.returncode == 0, added.stderr
+    now = int(time.time()) // 30
+    totp = pyotp.TOTP(seed)
+    iam.enable_mfa_device(UserName=name, SerialNumber=device["SerialNumber"],
+                          AuthenticationCode1=totp.generate_otp(now - 2),
+                          AuthenticationCode2=totp.generate_otp(now - 1))
+    solution = EXERCISES / "04-mfa" / "solution"
+    account = client(admin, "sts").get_caller_identity()["Account"]
+    role = iam.create_role(RoleName="admin-with-mfa", AssumeRolePolicyDocument=(
+        solution / "admin-role-trust.json").read_text().replace("ACCOUNT", account))["Role"]
+    iam.attach_role_policy(RoleName="admin-with-mfa",
+                           PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    policy = iam.create_policy(PolicyName="RequireMFA", PolicyDocument=(
+        solution / "require-mfa-policy.json").read_text())["Policy"]["Arn"]
+    iam.attach_group_policy(GroupName="Admins", PolicyArn=policy)
+    for setting, value in (("role_arn", role["Arn"]), ("source_profile", PROFILE),
+                           ("mfa_serial", device["SerialNumber"])):
+        done = subprocess.run(["aws", "configure", "set", setting, value,
+                               "--profile", MFA_PROFILE],
+                              env=env, text=True, capture_output=True, timeout=60, check=False)
+        assert done.returncode == 0, done.stderr
+    env = terminal(course, home)
+    assert env.get("AWS_PROFILE") == MFA_PROFILE, env
     return env
