@@ -42,9 +42,18 @@ def terminal(course: Course, home: Path, extra: dict[str, str] | None = None
     return env
 
 
+def forget_course_config(course: Course) -> None:
+    """The shared test account is reset between tests, its course AWS config is not
+    (`grade sandbox reset` leaves GRADE_HOME/aws alone): start each test without one."""
+    import shutil
+
+    shutil.rmtree(course.home / "aws", ignore_errors=True)
+
+
 def after_03_with_profile(course: Course, home: Path, name: str = "dana") -> dict[str, str]:
     """Exercise 03 done, its key saved as `sandbox-admin` with the real AWS CLI; the
     terminal's environment afterwards (AWS_PROFILE=sandbox-admin, set by grade)."""
+    forget_course_config(course)
     home.mkdir(parents=True, exist_ok=True)
     return save_profile(course, home, after_03(course, name))
 
@@ -74,6 +83,7 @@ def after_04_with_profile(course: Course, home: Path, name: str = "dana") -> dic
 
     from tests.conftest import EXERCISES, client
 
+    forget_course_config(course)
     home.mkdir(parents=True, exist_ok=True)
     admin = after_03(course, name)
     env = save_profile(course, home, admin)
@@ -81,7 +91,8 @@ def after_04_with_profile(course: Course, home: Path, name: str = "dana") -> dic
     device = iam.create_virtual_mfa_device(VirtualMFADeviceName=name)["VirtualMFADevice"]
     seed = device["Base32StringSeed"]
     seed = seed.decode() if isinstance(seed, bytes) else str(seed)
-    added = course.grade("authenticator", "add", name, "--secret", seed, env=env)
+    added = course.grade("authenticator", "add", name, "--secret", seed, "--replace",
+                         env=env)
     assert added.returncode == 0, added.stderr
     now = int(time.time()) // 30
     totp = pyotp.TOTP(seed)

@@ -14,7 +14,13 @@ from pathlib import Path
 
 from grader import cli_sessions
 from tests.conftest import Course
-from tests.mfa_profile import PROFILE, after_03_with_profile, run_detached, terminal
+from tests.mfa_profile import (
+    PROFILE,
+    after_03_with_profile,
+    forget_course_config,
+    run_detached,
+    terminal,
+)
 
 
 def shell_lines(course: Course, env: dict[str, str]) -> tuple[list[str], str]:
@@ -25,6 +31,7 @@ def shell_lines(course: Course, env: dict[str, str]) -> tuple[list[str], str]:
 
 def test_the_aws_cli_prints_iso_times_from_the_courses_own_config(fresh: Course,
                                                                    tmp_path: Path) -> None:
+    forget_course_config(fresh)
     home = tmp_path / "home"
     (home / ".aws").mkdir(parents=True)
     real = home / ".aws" / "config"
@@ -71,6 +78,7 @@ def test_without_a_profile_after_03_nothing_suggests_root(fresh: Course,
                                                           tmp_path: Path) -> None:
     from tests.test_exercise_04 import after_03
 
+    forget_course_config(fresh)
     after_03(fresh)
     env = {**fresh.env, "HOME": str(tmp_path)}
     lines, said = shell_lines(fresh, env)
