@@ -37,6 +37,7 @@ import hashlib
 import json
 import math
 import re
+import sys
 import time
 import zlib
 from dataclasses import asdict, dataclass
@@ -386,15 +387,32 @@ def add(name: str, *, secret: str | None = None, secret_file: Path | None = None
     return 0
 
 
+# Fewer seconds than this left on a code: a person could not type it (and the AWS CLI
+# send it) in time, so `code` waits for the next one, as the course's texts advise.
+WAIT_BELOW = 5
+# The clock the codes come from, and how `code` waits: this machine's (tests replace them).
+_clock = time.time
+_sleep = time.sleep
+
+
 def code(name: str, *, two: bool = False, as_json: bool = False) -> int:
     """`grade authenticator code NAME [--two] [--json]`: the code of now, from this
-    machine's clock, and how long it stays valid."""
+    machine's clock, and how long it stays valid. With fewer than `WAIT_BELOW` seconds
+    left, it first waits for the next code (not with `--json`: a script decides, from
+    `validForSeconds`)."""
     device = _known(_load(store_path()), name)
-    now = time.time()
+    now = _clock()
     step = int(now // device.period)
     valid_for = math.ceil((step + 1) * device.period - now)
+    if valid_for < WAIT_BELOW and not as_json:
+        print(f"The code of now has {valid_for} {_seconds(valid_for)} left, too few to type "
+              f"it: waiting for the next one...", file=sys.stderr, flush=True)
+        _sleep((step + 1) * device.period - now)
+        now = _clock()
+        step = int(now // device.period)
+        valid_for = math.ceil((step + 1) * device.period - now)
     previous, current, following = (device.code(step + d) for d in (-1, 0, 1))
-    seconds = "second" if valid_for == 1 else "seconds"
+    seconds = _seconds(valid_for)
     if as_json:
         _print_json({"name": name, "code": current, "validForSeconds": valid_for,
                      "nextCode": following, "previousCode": previous})
@@ -403,8 +421,13 @@ def code(name: str, *, two: bool = False, as_json: bool = False) -> int:
               f"--authentication-code1 {previous} --authentication-code2 {current}`; the "
               f"second valid for {valid_for} more {seconds})")
     else:
-        print(f"{current}  (valid for {valid_for} more {seconds})")
+        print(f"{current}  (valid for {valid_for} more {seconds}; AWS accepts a code once: "
+              f"for another sign-in, wait for the next code)")
     return 0
+
+
+def _seconds(count: int) -> str:
+    return "second" if count == 1 else "seconds"
 
 
 def list_devices(*, as_json: bool = False) -> int:

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shlex
 import sys
 from pathlib import Path
 
+from grader import cli_sessions
 from grader.errors import GradeError
 from grader.exercises import Exercise, all_exercises, find
 from grader.progress.store import Progress
 from grader.report import render_progress, width, wrap
 from grader.sandbox import clock, control
 from grader.site import page_url
-
-# Variables that would make the AWS CLI or boto3 use other credentials than the
-# simulated account's: `grade sandbox env` unsets them.
-CONFLICTING = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 
 
 def progress() -> int:
@@ -166,19 +162,9 @@ def sandbox(action: str, port: int = 0, as_json: bool = False,
         print("Stopped the simulated AWS account." if control.stop()
               else "The simulated AWS account was not running.")
         return 0
-    running = control.require()
-    env = control.environment(running)
-    if as_json:
-        print(json.dumps(env))
-        return 0
-    print(f"unset {' '.join(CONFLICTING)}")
-    for name, value in env.items():
-        print(f"export {name}={shlex.quote(value)}")
-    if "AWS_ACCESS_KEY_ID" not in env:
-        print("unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY")
-        print("# The root user has no access keys left: use your IAM user's keys.",
-              file=sys.stderr)
-    return 0
+    from grader.sandbox_env import main as print_env
+
+    return print_env(as_json)
 
 
 NOT_RUNNING_STATUS = 3  # `grade sandbox status`: the simulated account is not running
@@ -252,7 +238,10 @@ def advance(duration: str, as_json: bool = False) -> int:
         by = clock.parse_duration(duration)
     except clock.BadDuration as bad:
         raise GradeError(bad.reason, bad.fix) from None
-    reading = control.advance(control.require(), by)
+    running = control.require()
+    reading = control.advance(running, by)
+    forgotten = cli_sessions.said(cli_sessions.forget_expired(running.account.account_id,
+                                                              reading.now))
     if as_json:
         print(json.dumps({"accountTime": reading.now.isoformat(),
                           "advancedSeconds": by.total_seconds(),
@@ -262,6 +251,8 @@ def advance(duration: str, as_json: bool = False) -> int:
           f"it is now {_utc(reading.now)}.")
     print(f"(It is {clock.describe(reading.ahead)} ahead of this machine's clock; the AWS CLI "
           "and boto3 keep signing with this machine's.)")
+    if forgotten:
+        print(forgotten)
     return 0
 
 

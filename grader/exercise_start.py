@@ -22,6 +22,7 @@ machine, never anywhere else.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib.util
 from dataclasses import dataclass, field
@@ -88,18 +89,44 @@ def start(name: str) -> int:
     except _client_errors() as error:
         raise _refused(error) from None
     print(said)
+    _forget_expired_sessions(running)
     return 0
 
 
+def _forget_expired_sessions(running: Any) -> None:
+    """The start moved the account's clock: the AWS CLI's sessions it expired go."""
+    from grader import cli_sessions
+    from grader.sandbox import control
+
+    forgotten = cli_sessions.said(cli_sessions.forget_expired(
+        running.account.account_id, control.account_time(running).now))
+    if forgotten:
+        print(forgotten)
+
+
+NO_CREDENTIALS = GradeError(
+    "No AWS credentials in this terminal: the start is made with yours, as your IAM admin "
+    "user.",
+    "Run `eval \"$(grade sandbox env)\"`: it sets your admin user's profile from the "
+    "course's AWS config (save one with `aws configure --profile sandbox-admin` if it has "
+    "none), then try again.")
+
+
 def _learner_session() -> Any:
-    """The credentials the learner's AWS CLI would use; a GradeError when there are none."""
+    """The credentials the learner's AWS CLI would use, sharing the AWS CLI's cached MFA
+    sessions (a role profile's session is not asked for again); a GradeError when there
+    are none."""
     import botocore.session
+    from botocore.exceptions import UnknownCredentialError
+
+    from grader import cli_sessions
 
     session = botocore.session.Session()
+    with contextlib.suppress(UnknownCredentialError):  # as awscli.customizations.assumerole
+        session.get_component("credential_provider").get_provider("assume-role").cache = \
+            cli_sessions.file_cache()
     if session.get_credentials() is None:
-        raise GradeError("No AWS credentials in this terminal: the start is made with yours.",
-                         "Use your IAM admin user's credentials (its profile, or "
-                         "`eval \"$(grade sandbox env)\"` for root's), then try again.")
+        raise NO_CREDENTIALS
     return session
 
 
@@ -117,8 +144,13 @@ def _refused(error: BaseException) -> GradeError:
         message = error.response.get("Error", {}).get("Message", "")
         fix = "Use your IAM admin user's credentials, then try again."
         if code in ("AccessDenied", "AccessDeniedException"):
-            fix = ("If your admin group requires MFA (exercise 04), work in an MFA session "
-                   "(`aws sts get-session-token`), then try again.")
+            fix = ("If your admin group requires MFA (exercise 04), work with your MFA "
+                   "profile (`export AWS_PROFILE=sandbox-mfa`, whose session the AWS CLI "
+                   "asks a code for), then try again.")
+        elif code in ("ExpiredToken", "ExpiredTokenException"):
+            fix = ("Your MFA session has expired on the account's clock: run "
+                   "`eval \"$(grade sandbox env)\"` (it forgets expired sessions), then "
+                   "try again: the AWS CLI asks for a new code.")
         elif code in ("InvalidClientTokenId", "UnrecognizedClientException",
                       "SignatureDoesNotMatch", "InvalidAccessKeyId"):
             fix = ("These credentials are not the simulated account's: use your IAM admin "

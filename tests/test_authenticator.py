@@ -104,26 +104,74 @@ def test_a_qr_code_from_aws_gives_the_codes_of_an_authenticator_app(
     valid = found["validForSeconds"]
     assert isinstance(valid, int) and 1 <= valid <= 30
 
-    before = pyotp.TOTP(SEED).now()
-    shown = home.grade("authenticator", "code", "bob")
-    after = pyotp.TOTP(SEED).now()
-    assert shown.returncode == 0, shown.stderr
-    match = re.fullmatch(r"(\d{6})  \(valid for (\d+) more seconds?\)\n", shown.stdout)
-    assert match, shown.stdout
-    assert match[1] in {before, after} and 1 <= int(match[2]) <= 30
+    at = step() * 30 + 7.5  # 22.5 seconds left: shown at once
+    status, out, err, slept = code_at(home, at)
+    assert status == 0 and slept == [] and err == "", err
+    match = re.fullmatch(r"(\d{6})  \(valid for (\d+) more seconds; AWS accepts a code once: "
+                         r"for another sign-in, wait for the next code\)\n", out)
+    assert match, out
+    assert match[1] == codes(SEED, int(at // 30))[1] and match[2] == "23"
+
+
+def code_at(course: Course, moment: float, *options: str,
+            name: str = "bob") -> tuple[int, str, str, list[float]]:
+    """`grade authenticator code NAME` run in this process at `moment` of a clock it
+    moves itself: (exit status, stdout, stderr, the waits it asked for)."""
+    import io
+    from contextlib import redirect_stderr, redirect_stdout
+
+    from grader import authenticator, cli
+
+    now = [moment]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    out, err = io.StringIO(), io.StringIO()
+    saved = (authenticator._clock, authenticator._sleep, os.environ.get("GRADE_HOME"))
+    authenticator._clock, authenticator._sleep = (lambda: now[0]), sleep
+    os.environ["GRADE_HOME"] = str(course.home)
+    try:
+        with redirect_stdout(out), redirect_stderr(err), pytest.raises(SystemExit) as ended:
+            cli.main(["authenticator", "code", name, *options])
+    finally:
+        authenticator._clock, authenticator._sleep = saved[0], saved[1]
+        if saved[2] is None:
+            os.environ.pop("GRADE_HOME", None)
+        else:
+            os.environ["GRADE_HOME"] = saved[2]
+    return int(ended.value.code or 0), out.getvalue(), err.getvalue(), slept
+
+
+def test_a_code_about_to_expire_is_not_shown_the_next_one_is(home: Course) -> None:
+    """With fewer than 5 seconds left, `code` says so and waits for the next code (on a
+    clock the test moves: no real time passes); 5 seconds or more, it shows the code."""
+    assert home.grade("authenticator", "add", "bob", "--secret", SEED).returncode == 0
+    start = 1_900_000_020  # the first second of a 30-second step
+    status, out, err, slept = code_at(home, start + 26.5)  # 3.5 s left
+    assert status == 0 and slept == [3.5], (out, err)
+    assert "has 4 seconds left, too few to type it: waiting for the next one" in err
+    assert out.startswith(codes(SEED, start // 30 + 1)[1] + "  (valid for 30 more seconds")
+    status, out, _, slept = code_at(home, start + 25)  # exactly 5 s left: no wait
+    assert status == 0 and slept == [] and out.startswith(codes(SEED, start // 30)[1])
+    status, out, err, slept = code_at(home, start + 28, "--two")
+    assert status == 0 and slept == [2], err
+    assert out.startswith(" ".join(codes(SEED, start // 30 + 1)[:2]) + "  (two consecutive")
+    status, out, err, slept = code_at(home, start + 28, "--json")  # a script decides
+    assert status == 0 and slept == [] and json.loads(out)["validForSeconds"] == 2
 
 
 def test_two_consecutive_codes_for_enable_mfa_device(home: Course) -> None:
     assert home.grade("authenticator", "add", "bob", "--secret", SEED).returncode == 0
-    before = step()
-    shown = home.grade("authenticator", "code", "bob", "--two")
-    after = step()
-    assert shown.returncode == 0, shown.stderr
-    match = re.match(r"(\d{6}) (\d{6})  \(", shown.stdout)
-    assert match, shown.stdout
-    assert any((match[1], match[2]) == codes(SEED, s)[:2] for s in {before, after}), shown
-    assert f"--authentication-code1 {match[1]} --authentication-code2 {match[2]}" \
-        in shown.stdout
+    at = step() * 30 + 3
+    status, out, err, slept = code_at(home, at, "--two")
+    assert status == 0 and slept == [], err
+    match = re.match(r"(\d{6}) (\d{6})  \(", out)
+    assert match, out
+    assert (match[1], match[2]) == codes(SEED, int(at // 30))[:2], out
+    assert f"--authentication-code1 {match[1]} --authentication-code2 {match[2]}" in out
 
 
 def test_a_seed_as_typed_or_as_the_aws_cli_wrote_it(home: Course, tmp_path: Path) -> None:

@@ -64,11 +64,26 @@ def test_starting_account_fails_every_check(fresh: Course) -> None:
     assert not any(passed.values()), passed
 
 
-def test_cli_solution_passes(fresh: Course) -> None:
-    admin = after_03(fresh)
-    done = fresh.run(["bash", str(FOLDER / "solution" / "solution.sh")], env=admin)
+def test_cli_solution_passes_with_an_mfa_profile(fresh: Course, tmp_path: Path) -> None:
+    """The CLI solution, run as the profile 03 ends with, makes the MFA profile (a role
+    that requires MFA): the AWS CLI asks for the code once and keeps the session in
+    ~/.aws/cli/cache; `grade sandbox env` then picks that profile by itself."""
+    from tests.mfa_profile import MFA_PROFILE, after_03_with_profile, run_detached, terminal
+
+    home = tmp_path / "home"
+    admin = after_03_with_profile(fresh, home)
+    done = run_detached(fresh, ["bash", str(FOLDER / "solution" / "solution.sh")], admin)
     assert done.returncode == 0, done.stderr + done.stdout
+    assert "Enter MFA code for arn:aws:iam::" in done.stderr
+    assert ":assumed-role/admin-with-mfa/" in done.stdout
+    cached = list((home / ".aws" / "cli" / "cache").glob("*.json"))
+    assert len(cached) == 1, cached
     passes_04_and_03(fresh)
+    env = terminal(fresh, home)
+    assert env["AWS_PROFILE"] == MFA_PROFILE
+    again = run_detached(fresh, ["aws", "iam", "list-users"], env)  # no code asked: cached
+    assert again.returncode == 0 and "Enter MFA code" not in again.stderr, again.stderr
+    the_server_agrees(fresh, "04")
 
 
 def test_boto3_solution_passes(fresh: Course) -> None:

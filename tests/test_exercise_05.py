@@ -64,12 +64,22 @@ def test_the_start_happens_once_and_needs_credentials(fresh: Course) -> None:
     assert nothing.returncode == 2 and "nothing to start" in nothing.stderr
 
 
-def test_cli_solution_passes(fresh: Course, tmp_path: Path) -> None:
-    admin = after_03(fresh)
+def test_cli_solution_passes_with_the_mfa_profile(fresh: Course, tmp_path: Path) -> None:
+    """After 04, the CLI solution works with the MFA profile: the AWS CLI asks for a
+    code twice, once before and once after the hours the start and the digests take on
+    the account's clock (the expired session forgotten by `grade`); `grade start 05`
+    uses the AWS CLI's session instead of asking again."""
+    from tests.mfa_profile import after_04_with_profile, run_detached
+
+    mfa = after_04_with_profile(fresh, tmp_path / "home")
     answers = tmp_path / "answers.toml"
-    done = fresh.run(["bash", str(FOLDER / "solution" / "solution.sh")],
-                     env=admin | {"ANSWERS": str(answers)})
+    done = run_detached(fresh, ["bash", str(FOLDER / "solution" / "solution.sh")],
+                        env=mfa | {"ANSWERS": str(answers)})
     assert done.returncode == 0, done.stderr + done.stdout
+    assert "MFA session in this account expired on its clock and was forgotten" in done.stdout
+    sessions = [e for e in events_of(fresh) if e["eventName"] == "AssumeRole"
+                and "errorCode" not in e]
+    assert len(sessions) == 2, sessions
     assert "log files valid" in done.stdout and "INVALID" not in done.stdout + done.stderr
     passes(fresh, answers)
 
@@ -104,6 +114,25 @@ def test_boto3_solution_passes_and_each_later_mistake_fails(fresh: Course,
 
 
 COLLEAGUES = ("amira.haddad", "deploy-bot", "tom.becker")
+
+
+def events_of(course: Course) -> list[dict[str, Any]]:
+    """Every CloudTrail event of the account's record (the grader's own view)."""
+    from grader.sandbox import control
+
+    running = control.find(course.home / "sandbox")
+    assert running is not None
+    import boto3
+
+    env = control.grader_environment(running)
+    trail = boto3.client("cloudtrail", endpoint_url=env["endpoint"], region_name=env["region"],
+                         aws_access_key_id=env["access_key_id"],
+                         aws_secret_access_key=env["secret_access_key"])
+    found: list[dict[str, Any]] = []
+    for page in trail.get_paginator("lookup_events").paginate(LookupAttributes=[
+            {"AttributeKey": "EventName", "AttributeValue": "AssumeRole"}]):
+        found += [json.loads(e["CloudTrailEvent"]) for e in page["Events"]]
+    return found
 
 
 def failing(course: Course, answers: Path) -> list[str]:

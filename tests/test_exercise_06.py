@@ -61,13 +61,21 @@ def test_boto3_solution_passes(fresh: Course, tmp_path: Path) -> None:
     the_server_agrees(fresh, "06", answers)
 
 
-def test_cli_solution_passes(fresh: Course, tmp_path: Path) -> None:
-    admin = after_03(fresh)
+def test_cli_solution_passes_with_the_mfa_profile(fresh: Course, tmp_path: Path) -> None:
+    """After 04, the CLI solution works with the MFA profile: a code before the start
+    (which uses the AWS CLI's session), one after its three days, one after the day
+    the export waits for: three sessions over four days of the account's time."""
+    from tests.mfa_profile import after_04_with_profile, run_detached
+    from tests.test_exercise_05 import events_of
+
+    mfa = after_04_with_profile(fresh, tmp_path / "home")
     answers = tmp_path / "answers.toml"
-    done = fresh.run(["bash", str(FOLDER / "solution" / "solution.sh")],
-                     env=admin | {"ANSWERS": str(answers)})
+    done = run_detached(fresh, ["bash", str(FOLDER / "solution" / "solution.sh")],
+                        env=mfa | {"ANSWERS": str(answers)})
     assert done.returncode == 0, done.stderr[-3000:]
     passes(fresh, answers)
+    sessions = [e for e in events_of(fresh) if "errorCode" not in e]
+    assert len(sessions) == 3, [e["eventTime"] for e in sessions]
 
 
 def test_notebook_solution_passes(fresh: Course, tmp_path: Path) -> None:

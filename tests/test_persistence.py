@@ -91,12 +91,16 @@ def test_env_prints_shell_and_json(fresh: Course) -> None:
     names = [line.split("=")[0] for line in shell.stdout.splitlines()]
     assert names == ["unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_SECURITY_TOKEN",
                      "export AWS_ENDPOINT_URL", "export AWS_DEFAULT_REGION",
-                     "export AWS_ACCESS_KEY_ID", "export AWS_SECRET_ACCESS_KEY"]
+                     "export AWS_ACCESS_KEY_ID", "export AWS_SECRET_ACCESS_KEY",
+                     "export AWS_CONFIG_FILE", "export AWS_SHARED_CREDENTIALS_FILE"]
     as_json = json.loads(course.grade("sandbox", "env", "--json").stdout)
     assert set(as_json) == {"AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID",
-                            "AWS_SECRET_ACCESS_KEY"}
+                            "AWS_SECRET_ACCESS_KEY", "AWS_CONFIG_FILE",
+                            "AWS_SHARED_CREDENTIALS_FILE"}
     assert as_json["AWS_ENDPOINT_URL"].startswith("http://127.0.0.1:")
-    assert {k: v for k, v in course.sandbox_env().items() if k in as_json} == as_json
+    assert as_json["AWS_CONFIG_FILE"] == str(course.home / "aws" / "config")
+    account = {k: v for k, v in as_json.items() if not k.endswith("_FILE")}
+    assert {k: v for k, v in course.sandbox_env().items() if k in account} == account
 
 
 def test_concurrent_requests_are_all_recorded_and_replayed(fresh: Course) -> None:

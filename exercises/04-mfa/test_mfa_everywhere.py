@@ -20,6 +20,7 @@ from grader.checks.mfa_requirement import (
     mfa_problems,
     mfa_required_since,
     only_mfa_lets_through,
+    users_own,
 )
 from grader.checks.mfa_state import MfaState
 
@@ -85,12 +86,14 @@ def test_admin_group_requires_mfa(iam_state: IamState) -> None:
 @check(
     id="mfa-session-used",
     title="You worked as your admin user in an MFA session once the policy was in place",
-    why="Setting MFA up is half the job: working with it (an MFA session from "
-        "GetSessionToken) is what the policy now requires of every admin.",
-    hint="Get a session: `aws sts get-session-token --serial-number YOUR-DEVICE-ARN "
-         "--token-code CODE`, put its three values in AWS_ACCESS_KEY_ID, "
-         "AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, then make an everyday call such as "
-         "`aws s3 ls` or `aws iam list-users`.",
+    why="Setting MFA up is half the job: working with it (an MFA session: your MFA "
+        "profile's role session, or GetSessionToken's) is what the policy now requires of "
+        "every admin.",
+    hint="Use your MFA profile (`export AWS_PROFILE=sandbox-mfa`: `role_arn` of a role that "
+         "requires MFA, `source_profile` of your key, `mfa_serial` of your device): the AWS "
+         "CLI asks for a code once, then `aws s3 ls` works for an hour. Or get a session by "
+         "hand: `aws sts get-session-token --serial-number YOUR-DEVICE-ARN --token-code "
+         "CODE`, and export its three values.",
 )
 def test_mfa_session_used(iam_state: IamState, activity: list[Activity]) -> None:
     admins = admin_users(iam_state)
@@ -108,15 +111,20 @@ def test_mfa_session_used(iam_state: IamState, activity: list[Activity]) -> None
     raise AssertionError("; ".join(reasons))
 
 
+SESSION_CALLS = ("GetSessionToken", "AssumeRole")
+
+
 def _why_no_session(user: User, later: list[Activity]) -> str:
-    own = [a for a in later if a.identity_type == "IAMUser" and a.user_name == user.name]
-    refused = [a for a in own if a.name == "GetSessionToken" and not a.succeeded]
-    denied = [a for a in own if not a.succeeded and a.name != "GetSessionToken"]
+    own = [a for a in later if users_own(user, a)]
+    refused = [a for a in own if a.name in SESSION_CALLS and not a.succeeded]
+    denied = [a for a in own if not a.succeeded and a.name not in SESSION_CALLS]
     said = (f"{user.name} has made no successful everyday call in an MFA session since the "
             "policy requiring MFA was put in place")
     if refused:
-        said += (f" ({len(refused)} GetSessionToken with an MFA code refused: the code was "
-                 "wrong, old or already used, or the device is not the user's)")
+        said += (f" ({len(refused)} {' or '.join(sorted({a.name for a in refused}))} with an "
+                 "MFA code refused: AWS says \"invalid MFA one time pass code\" both for a "
+                 "wrong code and for a code already used once; wait for the next code, or "
+                 "check that the device is the user's, or the role's trust policy)")
     if denied:
         said += f"; calls refused for lack of MFA: {', '.join(a.describe() for a in denied[:2])}"
     return said

@@ -174,11 +174,19 @@ def in_mfa_session(event: Activity) -> bool:
     return str(attributes.get("mfaAuthenticated", "")).lower() == "true"
 
 
+def users_own(user: User, event: Activity) -> bool:
+    """Whether `event` is `user`'s work: signed with their key or their own session, or
+    through a role session they began (an MFA profile's: `role_arn` and `mfa_serial`)."""
+    if event.identity_type == "IAMUser":
+        return event.user_name == user.name
+    return event.identity_type == "AssumedRole" and event.behind == user.arn
+
+
 def only_mfa_lets_through(state: IamState, user: User, event: Activity) -> bool:
-    """A successful call of `user`'s in an MFA session that the admin group's policies
-    would deny without MFA: everyday work that MFA made possible."""
-    if not (event.identity_type == "IAMUser" and event.user_name == user.name
-            and event.succeeded and in_mfa_session(event)):
+    """A successful call of `user`'s in an MFA session (GetSessionToken's, or a role's
+    that they assumed with a code) that the admin group's policies would deny them
+    without MFA: everyday work that MFA made possible."""
+    if not (users_own(user, event) and event.succeeded and in_mfa_session(event)):
         return False
     own_group = [p.document for p in group_policies(state, user)]
     return _decision(own_group, user, action_of(event), "*", None) == "explicitDeny"

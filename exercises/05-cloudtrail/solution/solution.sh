@@ -1,11 +1,33 @@
 #!/usr/bin/env bash
-# Reference solution with the AWS CLI. Run it as your IAM admin user (in an MFA
-# session, if your admin group requires MFA as in exercise 04):
-#   AWS_PROFILE=sandbox-admin bash solution.sh
+# Reference solution with the AWS CLI. Run it as your IAM admin user, with the MFA
+# profile of exercise 04 (`eval "$(grade sandbox env)"` sets it):
+#   AWS_PROFILE=sandbox-mfa bash solution.sh
 # It writes the investigation's answer to ../answers.toml (or to $ANSWERS).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 answers="${ANSWERS:-$here/../answers.toml}"
+
+# The MFA session (exercise 04's profile): the AWS CLI asks for a code when it has no
+# session, and keeps one for an hour of the account's time. In a terminal you type the
+# code; here `grade authenticator` gives the code of now or, since AWS accepts each code
+# once, the next one (or, both used, the one after).
+device="$(aws configure get mfa_serial)"
+mfa_session() {
+    local which
+    for which in code nextCode wait; do
+        if [ "$which" = wait ]; then
+            sleep "$(grade authenticator code "${device##*/}" --json \
+                     | python -c 'import json,sys; print(json.load(sys.stdin)["validForSeconds"])')"
+            which=nextCode
+        fi
+        grade authenticator code "${device##*/}" --json \
+            | python -c "import json,sys; print(json.load(sys.stdin)['$which'])" \
+            | aws sts get-caller-identity >/dev/null 2>&1 && return 0
+    done
+    echo "No MFA code was accepted for $device" >&2
+    return 1
+}
+mfa_session
 account="$(aws sts get-caller-identity --query Account --output text)"
 bucket="trail-logs-$account"
 trail="management-events"
@@ -42,6 +64,7 @@ aws events put-targets --rule root-sign-in --targets "Id=mail,Arn=$topic" >/dev/
 # 4. Your colleagues' afternoon, recorded by the trail; then let the digests come.
 grade start 05
 grade sandbox advance 2h >/dev/null
+mfa_session  # hours have passed on the account's clock: the session expired
 
 # 5. The investigation: who opened the team-reports bucket to everyone, and when.
 aws cloudtrail lookup-events \
@@ -67,8 +90,11 @@ cat "$answers"
 now="$(grade sandbox status --json | python -c 'import json,sys; print(json.load(sys.stdin)["accountTime"][:19] + "Z")')"
 started="$(aws cloudtrail get-trail-status --name "$trail" --output json | python -c '
 import datetime, json, sys
-started = json.load(sys.stdin)["StartLoggingTime"]  # seconds since 1970 (the AWS CLI v1)
-moment = datetime.datetime.fromtimestamp(float(started), datetime.timezone.utc)
+started = json.load(sys.stdin)["StartLoggingTime"]
+# ISO 8601 with the course'"'"'s AWS config (cli_timestamp_format = iso8601, the AWS CLI v2'"'"'s
+# default); seconds since 1970 with the AWS CLI v1'"'"'s own default.
+moment = (datetime.datetime.fromisoformat(started) if isinstance(started, str)
+          else datetime.datetime.fromtimestamp(float(started), datetime.timezone.utc))
 print(moment.strftime("%Y-%m-%dT%H:%M:%SZ"))')"
 aws cloudtrail validate-logs --trail-arn "arn:aws:cloudtrail:us-east-1:$account:trail/$trail" \
     --start-time "$started" --end-time "$now"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Reference solution with the AWS CLI. Run it as your IAM admin user (in an MFA
-# session, if your admin group requires MFA as in exercise 04):
-#   AWS_PROFILE=sandbox-admin bash solution.sh
+# Reference solution with the AWS CLI. Run it as your IAM admin user, with the MFA
+# profile of exercise 04 (`eval "$(grade sandbox env)"` sets it):
+#   AWS_PROFILE=sandbox-mfa bash solution.sh
 # Root's one task goes through `grade console` (root's password from
 # `grade sandbox status --json`). It writes the answers to ../answers.toml (or to $ANSWERS).
 set -euo pipefail
@@ -9,11 +9,34 @@ here="$(cd "$(dirname "$0")" && pwd)"
 answers="${ANSWERS:-$here/../answers.toml}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
+
+# The MFA session (exercise 04's profile): the AWS CLI asks for a code when it has no
+# session, and keeps one for an hour of the account's time. In a terminal you type the
+# code; here `grade authenticator` gives the code of now or, since AWS accepts each code
+# once, the next one (or, both used, the one after).
+device="$(aws configure get mfa_serial)"
+mfa_session() {
+    local which
+    for which in code nextCode wait; do
+        if [ "$which" = wait ]; then
+            sleep "$(grade authenticator code "${device##*/}" --json \
+                     | python -c 'import json,sys; print(json.load(sys.stdin)["validForSeconds"])')"
+            which=nextCode
+        fi
+        grade authenticator code "${device##*/}" --json \
+            | python -c "import json,sys; print(json.load(sys.stdin)['$which'])" \
+            | aws sts get-caller-identity >/dev/null 2>&1 && return 0
+    done
+    echo "No MFA code was accepted for $device" >&2
+    return 1
+}
+mfa_session
 account="$(aws sts get-caller-identity --query Account --output text)"
 bucket="billing-reports-$account"
 
 # 0. The team's orders service starts running (and costing).
-grade start 06 >/dev/null
+grade start 06 >/dev/null  # with the MFA session the AWS CLI keeps
+mfa_session  # three days have passed on the account's clock: the session expired
 
 # 1. Root's one task: let IAM users and roles see billing.
 root_password="$(grade sandbox status --json | python -c 'import json, sys; print(json.load(sys.stdin)["rootPassword"])')"
@@ -37,6 +60,7 @@ aws budgets create-budget --account-id "$account" --budget "file://$here/budget.
 
 # 5. Data Exports delivers after midnight UTC: let a day pass, then read the report.
 grade sandbox advance 1d >/dev/null
+mfa_session
 aws bcm-data-exports list-executions --region us-east-1 --export-arn "$export_arn" \
     --query 'Executions[0].ExecutionStatus.StatusCode' --output text
 key="$(aws s3api list-objects-v2 --bucket "$bucket" --prefix cur2/monthly-cur2/data/ \
