@@ -220,8 +220,10 @@ def _difference(recorded: Event, made: Event | None, outcome_only: bool = False,
     if (recorded.status < 400) != (made.status < 400) or \
             (not outcome_only and recorded.status != made.status):
         said = _outcomes(recorded.status, made.status)
-        if outcome_only and made.error_message:  # the console's reason
-            said = f"{said[:-1]}: {made.error_message}"
+        reason = _reason(answer) if answer is not None and answer.status_code >= 400 \
+            else made.error_message if outcome_only else None
+        if reason:  # the console's
+            said = f"{said[:-1]}: {reason}"
         return f"{_described(recorded)}: {said}"
     if differing:
         name = differing[0]

@@ -245,8 +245,9 @@ class Passkeys:
         moment = at or self.console.app.clock.now()
         with self.console.at(moment, at):
             if not self.challenges.restore(challenge, str(purpose), holder):
-                return json_response({"error": "The account hands each challenge out once, "
-                                               "and 32 random bytes: not this one."}, 400)
+                return json_response({"error": "This challenge was handed out before, or is "
+                                               "not 32 bytes: the account hands out each "
+                                               "one once."}, 400)
         self._record_challenge(request, str(purpose), challenge, self._root(), moment)
         return json_response({})
 
