@@ -145,7 +145,8 @@ class Console:
             extra: dict[str, Any] = {"MFAUsed": "Yes" if mfa_serial else "No"}
             if mfa_serial:
                 extra["MFAIdentifier"] = mfa_serial
-            self.record(request, kept_body(body, ok), moment, identity, path, Change(
+            kept = kept_body(body, ok, bool(mfa_serial))  # nothing typed, if refused
+            self.record(request, kept, moment, identity, path, Change(
                 "ConsoleLogin", error=None if ok else "Failed authentication",
                 parameters={"additionalEventData": extra},
                 response={"ConsoleLogin": "Success" if ok else "Failure"}),

@@ -16,9 +16,10 @@ needs to judge the sign-in again (`kept_body`):
   new; a re-grade recomputes it from the password the rebuilt account has at
   that point (`TypedPassword.matches`) and does not take the record's word
   that it matched. (A slow hash would protect nothing more: the password is
-  known to whoever holds the record.) The MFA code is kept: it was used once
-  and is worth nothing since, and the re-grade checks it against the device's
-  seed at the moment it was typed.
+  known to whoever holds the record.) The MFA code is kept when a device's code
+  signed the user in: it was used once and is worth nothing since, and the
+  re-grade checks it against the device's seed at the moment it was typed;
+  a code nobody asked for is not kept.
 
 Only a request read back from the record may carry `passwordHmac`
 (`password_in(..., from_record=True)`): the live sign-in page takes a password,
@@ -81,9 +82,10 @@ def password_in(payload: dict[str, Any], from_record: bool) -> TypedPassword:
     return TypedPassword(salt=salt, digest=digest)
 
 
-def kept_body(body: bytes, ok: bool) -> bytes:
-    """The request body the record keeps of a console sign-in that succeeded (`ok`) or
-    was refused: see the module's text. Always JSON, whatever was sent."""
+def kept_body(body: bytes, ok: bool, mfa_used: bool) -> bytes:
+    """The request body the record keeps of a console sign-in that succeeded (`ok`, with
+    an MFA code of a device or not: `mfa_used`) or was refused: see the module's text.
+    Always JSON, whatever was sent."""
     try:
         payload = json.loads(body or b"{}")
     except ValueError:
@@ -93,7 +95,8 @@ def kept_body(body: bytes, ok: bool) -> bytes:
     if not ok:
         kept = {k: payload[k] for k in KEPT_WHEN_REFUSED if k in payload}
     else:
-        kept = {k: payload[k] for k in KEPT_WHEN_SIGNED_IN if k in payload}
+        kept = {k: payload[k] for k in KEPT_WHEN_SIGNED_IN if k in payload
+                and (k != "mfaCode" or mfa_used)}
         if "password" in payload:
             salt = secrets.token_bytes(SALT_BYTES)
             kept[DIGEST_KEY] = {"salt": _b64(salt),
