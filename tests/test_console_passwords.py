@@ -79,14 +79,6 @@ def test_a_refused_signin_keeps_nothing_typed_in_the_record_or_the_submission(
     signed_in = fresh.grade("console", "signin", "alice", "--password", PASSWORD, input="")
     assert signed_in.returncode == 0, signed_in.stderr
 
-    logins = console_signins(fresh)
-    failures = [x for x in logins if x["status"] >= 400]
-    assert {x["user"] for x in failures} == {"alice", None} and len(failures) == 3
-    assert all(set(x["body"]) <= {"user", "credential"} for x in failures), failures
-    successes = [x for x in logins if x["status"] == 200 and x["user"] == "alice"]
-    assert len(successes) == 2
-    assert all(set(x["body"]) == {"user", "passwordHmac"} for x in successes), successes
-
     status, verdict = fresh.grade_json("03")
     assert verdict["exercise"] == "03-stop-using-root"
     assert fresh.grade("sandbox", "stop").returncode == 0  # the WAL folded into the file
@@ -105,6 +97,15 @@ def test_a_refused_signin_keeps_nothing_typed_in_the_record_or_the_submission(
     assert PASSWORD.encode() not in b"".join(
         e.value("body") for e in submission.record.events if e.value("operation") ==
         "ConsoleLogin")
+
+    # What each sign-in kept: the user's name, and a digest of a right password.
+    logins = console_signins(fresh)
+    failures = [x for x in logins if x["status"] >= 400]
+    assert {x["user"] for x in failures} == {"alice", None} and len(failures) == 3
+    assert all(set(x["body"]) <= {"user", "credential"} for x in failures), failures
+    successes = [x for x in logins if x["status"] == 200 and x["user"] == "alice"]
+    assert len(successes) == 2
+    assert all(set(x["body"]) == {"user", "passwordHmac"} for x in successes), successes
 
 
 def test_a_password_digest_from_the_record_signs_nobody_in(fresh: Course) -> None:
