@@ -8,6 +8,7 @@ so that only the server's judging can catch them)."""
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import pytest
@@ -145,3 +146,40 @@ def test_a_quiz_is_scored_again_from_the_answers_sent() -> None:
                           f'{first.id} = "{wrong_letter}"')
     outcome = regrade(exercise.id, "quiz", None, [], wrong)
     assert outcome.verdict is not None and outcome.verdict["passed"] is False
+
+
+def test_a_signin_keeps_a_digest_of_its_password_which_the_regrade_checks(solved: Any) -> None:
+    """The record keeps a salted digest of a right password, not the password (#22.6);
+    the re-grade recomputes it from alice's password then: a digest of another password,
+    its chain recomputed, is caught."""
+    import base64
+    import hashlib
+    import hmac
+
+    account, events = solved
+    at = signin_of(events)
+    kept = json.loads(events[at].value("body"))
+    assert set(kept) == {"user", "passwordHmac"} and PASSWORD not in json.dumps(kept)
+    salt = os.urandom(16)
+    digest = hmac.new(salt, b"not-her-password", hashlib.sha256).hexdigest()
+    body = json.dumps({"user": "alice", "passwordHmac": {
+        "salt": base64.urlsafe_b64encode(salt).decode().rstrip("="), "sha256": digest}})
+    lie = forged(events[:at], **{name: events[at].value(name) for name in COLUMNS
+                                 if name != "body"}, body=body.encode())
+    outcome = regrade("03-stop-using-root", "sandbox", account, lie, None)
+    assert any("ConsoleLogin" in p and "made again it fails" in p for p in outcome.problems), \
+        outcome.problems
+    assert passed(outcome.verdict)["signed-in-as-admin"] is False
+
+
+def test_a_signin_recorded_before_digests_is_still_judged(solved: Any) -> None:
+    """A record made before #22.6 keeps the typed password in clear: still read, and
+    judged as before (right: true; wrong: caught, as the forged sign-in above)."""
+    account, events = solved
+    at = signin_of(events)
+    old = json.dumps({"user": "alice", "password": PASSWORD}).encode()
+    record = forged(events[:at], **{name: events[at].value(name) for name in COLUMNS
+                                    if name != "body"}, body=old)
+    outcome = regrade("03-stop-using-root", "sandbox", account, record, None)
+    assert outcome.problems == []
+    assert passed(outcome.verdict)["signed-in-as-admin"] is True

@@ -14,10 +14,13 @@ whoever kept an earlier link (the instructor's server, #13) can tell a record
 that grew from one that was rewritten. A record written before the chain
 existed gets its links when first opened.
 
-Besides requests to AWS, the record keeps the account clock's own events
-(`CLOCK_EVENT`: `grade sandbox advance`), in order with the rest, so that
-replaying it gives the clock back too (`clock`). They are not AWS calls:
-`Record.events` leaves them out unless asked for them.
+Besides requests to AWS, the record keeps the account's own events
+(`ACCOUNT_EVENTS`), in order with the rest: the account clock's advances
+(`CLOCK_EVENT`: `grade sandbox advance`), so that replaying it gives the clock
+back too, the marks of a start over (`START_OVER_EVENT`), and the WebAuthn
+challenges the console handed out (`CHALLENGE_EVENT`), so that a passkey's
+answers can be judged again. They are
+not AWS calls: `Record.events` leaves them out unless asked for them (`clock`).
 """
 
 from __future__ import annotations
@@ -40,8 +43,11 @@ CLOCK_EVENT = "AccountClock"
 # The event type that opens a new branch of the record: `grade restart`, `grade sandbox
 # reset` (`start_over`). Not an AWS call either; nothing to replay.
 START_OVER_EVENT = "AccountStartOver"
+# The event type of a WebAuthn challenge the console handed out (`console.passkeys`):
+# what judging a passkey's answer again needs. Not an AWS call either.
+CHALLENGE_EVENT = "AccountChallenge"
 # The account's own events, which CloudTrail and the checks never see.
-ACCOUNT_EVENTS = (CLOCK_EVENT, START_OVER_EVENT)
+ACCOUNT_EVENTS = (CLOCK_EVENT, START_OVER_EVENT, CHALLENGE_EVENT)
 
 # True while the account is being rebuilt from its record: the requests being
 # handled again already happened (they were judged then), so rules that only
@@ -88,7 +94,7 @@ class Event:
 
     event_id: str
     event_time: str  # ISO 8601 UTC with microseconds: the account's clock for it
-    event_type: str  # AwsApiCall | AwsConsoleSignIn | AccountClock (`CLOCK_EVENT`)
+    event_type: str  # AwsApiCall | AwsConsoleSignIn | one of `ACCOUNT_EVENTS`
     identity_type: str  # Root | IAMUser | AssumedRole | Unknown
     principal_name: str | None
     principal_arn: str | None
@@ -266,8 +272,8 @@ class Record:
         """Events in order of arrival (or newest first), optionally filtered by SQL.
 
         The account's own events (`ACCOUNT_EVENTS`: the clock's advances, the marks of
-        a start over) are left out, as they are from CloudTrail, unless `clock` is True
-        (replaying the record needs them). With
+        a start over, the console's challenges) are left out, as they are from
+        CloudTrail, unless `clock` is True (replaying the record needs them). With
         `without_request`, the requests themselves (headers and body, what only a
         replay needs) are not read: the events come with none, and quicker."""
         order = "DESC" if newest_first else "ASC"
@@ -277,7 +283,7 @@ class Record:
         sql = f"SELECT seq,{','.join(columns)} FROM events"
         conditions = [f"({where})"] if where else []
         if not clock:
-            conditions.append("event_type NOT IN (?, ?)")
+            conditions.append(f"event_type NOT IN ({','.join('?' for _ in ACCOUNT_EVENTS)})")
             args = (*args, *ACCOUNT_EVENTS)
         if conditions:
             sql += " WHERE " + " AND ".join(conditions)

@@ -80,6 +80,11 @@ JUDGED_FIELDS = ("event_type", "identity_type", "principal_arn", "access_key_id"
                  "operation", "region", "read_only", "parameters", "error_code")
 CONSOLE = "console/"
 CONSOLE_SIGNINS = {"console/signin", "console/passkey/signin"}
+PASSKEY_CHALLENGE = "console/passkey/challenge"
+PASSKEY_REGISTER = "console/passkey/register"
+# Console events made again as they were first made, judged at the console's door
+# (password, MFA code, passkey challenge, signature, origin), and compared.
+MADE_AGAIN = {*CONSOLE_SIGNINS, PASSKEY_CHALLENGE, PASSKEY_REGISTER}
 
 
 @dataclass
@@ -94,14 +99,21 @@ class Judgement:
 def judged_replay(app: SandboxApp) -> Judgement:
     """Rebuild the account from its record as `replay` does, but make every event again
     as it was first made, judged at the door (signature, key, session, date, password,
-    MFA code), reads and refused requests too, and compare what it makes with what the
-    record says happened. Returns what did not happen as recorded (an event written
-    into the record by hand, say): nothing when the record is true.
+    MFA code, passkey), reads and refused requests too, and compare what it makes with
+    what the record says happened. Returns what did not happen as recorded (an event
+    written into the record by hand, say): nothing when the record is true. An event
+    that did not happen is not made: the account is rebuilt without it.
+
+    Console sign-ins and passkey ceremonies are made again through the console's own
+    checks (`MADE_AGAIN`): the password (or its digest, `console.typed_password`), the
+    MFA code at the moment it was typed, and for a passkey, the challenge the account
+    recorded handing out, the RP ID and origin, the signature by the key root registered
+    earlier in the record, and its sign count (`console.passkeys`).
 
     Not judged again: the account clock's advances (the learner's own `grade sandbox
-    advance`), and passkey sign-ins (their one-time challenge is gone): they are
-    taken as recorded. A console action only root may take is judged by whether a root
-    console sign-in that succeeded came less than a session's length before it."""
+    advance`). A console action only root may take (a passkey's registration and its
+    challenge among them) is judged by whether a root console sign-in that was judged
+    true came less than a session's length before it."""
     from grader.sandbox.console.signin import SESSION_LENGTH
 
     found = Judgement()
@@ -123,16 +135,18 @@ def judged_replay(app: SandboxApp) -> Judgement:
                     app.handle(environ, event.body, at=moment, replay_seq=event.seq,
                                judge=True)
                 problem = _difference(event, made[0] if made else None)
-            elif control in CONSOLE_SIGNINS and control != "console/passkey/signin":
+            elif late_for_root(control, event) and (
+                    root_signed_in is None or moment - root_signed_in > SESSION_LENGTH):
+                problem = f"{_described(event)}: root had no console session then."
+            elif control in MADE_AGAIN:
                 with _judging(app) as made:
-                    _control(app, control, environ, event, moment, replaying=False)
-                problem = _difference(event, made[0] if made else None, outcome_only=True)
-            elif control.startswith(CONSOLE) and control not in CONSOLE_SIGNINS:
-                late = root_signed_in is None or moment - root_signed_in > SESSION_LENGTH
+                    answer = _control(app, control, environ, event, moment, replaying=False)
+                problem = _difference(event, made[0] if made else None, outcome_only=True,
+                                      answer=answer)
+            elif control.startswith(CONSOLE):
                 answer = _control(app, control, environ, event, moment, replaying=True)
-                problem = (f"{_described(event)}: root had no console session then."
-                           if late and event.status < 400 else None)
-                if problem is None and (answer.status_code < 400) != (event.status < 400):
+                problem = None
+                if (answer.status_code < 400) != (event.status < 400):
                     problem = f"{_described(event)}: {_outcomes(event.status, answer.status_code)}"
             else:
                 _control(app, control, environ, event, moment, replaying=True)
@@ -148,6 +162,19 @@ def judged_replay(app: SandboxApp) -> Judgement:
         app.recorded(event)
     app.pass_time(app.clock.now())
     return found
+
+
+def late_for_root(control: str | None, event: Event) -> bool:
+    """Whether `event` is one that only root's console session makes, and that the record
+    says was made (a refusal needs no session: it changed nothing)."""
+    if control is None or not control.startswith(CONSOLE) or control in CONSOLE_SIGNINS \
+            or event.status >= 400:
+        return False
+    if control == PASSKEY_CHALLENGE:  # a sign-in's is handed out before any session
+        from grader.sandbox.console import payload_of
+
+        return payload_of(event.body).get("purpose") != "signin"
+    return True
 
 
 def _control(app: SandboxApp, control: str, environ: dict[str, Any], event: Event,
@@ -173,9 +200,14 @@ def _judging(app: SandboxApp) -> Iterator[list[Event]]:
         app.judging = None
 
 
-def _difference(recorded: Event, made: Event | None, outcome_only: bool = False) -> str | None:
-    """What differs between an event as recorded and as made again (None: nothing)."""
+def _difference(recorded: Event, made: Event | None, outcome_only: bool = False,
+                answer: Any = None) -> str | None:
+    """What differs between an event as recorded and as made again (None: nothing).
+    `answer`: the console's response to it made again, whose reason a refusal gives."""
     if made is None:
+        if answer is not None:
+            return (f"{_described(recorded)}: made again, the console refuses it "
+                    f"({answer.status_code}: {_reason(answer)}).")
         return (f"{_described(recorded)}: made again, the account refuses it at the door "
                 "(its signature, key, session or date does not hold).")
     if outcome_only:
@@ -187,12 +219,27 @@ def _difference(recorded: Event, made: Event | None, outcome_only: bool = False)
                  if _as_stored(getattr(recorded, name)) != _as_stored(getattr(made, name))]
     if (recorded.status < 400) != (made.status < 400) or \
             (not outcome_only and recorded.status != made.status):
-        return f"{_described(recorded)}: {_outcomes(recorded.status, made.status)}"
+        said = _outcomes(recorded.status, made.status)
+        reason = _reason(answer) if answer is not None and answer.status_code >= 400 \
+            else made.error_message if outcome_only else None
+        if reason:  # the console's
+            said = f"{said[:-1]}: {reason}"
+        return f"{_described(recorded)}: {said}"
     if differing:
         name = differing[0]
         return (f"{_described(recorded)}: its {name} is recorded as "
                 f"{getattr(recorded, name)!r}, but made again it is {getattr(made, name)!r}.")
     return None
+
+
+def _reason(answer: Any) -> str:
+    """The console's reason in its answer (`{"error": ...}`), or its body's start."""
+    text = answer.get_data(as_text=True)
+    try:
+        reason = json.loads(text).get("error")
+    except (ValueError, AttributeError):
+        reason = None
+    return str(reason or text.strip() or "no reason given")[:300]
 
 
 def _as_stored(value: Any) -> Any:

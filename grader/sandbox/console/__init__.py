@@ -15,7 +15,8 @@ simulated account offers them at `/_sandbox/console/...`, to its web page
 
 Each is recorded the way CloudTrail records the console's events: a
 `ConsoleLogin` (type AwsConsoleSignIn, with `additionalEventData.MFAUsed`)
-for each finished sign-in, an IAM event for each change, made by root from
+for each finished sign-in (its request without the password as typed:
+`typed_password`), an IAM event for each change, made by root from
 the console (user agent "AWS Internal"). Each happens at the account's time
 (`clock`), as the API's requests do. Replayed from the record, a change is
 made again without judging its session (the session was judged when it was
@@ -40,6 +41,7 @@ from grader.sandbox.app import json_response, raw_request
 from grader.sandbox.clock import request_made_at, wall_clock
 from grader.sandbox.console import billing_access, root_keys, root_mfa, signin
 from grader.sandbox.console.signin import SESSION_COOKIE, Identity, Sessions
+from grader.sandbox.console.typed_password import kept_body, password_in
 from grader.sandbox.record import Event
 
 if TYPE_CHECKING:
@@ -106,26 +108,33 @@ class Console:
         moment = at or self.app.clock.now()  # the account's time
         with self.at(moment, at):
             outcome = signin.check(self.iam, self.app.account, who,
-                                   str(payload.get("password", "")),
+                                   password_in(payload, self.from_record(replaying)),
                                    str(code) if code else None)
             if outcome.ok and outcome.identity is not None:
                 signin.mark_password_used(self.iam, outcome.identity, moment)
         if outcome.password_ok and outcome.mfa_needed and not code:
-            return self.mfa_needed(outcome.identity)
+            return self.mfa_needed(request, outcome.identity, replaying)
         return self.finish_signin(request, body, moment, outcome.identity, outcome.ok,
                                   outcome.mfa_used, replaying)
 
-    def mfa_needed(self, identity: Identity | None) -> Response:
+    def mfa_needed(self, request: Request, identity: Identity | None,
+                   replaying: bool) -> Response:
         """The password was right: now the second factor (not recorded yet, as AWS
-        records the sign-in once it is finished)."""
+        records the sign-in once it is finished; only the passkey challenge handed out
+        for it is, `passkeys`)."""
         from grader.sandbox.console import passkeys
 
         answer: dict[str, Any] = {"error": signin.MFA_NEEDED, "mfaRequired": True,
                                   "totp": bool(identity and signin.mfa_serials(self.iam,
                                                                                identity))}
-        if identity is not None and identity.is_root:
-            answer |= passkeys.challenge_for_signin(self)
+        if identity is not None and identity.is_root and not replaying:
+            answer |= passkeys.challenge_for_signin(self, request)
         return json_response(answer, 401)
+
+    def from_record(self, replaying: bool) -> bool:
+        """Whether the request being answered is read back from the record (replayed,
+        or judged again by an instructor's server) rather than sent now."""
+        return replaying or self.app.judging is not None
 
     def finish_signin(self, request: Request, body: bytes, moment: dt.datetime,
                       identity: Identity | None, ok: bool, mfa_serial: str | None,
@@ -136,7 +145,8 @@ class Console:
             extra: dict[str, Any] = {"MFAUsed": "Yes" if mfa_serial else "No"}
             if mfa_serial:
                 extra["MFAIdentifier"] = mfa_serial
-            self.record(request, body, moment, identity, path, Change(
+            kept = kept_body(body, ok, bool(mfa_serial))  # nothing typed, if refused
+            self.record(request, kept, moment, identity, path, Change(
                 "ConsoleLogin", error=None if ok else "Failed authentication",
                 parameters={"additionalEventData": extra},
                 response={"ConsoleLogin": "Success" if ok else "Failure"}),
@@ -206,6 +216,7 @@ class Console:
                event_type: str = "AwsApiCall") -> None:
         environ = dict(request.environ)
         environ["PATH_INFO"] = f"/_sandbox/console/{path}"
+        environ["QUERY_STRING"] = ""  # the console's endpoints read their body only
         for header in ("HTTP_COOKIE", "HTTP_X_CONSOLE_SESSION"):
             environ.pop(header, None)  # a session's token is not kept in the record
         ok = change.error is None

@@ -17,15 +17,36 @@ and the page sends the assertion, with the password again, to
 
 Removing a passkey is the `root-mfa` endpoint's `remove`. The relying party
 is `localhost` (`relying_party`); challenges are single use (`challenges`).
-Replayed from the record, a registration stores the same credential again
-and a sign-in marks the password used and the sign count, neither judged
-again.
+
+Each challenge handed out is recorded when it is handed out, by the account
+(an `AccountChallenge` event, `CHALLENGE_PATH`, which CloudTrail does not
+show): its purpose and its bytes. The registration and the sign-in are
+recorded with the browser's answer as sent (client data, authenticator data,
+attestation or signature), the Host and Origin it was sent from, and, for a
+sign-in that succeeded, the password's digest (`typed_password`).
+
+Replayed from the record (a restart), a registration stores the same
+credential again and a sign-in marks the password used and the sign count,
+neither judged again. Judged again (an instructor's server,
+`replay.judged_replay`: the console's `app.judging` is set), each is made
+again as it was first made: a recorded challenge is handed out again at its
+moment (once: `Challenges.restore`), and a registration or a sign-in goes
+through the very checks it went through then (root only; the password; a
+challenge of the account's for this purpose, current and unused; the RP ID and
+origin; the attestation, or the signature by the public key that root's
+passkey was registered with earlier in the record; a sign count that went up).
+Only who holds a registration challenge (which console session of root's) is
+not judged again: the session's token is never recorded, and the re-grade
+judges instead that root had a console session then.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import hashlib
+import json
 import re
 import string
 import weakref
@@ -46,8 +67,10 @@ from grader.sandbox.console import (
 from grader.sandbox.console.challenges import Challenges
 from grader.sandbox.console.relying_party import NotLocalhost, Refused
 from grader.sandbox.console.root_mfa import ROOT_USER_NAME
+from grader.sandbox.console.typed_password import password_in
 from grader.sandbox.iam import root_mfa
 from grader.sandbox.iam.models import Passkey, RootUser, root_of
+from grader.sandbox.record import CHALLENGE_EVENT
 
 if TYPE_CHECKING:
     from grader.sandbox.console import Console
@@ -55,6 +78,11 @@ if TYPE_CHECKING:
 DEFAULT_NAME = "root-passkey"
 NAME = re.compile(r"^[\w+=,.@-]{1,64}$", re.ASCII)  # AWS's rule for an MFA device's name
 SIGNIN_PATH = "passkey/signin"
+CHALLENGE_PATH = "passkey/challenge"  # recorded challenges: judged again, never called live
+PURPOSES = ("register", "signin")
+# Who brings a registration challenge back, when the record is judged again (the
+# console session's token that held it is not recorded).
+JUDGED_HOLDER = "root-console-session"
 _endpoints: weakref.WeakKeyDictionary[Console, Passkeys] = weakref.WeakKeyDictionary()
 
 
@@ -66,12 +94,13 @@ def install(console: Console) -> None:
     control["console/passkey/register-options"] = endpoints.register_options
     control["console/passkey/register"] = endpoints.register
     control["console/" + SIGNIN_PATH] = endpoints.signin
+    control["console/" + CHALLENGE_PATH] = endpoints.challenge
 
 
-def challenge_for_signin(console: Console) -> dict[str, Any]:
+def challenge_for_signin(console: Console, request: Request) -> dict[str, Any]:
     """What the sign-in page needs to ask root for its passkey: request options with a
     new challenge, for root's sign-in only (root's password was right)."""
-    return _endpoints[console].signin_options()
+    return _endpoints[console].signin_options(request)
 
 
 class Passkeys:
@@ -93,14 +122,15 @@ class Passkeys:
     def register_options(self, request: Request, body: bytes, at: dt.datetime | None = None,
                          replaying: bool = False) -> Response:
         """Creation options for a new passkey of root's (root's session only)."""
-        if self._root_session(request) is None:
+        identity = self._root_session(request)
+        if identity is None:
             return json_response({"error": ROOT_ONLY}, 401)
         try:
             relying_party.origin_of(request)
             _check_name(self.root, _name(body))
         except Refused as error:
             return _refusal(error)
-        challenge = self.challenges.issue("register", _holder(request))
+        challenge = self._hand_out("register", _holder(request), request, identity)
         account = self.console.app.account
         return json_response({"options": relying_party.registration_options(
             account.account_id, account.root_email, self.root.passkeys, challenge)})
@@ -117,16 +147,20 @@ class Passkeys:
                 self._add(_name(body), relying_party.registered_in(payload.get("credential")),
                           moment)
             return json_response({})
-        identity = self._root_session(request)
+        judged = self._judged()  # root's session was judged by `replay.judged_replay`
+        identity = self._root() if judged else self._root_session(request)
         if identity is None:
             return json_response({"error": ROOT_ONLY}, 401)
         name = _name(body)
+        holder = JUDGED_HOLDER if judged else _holder(request)
         try:
             origin = relying_party.origin_of(request)
             _check_name(self.root, name)
             credential = payload.get("credential")
             challenge = relying_party.challenge_in(credential)
-            if not self.challenges.take(challenge, "register", _holder(request)):
+            with console.at(moment, at):  # the machine's time of the request
+                fresh = self.challenges.take(challenge, "register", holder)
+            if not fresh:
                 raise Refused("This passkey request has expired or was already used: "
                               "choose Add passkey again.")
             registered = relying_party.verify_registration(credential, challenge, origin)
@@ -165,13 +199,66 @@ class Passkeys:
         identity = self.console.signed_in(request)
         return identity if identity is not None and identity.is_root else None
 
+    def _root(self) -> signin.Identity:
+        console = self.console
+        identity = signin.identity_of(console.iam, console.app.account, "root")
+        assert identity is not None
+        return identity
+
+    def _judged(self) -> bool:
+        """Whether the request is an event of the record judged again (`judged_replay`)."""
+        return self.console.app.judging is not None
+
+    # -- challenges, as the record keeps them ------------------------------------
+
+    def _hand_out(self, purpose: str, holder: str, request: Request,
+                  identity: signin.Identity) -> bytes:
+        """A new challenge for `purpose` and `holder`, recorded as handed out."""
+        challenge = self.challenges.issue(purpose, holder)
+        self._record_challenge(request, purpose, challenge, identity,
+                               self.console.app.clock.now())
+        return challenge
+
+    def _record_challenge(self, request: Request, purpose: str, challenge: bytes,
+                          identity: signin.Identity, moment: dt.datetime) -> None:
+        body = json.dumps({"purpose": purpose, "challenge": _b64url(challenge)}).encode()
+        self.console.record(request, body, moment, identity, CHALLENGE_PATH, Change(
+            "PasskeyChallenge", service="signin", parameters={"purpose": purpose}),
+            replay=False, event_type=CHALLENGE_EVENT)
+
+    def challenge(self, request: Request, body: bytes, at: dt.datetime | None = None,
+                  replaying: bool = False) -> Response:
+        """A challenge the record says the console handed out, handed out again at its
+        moment when the record is judged again; not an endpoint otherwise."""
+        if not self._judged():
+            return Response("not found\n", 404)
+        payload = payload_of(body)
+        purpose = payload.get("purpose")
+        try:
+            challenge = _unb64url(payload.get("challenge"))
+        except ValueError:
+            return json_response({"error": "The recorded challenge is not base64url."}, 400)
+        if purpose not in PURPOSES:
+            return json_response({"error": f"No challenge is handed out for {purpose!r}."},
+                                 400)
+        holder = JUDGED_HOLDER if purpose == "register" else self.console.app.account.root_arn
+        moment = at or self.console.app.clock.now()
+        with self.console.at(moment, at):
+            if not self.challenges.restore(challenge, str(purpose), holder):
+                return json_response({"error": "This challenge was handed out before, or is "
+                                               "not 32 bytes: the account hands out each "
+                                               "one once."}, 400)
+        self._record_challenge(request, str(purpose), challenge, self._root(), moment)
+        return json_response({})
+
     # -- sign-in ---------------------------------------------------------------
 
-    def signin_options(self) -> dict[str, Any]:
+    def signin_options(self, request: Request) -> dict[str, Any]:
         passkeys = self.root.passkeys
         if not passkeys:
             return {"passkey": False}
-        challenge = self.challenges.issue("signin", self.console.app.account.root_arn)
+        challenge = self._hand_out("signin", self.console.app.account.root_arn, request,
+                                   self._root())
         return {"passkey": True,
                 "passkeyOptions": relying_party.authentication_options(passkeys, challenge)}
 
@@ -190,8 +277,8 @@ class Passkeys:
             origin = relying_party.origin_of(request)
         except Refused as error:
             return _refusal(error)
-        outcome = signin.check(console.iam, account, who, str(payload.get("password", "")),
-                               None)
+        outcome = signin.check(console.iam, account, who,
+                               password_in(payload, self._judged()), None)
         identity = outcome.identity
         if identity is not None and not identity.is_root:
             return json_response({"error": "Only the root user signs in with a passkey "
@@ -199,7 +286,8 @@ class Passkeys:
         challenge, fresh = b"", False
         try:  # taken back (single use) whatever comes next
             challenge = relying_party.challenge_in(credential)
-            fresh = self.challenges.take(challenge, "signin", account.root_arn)
+            with console.at(moment, at):  # the machine's time of the request
+                fresh = self.challenges.take(challenge, "signin", account.root_arn)
         except Refused:
             pass
         if identity is None or not outcome.password_ok:
@@ -244,6 +332,19 @@ class Passkeys:
             pass  # the passkey was removed later in the record: nothing to mark
         return console.finish_signin(request, body, moment, identity, True, serial, True,
                                      path=SIGNIN_PATH)
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64url(text: Any) -> bytes:
+    if not isinstance(text, str):
+        raise ValueError("not text")
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError) as error:
+        raise ValueError(str(error)) from None
 
 
 def _name(body: bytes) -> str:

@@ -20,6 +20,7 @@ from moto.iam.models import IAMBackend
 
 from grader.sandbox.account import Account
 from grader.sandbox.clock import machine_time
+from grader.sandbox.console.typed_password import TypedPassword
 from grader.sandbox.iam import mfa
 from grader.sandbox.iam.models import RootUser, root_of
 
@@ -99,19 +100,19 @@ def has_mfa(iam: IAMBackend, identity: Identity) -> bool:
     return root is not None and bool(getattr(root, "passkeys", ()))
 
 
-def check(iam: IAMBackend, account: Account, who: str, password: str,
+def check(iam: IAMBackend, account: Account, who: str, password: TypedPassword,
           code: str | None) -> Outcome:
-    """Judge a password and an MFA code (None: none given). A right code is used:
-    it will not sign anyone in again. Replayed, nothing is refused that was let in."""
+    """Judge a password (as typed, or as the record keeps it: `typed_password`) and an
+    MFA code (None: none given) against the account as it is now. A right code is
+    used: it will not sign anyone in again."""
     identity = identity_of(iam, account, who)
     outcome = Outcome(identity)
     if identity is None:
         return outcome
     if identity.is_root:
-        outcome.password_ok = password == account.root_password
+        outcome.password_ok = password.matches(account.root_password)
     else:
-        stored = iam.users[str(identity.name)].password
-        outcome.password_ok = bool(stored) and stored == password
+        outcome.password_ok = password.matches(iam.users[str(identity.name)].password)
     if not outcome.password_ok:
         return outcome
     outcome.mfa_needed = has_mfa(iam, identity)
