@@ -141,7 +141,7 @@ submissions = sa.Table(
     # queued | regraded | self-reported | unreplayable | failed
     sa.Column("status", sa.String(16), nullable=False),
     # What it counts for (`grader.server.standing.STANDINGS`): pending, verified, ...
-    sa.Column("standing", sa.String(24), nullable=False),
+    sa.Column("standing", sa.String(24), nullable=False, server_default="pending"),
     sa.Column("server_passed", sa.Boolean, nullable=True),
     sa.Column("server_verdict", sa.JSON, nullable=True),
     sa.Column("problems", sa.JSON, nullable=True),

@@ -37,11 +37,12 @@ _learners = sa.table("learners", sa.column("id", sa.Integer),
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('cohorts', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('accept_live', sa.Boolean(), server_default=sa.false(),
-                                      nullable=False))
-    with op.batch_alter_table('submissions', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('standing', sa.String(length=24), nullable=True))
+    # cohorts and submissions are referenced by other tables: columns are added to them
+    # in place (SQLite would have to make them again to change them otherwise).
+    op.add_column('cohorts', sa.Column('accept_live', sa.Boolean(), server_default=sa.false(),
+                                       nullable=False))
+    op.add_column('submissions', sa.Column('standing', sa.String(length=24),
+                                           server_default='pending', nullable=False))
     with op.batch_alter_table('progress', schema=None) as batch_op:
         batch_op.add_column(sa.Column('state', sa.String(length=16), nullable=True))
         batch_op.add_column(sa.Column('reason', sa.String(length=24), nullable=True))
@@ -72,8 +73,6 @@ def upgrade() -> None:
         _progress.c.learner_id == _learners.c.id, _progress.c.passed.is_(True))
         .scalar_subquery()))
 
-    with op.batch_alter_table('submissions', schema=None) as batch_op:
-        batch_op.alter_column('standing', existing_type=sa.String(length=24), nullable=False)
     with op.batch_alter_table('progress', schema=None) as batch_op:
         batch_op.alter_column('state', existing_type=sa.String(length=16), nullable=False)
 
@@ -84,7 +83,5 @@ def downgrade() -> None:
                                       nullable=False))
         batch_op.drop_column('reason')
         batch_op.drop_column('state')
-    with op.batch_alter_table('submissions', schema=None) as batch_op:
-        batch_op.drop_column('standing')
-    with op.batch_alter_table('cohorts', schema=None) as batch_op:
-        batch_op.drop_column('accept_live')
+    op.drop_column('submissions', 'standing')
+    op.drop_column('cohorts', 'accept_live')
