@@ -294,6 +294,35 @@ def test_a_regrade_decides_the_standing() -> None:
         standing.WAITING
 
 
+def test_the_regrade_says_why_it_could_not_verify() -> None:
+    """Each way of sending what the server cannot check gets its reason from the re-grade
+    itself, before any account is rebuilt (a record with one unreadable time anywhere in
+    it, not only in the slice just sent; a quiz-mode 03 with a record too)."""
+    from grader.server.regrade import UNREPLAYABLE, regrade
+
+    def why(*args: Any) -> tuple[str, str | None]:
+        outcome = regrade(*args)
+        return outcome.status, outcome.why
+
+    bad = _unreadable_time()
+    account = bad.account()
+    naive = Record(salt="naive")
+    naive.add(1)
+    values = list(naive.events[0].columns)
+    values[COLUMNS.index("event_time")] = "2026-12-01T09:00:00"  # no zone: not as recorded
+    naive.events[0] = StoredEvent(1, tuple(values), chain_link(Record().head[1], values))
+    assert why(HANDS_ON, "live", None, [], None) == ("self-reported", standing.LIVE)
+    assert why(HANDS_ON, "quiz", None, [], None) == (UNREPLAYABLE, standing.QUIZ_FOR_HANDS_ON)
+    assert why(HANDS_ON, "quiz", account, bad.events, None) == \
+        (UNREPLAYABLE, standing.QUIZ_FOR_HANDS_ON)
+    assert why(HANDS_ON, "sandbox", account, bad.events, None) == \
+        (UNREPLAYABLE, standing.UNREADABLE_TIME)
+    assert why(HANDS_ON, "sandbox", account, naive.events, None) == \
+        (UNREPLAYABLE, standing.UNREADABLE_TIME)
+    assert why(QUIZ, "quiz", None, [], "[[[") == (UNREPLAYABLE, standing.UNREADABLE_ANSWERS)
+    assert why(QUIZ, "quiz", None, [], _right_answers()) == ("regraded", None)
+
+
 # -- the migration ----------------------------------------------------------------------
 
 @pytest.fixture(name="empty_database", params=[
