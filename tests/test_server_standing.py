@@ -349,7 +349,7 @@ def test_the_migration_carries_old_grades_over_as_the_server_now_counts_them(
     config = migrate._config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "0001")
+        command.upgrade(config, "0002")
     now = dt.datetime(2026, 12, 1, 9, 0)
     old = [("verified", "sandbox", "regraded", True, True),
            ("pending", "sandbox", "queued", True, None),

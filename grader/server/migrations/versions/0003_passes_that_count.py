@@ -7,8 +7,8 @@ a submission still queued is pending; a pass the server could not re-grade (a li
 grading, a record that did not replay, a failed re-grade) is self-reported, and no
 longer counts. The grid's cells and the learners' totals are recomputed to match.
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-12-06 10:00:00
 """
 
@@ -17,8 +17,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0002'
-down_revision = '0001'
+revision = '0003'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
