@@ -50,10 +50,12 @@ def seed(url: str) -> tuple[int, str]:
         for learner in ids:
             for exercise in exercises:
                 if rng.random() < 0.9:
+                    passed = rng.random() < 0.6
                     rows.append({"learner_id": learner, "exercise": exercise,
-                                 "passed": rng.random() < 0.6, "attempts": rng.randrange(1, 9),
+                                 "passed": passed, "attempts": rng.randrange(1, 9),
+                                 "state": "passed" if passed else "failing", "reason": None,
                                  "last_at": now, "mismatches": int(rng.random() < 0.02),
-                                 "flagged": 0, "pending": 0, "unverified": False})
+                                 "flagged": 0, "pending": 0})
         connection.execute(progress.insert(), rows)
     engine.dispose()
     return cohort, "bench@example.com"

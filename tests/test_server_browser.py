@@ -6,11 +6,14 @@ JavaScript of the server's; a learner signs in with their token; no request leav
 from __future__ import annotations
 
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from tests.server_harness import PASSWORD, Deployment, Record, deploy, submission
+from grader.server import progress, standing, worker
+from grader.server.database import writing
+from tests.server_harness import PASSWORD, Deployment, Record, deploy, submission, verdict
 from tests.server_harness import Server as RunningServer
 from tests.test_site_browser import Visit
 
@@ -31,6 +34,28 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
         assert deployment.server.submit(person["token"],
                                         submission(record, passed=passed)).status == 201
         deployment.people = {**getattr(deployment, "people", {}), name: person}  # type: ignore[attr-defined]
+    # Every state a cell can be in, in a cohort that accepts live gradings: Ada's 03 is a
+    # verified pass, Zed's 03 fails, Bea's quiz is self-reported (answers unreadable),
+    # Zed's live 04 counts (self-reported (live)), Zed's 05 waits for its re-grade.
+    bea = deployment.seed_learner("Bea")
+    assert deployment.server.submit(bea["token"], submission(
+        None, exercise="01-shared-responsibility", mode="quiz", answers="[[[")).status == 201
+
+    def regrade(**sent: Any) -> SimpleNamespace:
+        if sent["mode"] == "quiz":
+            return SimpleNamespace(status="unreplayable", verdict=None, problems=["no"],
+                                   why=standing.UNREADABLE_ANSWERS)
+        passed = "Ada" in sent["events"][0].value("parameters")  # Record(salt="Ada")
+        return SimpleNamespace(status="regraded", problems=[], verdict=verdict(passed=passed))
+
+    while worker.run_once(deployment.engine(), regrade):
+        pass
+    zed = deployment.people["Zed"]["token"]  # type: ignore[attr-defined]
+    for later in [submission(None, exercise="04-mfa", mode="live"),
+                  submission(Record(salt="later"), exercise="05-cloudtrail")]:
+        assert deployment.server.submit(zed, later).status == 201
+    with writing(deployment.engine()) as connection:
+        progress.set_accept_live(connection, deployment.cohort_id, True)
     yield deployment
     deployment.server.stop()
 
@@ -64,6 +89,10 @@ def test_the_dashboard_in_a_browser(site: Deployment, browser: Any) -> None:
     assert "Cohort created" in page.inner_text("main")
     page.goto(f"{base}/cohorts/{site.cohort_id}")
     found += _serious(axe, visit, "grid")
+    grid = page.inner_text("table")
+    for words in ["✓ self-reported (live)", "? self-reported (unreadable answers), not counted",
+                  "… re-grade pending", "✓", "✗"]:
+        assert words in grid, words
     page.fill("#q", "ad")
     page.click("button:has-text('Show')")
     page.wait_for_url("**q=ad**")

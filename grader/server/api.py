@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from grader.progress.submission import MAX_SENT_BYTES, SIGNATURE_HEADER
-from grader.server import enrolment, rate_limits
+from grader.server import enrolment, progress, rate_limits, standing
 from grader.server.database import reading, writing
 from grader.server.ingest import UNKNOWN_TOKEN, Answer, Ingest, error
 from grader.server.schema import incidents, submissions
@@ -135,11 +135,13 @@ def _iso(moment: dt.datetime | None) -> str | None:
 
 
 def own_record(engine: sa.Engine, learner: Any) -> dict[str, Any]:
-    """What a learner may see of themselves: every submission, both verdicts, flags."""
+    """What a learner may see of themselves: every submission, both verdicts, flags, and
+    whether it counts (`standing`)."""
     with reading(engine) as connection:
         rows = connection.execute(
             sa.select(submissions).where(submissions.c.learner_id == learner.id)
             .order_by(submissions.c.received_at, submissions.c.id)).all()
+        accept_live = progress.accepts_live(connection, learner.cohort_id)
         refused = connection.execute(
             sa.select(incidents.c.kind, incidents.c.account_id, incidents.c.seq, incidents.c.at)
             .where(incidents.c.learner_id == learner.id).order_by(incidents.c.at)).all()
@@ -149,6 +151,7 @@ def own_record(engine: sa.Engine, learner: Any) -> dict[str, Any]:
             "id": r.public_id, "exercise": r.exercise, "mode": r.mode,
             "gradedAt": _iso(r.graded_at), "receivedAt": _iso(r.received_at),
             "status": r.status, "passed": r.learner_passed, "serverPassed": r.server_passed,
+            "standing": r.standing, "counts": standing.counts(r.standing, accept_live),
             "verdict": r.learner_verdict, "serverVerdict": r.server_verdict,
             "problems": r.problems or [], "mismatch": r.mismatch, "flags": r.flags,
         } for r in rows],

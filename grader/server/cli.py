@@ -6,6 +6,8 @@
                        [--no-regrade] [--forwarded-allow-ips IPS]
     grade-server worker [--database URL]
     grade-server cohort create NAME --instructor EMAIL [--database URL]
+    grade-server cohort accept-live CODE [--database URL]
+    grade-server cohort verified-only CODE [--database URL]
     grade-server instructor add EMAIL [--password-stdin] [--database URL]
 
 The database is GRADE_SERVER_DATABASE or --database (default
@@ -28,7 +30,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
-from grader.server import auth, database, enrolment, migrate
+from grader.server import auth, cohort_settings, database, enrolment, migrate
 from grader.server.schema import instructors
 
 BAD_INPUT = 2
@@ -68,10 +70,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--forwarded-allow-ips", default=None,
                        help="proxies whose X-Forwarded-For/-Proto to trust (default: none)")
     command("worker", "re-grade queued submissions (PostgreSQL; run as many as wanted)")
-    cohort = command("cohort", "manage cohorts")
-    cohort.add_argument("action", choices=["create"])
-    cohort.add_argument("name")
-    cohort.add_argument("--instructor", required=True, metavar="EMAIL")
+    cohort = command("cohort", "manage cohorts: create NAME --instructor EMAIL (prints its "
+                               "enrolment code); accept-live CODE (live gradings count, "
+                               "marked self-reported); verified-only CODE (only passes the "
+                               "server verified count: the default)")
+    cohort.add_argument("action", choices=["create", *cohort_settings.ACTIONS])
+    cohort.add_argument("name", metavar="NAME|CODE")
+    cohort.add_argument("--instructor", metavar="EMAIL")
     instructor = command("instructor", "manage instructors")
     instructor.add_argument("action", choices=["add"])
     instructor.add_argument("email")
@@ -152,7 +157,15 @@ def run(argv: Sequence[str] | None = None) -> int:
     if args.command == "instructor":
         print(f"Instructor {_add_instructor(engine, args.email, args.password_stdin)} added.")
         return 0
+    if args.command == "cohort" and args.action in cohort_settings.ACTIONS:
+        try:
+            print(cohort_settings.apply(engine, args.action, args.name))
+        except cohort_settings.NoSuchCohort as missing:
+            raise Failure(f"grade-server: {missing}") from None
+        return 0
     if args.command == "cohort":
+        if not args.instructor:
+            raise Failure("grade-server: give the cohort's instructor with --instructor EMAIL.")
         with database.writing(engine) as connection:
             row = connection.execute(sa.select(instructors.c.id).where(
                 instructors.c.email == auth.normalise_email(args.instructor))).first()

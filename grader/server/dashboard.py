@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
-from grader.server import auth, csrf, enrolment, exports, rate_limits, views
+from grader.server import auth, csrf, enrolment, exports, progress, rate_limits, standing, views
 from grader.server.api import client_address
 from grader.server.database import reading, writing
 from grader.server.ingest import Ingest
@@ -48,7 +48,7 @@ class Dashboard:
         self.templates = Jinja2Templates(directory=str(TEMPLATES))
         self.templates.env.filters["when"] = _when
         self.templates.env.filters["pretty"] = _pretty
-        self.templates.env.globals["status_of"] = views.cell_status
+        self.templates.env.globals["standing"] = standing
         self.logins_by_address = rate_limits.Limiter(rate_limits.LOGINS_BY_ADDRESS)
         self.logins_by_email = rate_limits.Limiter(rate_limits.LOGINS_BY_EMAIL)
         self.learner_signins = rate_limits.Limiter(rate_limits.LEARNER_SIGNINS)
@@ -180,14 +180,16 @@ class Dashboard:
                 if person is None:
                     return None
                 return person, views.attempts(connection, who), \
-                    views.learner_incidents(connection, who)
+                    views.learner_incidents(connection, who), views.cells_of(connection, who), \
+                    progress.accepts_live(connection, person.cohort_id)
 
         found = await run_in_threadpool(load)
         if found is None:
             return RedirectResponse("/learner", 303)
-        person, tries, incidents = found
+        person, tries, incidents, cells, accept_live = found
         return self.page(request, session, "learner.html", title=f"Your record: {person.name}",
                          person=person, attempts=tries, incidents=incidents, cohort=None,
+                         cells=cells, accept_live=accept_live, exercises=views.exercises(),
                          sides=views.checks_side_by_side)
 
     # -- instructors' pages ------------------------------------------------------------
@@ -283,15 +285,17 @@ class Dashboard:
                 if person is None:
                     return None
                 return person, views.attempts(connection, person.id), \
-                    views.learner_incidents(connection, person.id)
+                    views.learner_incidents(connection, person.id), \
+                    views.cells_of(connection, person.id)
 
         found = await run_in_threadpool(load)
         if found is None:
             return self._not_found(request, session)
-        person, tries, incidents = found
+        person, tries, incidents, cells = found
         return self.page(request, session, "learner.html", title=f"{person.name}",
                          person=person, attempts=tries, incidents=incidents, cohort=cohort,
-                         sides=views.checks_side_by_side)
+                         cells=cells, accept_live=bool(cohort.accept_live),
+                         exercises=views.exercises(), sides=views.checks_side_by_side)
 
     async def exercise(self, request: Request) -> Response:
         owned = await self._own_cohort(request)
@@ -305,12 +309,13 @@ class Dashboard:
 
         def load() -> Any:
             with reading(self.engine) as connection:
-                return views.most_failed(connection, cohort.id, exercise)
+                return (*views.most_failed(connection, cohort.id, exercise),
+                        views.exercise_states(connection, cohort.id, exercise))
 
-        failing, read = await run_in_threadpool(load)
+        failing, read, states = await run_in_threadpool(load)
         return self.page(request, session, "exercise.html", title=f"{exercise} in {cohort.name}",
                          cohort=cohort, exercise=exercise, exercise_title=titles[exercise],
-                         failing=failing, read=read)
+                         failing=failing, read=read, states=states)
 
     async def grid_csv(self, request: Request) -> Response:
         owned = await self._own_cohort(request)
@@ -340,7 +345,7 @@ class Dashboard:
                 if person is None:
                     return None
                 return exports.gradescope(views.cells_of(connection, person.id),
-                                          int(person.incident_count))
+                                          int(person.incident_count), bool(cohort.accept_live))
 
         document = await run_in_threadpool(load)
         if document is None:

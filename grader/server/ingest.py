@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection, Engine
 from starlette.concurrency import run_in_threadpool
 
 from grader.progress.submission import Rejected, Submission, parse, token_digest, verify
-from grader.server import jobs, progress, records
+from grader.server import jobs, progress, records, standing
 from grader.server.database import is_sqlite, reading
 from grader.server.enrolment import learner_by_token
 from grader.server.group_commit import GroupCommit, Ready, run_alone
@@ -171,18 +171,20 @@ class Ingest:
                     _incident(connection, learner, conflict, received)
                 return error(409, conflict.message, conflict.fix,
                              record=conflict.head.to_json())
-        self._insert(connection, learner.id, submission, extended, received)
+        self._insert(connection, learner.id, submission, extended, received, learner.cohort_id)
         head = extended.head.to_json() if extended and extended.incarnation_id else None
         return Answer(201, {"id": submission.id, "record": head})
 
     def _insert(self, connection: Connection, learner_id: int, submission: Submission,
-                extended: records.Extended | None, received: dt.datetime) -> None:
+                extended: records.Extended | None, received: dt.datetime,
+                cohort_id: int) -> None:
         flags = list(extended.flags) if extended else []
         live = submission.mode == "live"
         if live:
             flags.append({"flag": "self-reported",
                           "detail": "graded a real AWS account: the server cannot re-grade it"})
         suspicious = any(f["flag"] not in ("started-over", "self-reported") for f in flags)
+        counted_as = standing.at_ingest(submission.mode, submission.passed)
         new_id = int(_INSERT_SUBMISSION.first(connection, dict(
             public_id=submission.id, learner_id=learner_id, exercise=submission.exercise,
             mode=submission.mode, graded_at=submission.graded_at, received_at=received,
@@ -190,20 +192,23 @@ class Ingest:
             answers=submission.answers, account=submission.account,
             incarnation_id=extended.incarnation_id if extended else None,
             record_seq=extended.head.seq if extended and extended.incarnation_id else None,
-            status="self-reported" if live else "queued",
+            status="self-reported" if live else "queued", standing=counted_as,
             mismatch=False, flags=flags, flagged=suspicious,
         ))[0])
         if not live:
             jobs.enqueue(connection, new_id, received)
-        progress.note_attempt(connection, learner_id, submission.exercise, submission.passed,
-                              suspicious, not live, received)
+        # Only a live pass depends on the cohort's choice (asked with the learner locked).
+        accept_live = counted_as == standing.LIVE and progress.accepts_live(connection,
+                                                                            cohort_id)
+        progress.note_attempt(connection, learner_id, submission.exercise, counted_as,
+                              accept_live, suspicious, received)
 
 
 # Prepared once: a submission runs about ten statements (see `prepared`).
 _INSERT_SUBMISSION = Prepared(submissions.insert().returning(submissions.c.id), columns=[
     "public_id", "learner_id", "exercise", "mode", "graded_at", "received_at",
     "learner_passed", "learner_verdict", "answers", "account", "incarnation_id",
-    "record_seq", "status", "mismatch", "flags", "flagged"])
+    "record_seq", "status", "standing", "mismatch", "flags", "flagged"])
 _ENROLLED = Prepared(sa.select(learners.c.revoked).where(
     learners.c.id == sa.bindparam("b_id")).with_for_update())
 _EARLIER = Prepared(sa.select(submissions.c.public_id, submissions.c.incarnation_id).where(

@@ -7,7 +7,8 @@ as it is replayed) and runs the very same checks (`grader.runner.run_checks`)
 on it, in this process. A quiz is scored again from the answers sent (and,
 for questions about the learner's account, from the rebuilt account). A
 grading of a real AWS account (live mode) cannot be repeated: it is kept as
-self-reported.
+self-reported. What cannot be verified says why (`Regrade.why`): a quiz-mode grading
+of a hands-on exercise, an event time or answers that cannot be read.
 
 One re-grade at a time per process: moto's state is the process's own
 (`regrade` holds a lock). The first re-grade of a process pays for loading
@@ -26,11 +27,14 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import GradeError
+from grader.sandbox.record import COLUMNS
+from grader.server import standing
 
 REGRADED = "regraded"
 SELF_REPORTED = "self-reported"
 UNREPLAYABLE = "unreplayable"
 _ONE_AT_A_TIME = threading.Lock()
+_TIME = COLUMNS.index("event_time")
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ class Regrade:
     status: str  # REGRADED | SELF_REPORTED | UNREPLAYABLE
     verdict: dict[str, Any] | None  # a `grade --json` document (None: no verdict)
     problems: list[str] = field(default_factory=list)  # events that did not happen as recorded
+    why: str | None = None  # why it could not be verified (`standing.REASONS`), if known
 
 
 def regrade(exercise: str, mode: str, account: dict[str, Any] | None,
@@ -50,14 +55,26 @@ def regrade(exercise: str, mode: str, account: dict[str, Any] | None,
     `graded_at` the learner's machine's time of the grading (default: now)."""
     if mode == "live":
         return Regrade(SELF_REPORTED, None,
-                       ["A grading of a real AWS account cannot be repeated by the server."])
+                       ["A grading of a real AWS account cannot be repeated by the server."],
+                       standing.LIVE)
     from grader.exercises import find
 
     try:
         found = find(exercise)
     except GradeError as error:
         return Regrade(UNREPLAYABLE, None, [error.reason])
+    if mode == "quiz" and found.kind != "quiz":
+        return Regrade(UNREPLAYABLE, None,
+                       [f"{found.id} is hands-on: it is graded on the account, not as a "
+                        "quiz (grade never sends a quiz-mode grading of it)."],
+                       standing.QUIZ_FOR_HANDS_ON)
     rows = [_row(e) for e in events]
+    unreadable = [seq for seq, columns, _ in rows if not _readable_time(columns[_TIME])]
+    if unreadable:
+        return Regrade(UNREPLAYABLE, None,
+                       [f"Event {unreadable[0]}'s time cannot be read: when it happened, "
+                        "and so what the account was then, is unknown."],
+                       standing.UNREADABLE_TIME)
     if mode == "quiz" and not rows:
         return _quiz(found, answers, None)
     if account is None or not rows:
@@ -140,6 +157,14 @@ def _reader() -> Any:
     return made
 
 
+def _readable_time(value: Any) -> bool:
+    """Whether an event's time reads as the record writes it: ISO 8601 with its zone."""
+    try:
+        return dt.datetime.fromisoformat(value).tzinfo is not None
+    except (TypeError, ValueError):
+        return False
+
+
 def _row(event: Any) -> tuple[int, tuple[Any, ...], str]:
     if isinstance(event, tuple):
         return event
@@ -173,7 +198,8 @@ def _quiz(exercise: Any, answers: str | None, target: Any) -> Regrade:
     try:
         given = parse_answers(Path("answers.toml"), answers or "", quiz)
     except AnswersFileError as error:
-        return Regrade(UNREPLAYABLE, None, [f"The answers sent do not read: {error.reason}"])
+        return Regrade(UNREPLAYABLE, None, [f"The answers sent do not read: {error.reason}"],
+                       standing.UNREADABLE_ANSWERS)
     fact = None
     if any(q.from_account for q in quiz.questions):
         if target is None:

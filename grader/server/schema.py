@@ -67,6 +67,8 @@ cohorts = sa.Table(
     sa.Column("code", sa.String(64), nullable=False, unique=True),  # the enrolment code
     sa.Column("open", sa.Boolean, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    # Whether live gradings the learner says passed count (`grader.server.standing`).
+    sa.Column("accept_live", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 learners = sa.Table(
@@ -78,7 +80,8 @@ learners = sa.Table(
     sa.Column("token_digest", sa.String(64), nullable=False, unique=True),
     sa.Column("revoked", sa.Boolean, nullable=False),
     sa.Column("joined_at", UTCDateTime, nullable=False),
-    # Kept by `progress.update` for the grid: one indexed query sorts and pages on them.
+    # Kept by `progress.update` for the grid: one indexed query sorts and pages on them
+    # (passed_count: the passes that count, `grader.server.standing`).
     sa.Column("last_activity", UTCDateTime, nullable=True),
     sa.Column("passed_count", sa.Integer, nullable=False),
     sa.Column("incident_count", sa.Integer, nullable=False),
@@ -137,6 +140,8 @@ submissions = sa.Table(
     sa.Column("record_seq", sa.Integer, nullable=True),  # how far its record reached
     # queued | regraded | self-reported | unreplayable | failed
     sa.Column("status", sa.String(16), nullable=False),
+    # What it counts for (`grader.server.standing.STANDINGS`): pending, verified, ...
+    sa.Column("standing", sa.String(24), nullable=False, server_default="pending"),
     sa.Column("server_passed", sa.Boolean, nullable=True),
     sa.Column("server_verdict", sa.JSON, nullable=True),
     sa.Column("problems", sa.JSON, nullable=True),
@@ -181,13 +186,17 @@ progress = sa.Table(
     "progress", metadata,
     sa.Column("learner_id", sa.Integer, sa.ForeignKey("learners.id"), primary_key=True),
     sa.Column("exercise", sa.String(80), primary_key=True),
-    sa.Column("passed", sa.Boolean, nullable=False),  # some attempt passed, as far as known
+    sa.Column("passed", sa.Boolean, nullable=False),  # a pass that counts (`standing`)
     sa.Column("attempts", sa.Integer, nullable=False),
     sa.Column("last_at", UTCDateTime, nullable=False),
     sa.Column("mismatches", sa.Integer, nullable=False),
     sa.Column("flagged", sa.Integer, nullable=False),  # attempts with a flag
     sa.Column("pending", sa.Integer, nullable=False),  # attempts not re-graded yet
-    sa.Column("unverified", sa.Boolean, nullable=False),  # passed only by the learner's word
+    # The best of its attempts' states (`grader.server.standing`: passed, passed-live,
+    # pending, self-reported, failing), and the standing of its latest attempt that the
+    # learner says passed and the server could not check (why it is self-reported).
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("reason", sa.String(24), nullable=True),
 )
 
 # Login and sign-in attempts are rate-limited in memory (rate_limits); nothing here.

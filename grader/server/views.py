@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from grader.server import standing
 from grader.server.schema import cohorts, incidents, learners, progress, submissions
 
 PAGE_SIZE = 50
@@ -96,12 +97,6 @@ def learner_by_id(connection: Connection, learner_id: int) -> Any:
         learners.c.id == learner_id, learners.c.revoked.is_(False))).first()
 
 
-def cell_status(cell: Any) -> str:
-    if cell is None:
-        return "not started"
-    return "passed" if cell.passed else "failing"
-
-
 def learner_in_cohort(connection: Connection, cohort_id: int, public_id: str) -> Any:
     return connection.execute(sa.select(learners).where(
         learners.c.cohort_id == cohort_id, learners.c.public_id == public_id)).first()
@@ -138,6 +133,22 @@ def checks_side_by_side(row: Any) -> list[dict[str, Any]]:
                       "server": bool(check.get("passed")),
                       "server_message": str(check.get("message") or "")})
     return lines
+
+
+def exercise_states(connection: Connection, cohort_id: int, exercise: str,
+                    ) -> list[tuple[str, int]]:
+    """(state in words, learners) for the cohort's learners at `exercise`, in the grid's
+    order of states (best first), then those who have not started it."""
+    rows: dict[str, int] = dict(connection.execute(
+        sa.select(progress.c.state, sa.func.count())
+        .join(learners, learners.c.id == progress.c.learner_id)
+        .where(learners.c.cohort_id == cohort_id, progress.c.exercise == exercise)
+        .group_by(progress.c.state)).tuples().all())
+    everyone = int(connection.execute(sa.select(sa.func.count()).select_from(learners).where(
+        learners.c.cohort_id == cohort_id)).scalar_one())
+    states = sorted(standing.RANK, key=standing.RANK.__getitem__, reverse=True)
+    found = [(standing.WORDS[s], int(rows.get(s, 0))) for s in states]
+    return [*found, (standing.WORDS[None], everyone - sum(n for _, n in found))]
 
 
 def most_failed(connection: Connection, cohort_id: int, exercise: str,

@@ -22,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from grader.server import jobs, progress, records
+from grader.server import jobs, progress, records, standing
 from grader.server.database import reading, writing
 from grader.server.schema import submissions
 
@@ -79,6 +79,7 @@ def run_once(engine: Engine, regrade: RegradeFunction | None = None,
         status = str(outcome.status)
         verdict = outcome.verdict
         problems = [str(p) for p in outcome.problems]
+        why = getattr(outcome, "why", None)
     except Exception as failure:  # a re-grade's failure is the instructor's to see
         text = f"{type(failure).__name__}: {failure}"
         log.warning("re-grade of submission %s failed:\n%s", row.public_id,
@@ -88,11 +89,14 @@ def run_once(engine: Engine, regrade: RegradeFunction | None = None,
             _fail_submission(connection, job.submission_id, text[:2000])
         return True
     server_passed = bool(verdict.get("passed")) if isinstance(verdict, dict) else None
+    status = status if status in _STATUSES else "unreplayable"
     with writing(engine) as connection:
         connection.execute(submissions.update().where(submissions.c.id == job.submission_id)
-                           .values(status=status if status in _STATUSES else "unreplayable",
+                           .values(status=status,
                                    server_verdict=verdict if isinstance(verdict, dict) else None,
                                    server_passed=server_passed if status == "regraded" else None,
+                                   standing=standing.after_regrade(
+                                       status, server_passed, bool(row.learner_passed), why),
                                    problems=problems,
                                    mismatch=status == "regraded"
                                    and mismatch(row.learner_verdict, verdict)))
@@ -105,9 +109,12 @@ _STATUSES = ("regraded", "self-reported", "unreplayable")
 
 
 def _fail_submission(connection: sa.Connection, submission_id: int, text: str) -> None:
+    claimed = connection.execute(sa.select(submissions.c.learner_passed).where(
+        submissions.c.id == submission_id)).scalar_one()
     row = connection.execute(
         submissions.update().where(submissions.c.id == submission_id)
-        .values(status="failed", problems=[text])
+        .values(status="failed", problems=[text],
+                standing=standing.after_regrade("failed", None, bool(claimed)))
         .returning(submissions.c.learner_id, submissions.c.exercise)).one()
     progress.update(connection, row.learner_id, row.exercise)
 
