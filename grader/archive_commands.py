@@ -33,14 +33,26 @@ def reset(assume_yes: bool) -> int:
         print("Nothing was changed.")
         return 1
     running, archive = control.reset(folder)
+    _forget_sessions(running.account.account_id)
     print()
     print(f"The simulated AWS account is back to its starting state, at {running.endpoint}.")
     if archive:
         print(wrap(f"The old one is archived as {archive}: `grade sandbox restore {archive}` "
                    "brings it back."))
-    print(wrap("Root's first access key is back (the same as at the start); if your terminal "
-               'uses other credentials, run  eval "$(grade sandbox env)"  again.'))
+    print(wrap("Root's first access key is back (the same as at the start), and your AWS CLI "
+               "profiles for the old account are archived with it: run  "
+               'eval "$(grade sandbox env)"  again.'))
     return 0
+
+
+def _forget_sessions(account_id: str) -> None:
+    """The AWS CLI's cached role sessions of the account replaced: none is good in the
+    account now (a new record, or another one), yet the CLI would send them."""
+    import datetime as dt
+
+    from grader import cli_sessions
+
+    cli_sessions.forget_expired(account_id, dt.datetime.max.replace(tzinfo=dt.UTC))
 
 
 def list_archives(as_json: bool) -> int:
@@ -81,8 +93,10 @@ def restore(name: str, assume_yes: bool) -> int:
         print("Nothing was changed.")
         return 1
     running, put_away = control.restore(chosen.name, folder)
+    _forget_sessions(running.account.account_id)
     print()
     print(wrap(f"The account archived as {chosen.name} is back, at {running.endpoint}. The one "
                f"it replaced is archived as {put_away}. If your terminal uses credentials of "
-               'the other account, run  eval "$(grade sandbox env)"  again.'))
+               'the other account, run  eval "$(grade sandbox env)"  again (your AWS CLI '
+               "profiles came back with the account)."))
     return 0

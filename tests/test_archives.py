@@ -120,3 +120,19 @@ def test_a_restart_is_archived_with_its_reason(fresh: Course) -> None:
     assert last["reason"] == "restart 03" and last["requests"] == 1
     assert fresh.grade("sandbox", "restore", last["name"], "--yes").returncode == 0
     assert users(fresh) == ["mistake"]
+
+
+def test_the_aws_cli_profiles_go_and_come_back_with_the_account(fresh: Course) -> None:
+    """Profiles name the account's users and keys: a reset archives them with it, and a
+    restore brings them back (`grade sandbox env` would otherwise pick a stale one)."""
+    client(fresh.sandbox_env(), "iam").create_user(UserName="alice")
+    profiles = fresh.home / "aws"
+    profiles.mkdir(mode=0o700, exist_ok=True)
+    (profiles / "credentials").write_text("[sandbox-admin]\naws_access_key_id = AKIAOLD\n")
+    assert fresh.grade("sandbox", "reset", "--yes").returncode == 0
+    assert not (profiles / "credentials").exists()
+    made = archives(fresh)[-1]
+    restored = fresh.grade("sandbox", "restore", made["name"], "--yes")
+    assert restored.returncode == 0, restored.stderr
+    assert "AKIAOLD" in (profiles / "credentials").read_text()
+    assert users(fresh) == ["alice"]

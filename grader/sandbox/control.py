@@ -387,13 +387,21 @@ def reset(folder: Path | None = None) -> tuple[Running, str]:
     return running, archive.name
 
 
+# The learner's AWS CLI profiles for the account (`grader.aws_config`), beside the
+# sandbox folder: they name its users, keys and roles, so they go and come with it.
+PROFILES = "aws"
+
+
 def archive_record(folder: Path, reason: str) -> Path:
     """Move the record (and its checkpoints) under a new archive/ folder, with a copy of
-    the account's identity and what it held; returns the folder."""
+    the account's identity and what it held, and the learner's AWS CLI profiles for it
+    (a reset's new account has none of those users and keys); returns the folder."""
     archive = archives.new_archive(folder, reason)
     for name in (RECORD_FILE, RECORD_FILE + "-wal", RECORD_FILE + "-shm", CHECKPOINTS_FILE):
         if (folder / name).exists():
             os.replace(folder / name, archive / name)
+    if (folder.parent / PROFILES).is_dir():
+        os.replace(folder.parent / PROFILES, archive / PROFILES)
     _keep_identity(folder, archive)
     return archive
 
@@ -448,6 +456,8 @@ def _bring_in(archive: Path, folder: Path) -> None:
             (folder / name).chmod(0o600)
         elif name == CHECKPOINTS_FILE:
             (folder / name).unlink(missing_ok=True)
+    if (archive / PROFILES).is_dir():
+        shutil.copytree(archive / PROFILES, folder.parent / PROFILES, dirs_exist_ok=True)
 
 
 def rewind(events: int, folder: Path | None = None, reason: str = "restart") -> Running:
