@@ -23,7 +23,8 @@ from grader.paths import EXERCISES_DIR
 # The numbered course path (a contract): an id here may not have a folder yet.
 COURSE_PATH = (
     "00-setup", "01-shared-responsibility", "02-root-user", "03-stop-using-root",
-    "04-mfa", "05-cloudtrail", "06-billing-reports", "07-checkpoint", "08-capstone",
+    "04-mfa", "05-cloudtrail", "06-billing-reports", "07-checkpoint", "08-key-leak",
+    "09-capstone",
 )
 KINDS = ("hands-on", "quiz")
 _ID = re.compile(r"^(\d{2})-[a-z0-9]+(-[a-z0-9]+)*$")
