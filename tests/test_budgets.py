@@ -4,6 +4,7 @@ when a settled day crosses the threshold."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -103,3 +104,29 @@ def test_budget_alerts_come_back_the_same_after_a_restart(fresh: Course) -> None
     assert "monthly-cost" in before
     restart(fresh)
     assert fresh.grade("sandbox", "inbox", "--json").stdout == before
+
+
+class _Bill:
+    """A bill of one dollar a settled day (what `models.spend` reads of a bill)."""
+
+    def __init__(self, days: list[dt.date]) -> None:
+        self.days: dict[dt.date, list[object]] = {day: [] for day in days}
+
+    def total(self, days: list[dt.date]) -> Decimal:
+        return Decimal(len(days))
+
+
+def test_a_months_last_day_counts_for_that_month() -> None:
+    """At a month's last midnight the day settled is the month's, though the clock is
+    already in the next: its alert must be judged on the month's spend, not on $0."""
+    from grader.sandbox.budgets import models
+
+    november = [dt.date(2026, 11, d) for d in range(1, 31)]
+    bill = _Bill(november)
+    actual, forecast = models.spend(bill, "MONTHLY", dt.date(2026, 12, 1),  # type: ignore[arg-type]
+                                    settled=dt.date(2026, 11, 30))
+    assert (actual, forecast) == (Decimal(30), Decimal(30))
+    half = _Bill(november[:15])
+    mid = models.spend(half, "MONTHLY", dt.date(2026, 11, 16),  # type: ignore[arg-type]
+                       settled=dt.date(2026, 11, 15))
+    assert mid == (Decimal(15), Decimal(30))  # $15 in 15 days: $30 for the month

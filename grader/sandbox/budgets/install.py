@@ -139,7 +139,8 @@ class Alerts:
             if shown.get("BudgetType") != "COST":
                 continue
             unit = str(shown.get("TimeUnit", "MONTHLY"))
-            actual, forecast = models.spend(self.bill, unit, day + dt.timedelta(days=1))
+            actual, forecast = models.spend(self.bill, unit, day + dt.timedelta(days=1),
+                                            settled=day)
             period_start, _ = models.period_bounds(unit, day)
             limit = models.budget_limit(shown)
             for notification in budget.notifications:

@@ -131,14 +131,17 @@ def period_bounds(time_unit: str, today: dt.date) -> tuple[dt.date, dt.date]:
     return start, end
 
 
-def spend(bill: Bill | None, time_unit: str, today: dt.date) -> tuple[Decimal, Decimal]:
-    """(actual, forecasted) cost of the period containing `today`, from the settled days."""
-    start, end = period_bounds(time_unit, today)
+def spend(bill: Bill | None, time_unit: str, today: dt.date,
+          settled: dt.date | None = None) -> tuple[Decimal, Decimal]:
+    """(actual, forecasted) cost of the period containing `today`, from the settled days;
+    `settled`: the day just settled, whose period it is (at a month's last midnight,
+    `today` is already the next month's first day, but the day settled is the month's)."""
+    start, end = period_bounds(time_unit, settled or today)
     if bill is None:
         return Decimal(0), Decimal(0)
     days = [day for day in bill.days if start <= day < end]
     actual = bill.total(days).quantize(Decimal("0.01"))
-    elapsed = (min(today, end) - start).days
+    elapsed = (min(settled + dt.timedelta(days=1) if settled else today, end) - start).days
     if elapsed <= 0:
         return actual, actual
     forecast = (actual / elapsed * (end - start).days).quantize(Decimal("0.01"))
