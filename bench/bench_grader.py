@@ -62,21 +62,28 @@ def solve_03(root: dict[str, str]) -> dict[str, str]:
             "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
 
 
+def learner_machine(prefix: str) -> tuple[Path, dict[str, str], dict[str, str]]:
+    """A new GRADE_HOME with its simulated account started and exercise 03 solved: the
+    folder, a learner's environment (no AWS settings; Python caches compiled modules), and
+    that environment with the admin user's key."""
+    home = Path(tempfile.mkdtemp(prefix=prefix))
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("AWS_", "GRADE_")) and k != "PYTHONDONTWRITEBYTECODE"}
+    env.update(GRADE_HOME=str(home), PATH=f"{BIN}:{env['PATH']}", NO_COLOR="1",
+               AWS_CONFIG_FILE=str(home / "none"), AWS_SHARED_CREDENTIALS_FILE=str(home / "none"))
+    run(env, str(BIN / "grade"), "sandbox", "start")
+    learner = {**env, **json.loads(run(env, str(BIN / "grade"), "sandbox", "env",
+                                       "--json").stdout)}
+    return home, env, {**learner, **solve_03(learner)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--write", type=Path)
     parser.add_argument("--runs", type=int, default=10)
     options = parser.parse_args()
-    home = Path(tempfile.mkdtemp(prefix="grade-bench-"))
-    # A learner's environment: no AWS settings, and Python caches compiled modules.
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("AWS_", "GRADE_")) and k != "PYTHONDONTWRITEBYTECODE"}
-    env.update(GRADE_HOME=str(home), PATH=f"{BIN}:{env['PATH']}", NO_COLOR="1",
-               AWS_CONFIG_FILE=str(home / "none"), AWS_SHARED_CREDENTIALS_FILE=str(home / "none"))
+    home, env, admin = learner_machine("grade-bench-")
     grade = str(BIN / "grade")
-    run(env, grade, "sandbox", "start")
-    learner = {**env, **json.loads(run(env, grade, "sandbox", "env", "--json").stdout)}
-    admin = {**learner, **solve_03(learner)}
     answers = str(home / "answers-05.toml")
     answers_06 = str(home / "answers-06.toml")
     for exercise, kept in (("05-cloudtrail", answers), ("06-billing-reports", answers_06),

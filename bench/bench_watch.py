@@ -12,13 +12,11 @@ writes the bench waits for watch to settle, as a learner reads the screen.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -26,7 +24,7 @@ from queue import Queue
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_grader import BIN, run, solve_03
+from bench_grader import BIN, learner_machine, run
 from results import replace_section
 
 HEADING = "## `grade watch`: from a write to the verdict"
@@ -38,15 +36,8 @@ def main() -> None:
     parser.add_argument("--write", type=Path)
     parser.add_argument("--writes", type=int, default=20)
     options = parser.parse_args()
-    home = Path(tempfile.mkdtemp(prefix="grade-bench-watch-"))
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("AWS_", "GRADE_")) and k != "PYTHONDONTWRITEBYTECODE"}
-    env.update(GRADE_HOME=str(home), PATH=f"{BIN}:{env['PATH']}", NO_COLOR="1",
-               AWS_CONFIG_FILE=str(home / "none"), AWS_SHARED_CREDENTIALS_FILE=str(home / "none"))
+    _, env, admin = learner_machine("grade-bench-watch-")
     grade = str(BIN / "grade")
-    run(env, grade, "sandbox", "start")
-    learner = {**env, **json.loads(run(env, grade, "sandbox", "env", "--json").stdout)}
-    admin = {**learner, **solve_03(learner)}
     import boto3
 
     iam = boto3.client("iam", endpoint_url=admin["AWS_ENDPOINT_URL"], region_name="us-east-1",
