@@ -9,7 +9,7 @@ from grader.asking import confirmed
 from grader.errors import GradeError
 from grader.paths import sandbox_dir
 from grader.report import wrap
-from grader.sandbox import archives, checkpoints, control
+from grader.sandbox import archives, checkpoints, control, rebuilds
 
 
 def reset(assume_yes: bool) -> int:
@@ -32,7 +32,7 @@ def reset(assume_yes: bool) -> int:
     if not assume_yes and not confirmed("grade sandbox reset", "Start the account over?"):
         print("Nothing was changed.")
         return 1
-    running, archive = control.reset(folder)
+    running, archive = rebuilds.reset(folder)
     _forget_sessions(running.account.account_id)
     print()
     print(f"The simulated AWS account is back to its starting state, at {running.endpoint}.")
@@ -92,7 +92,7 @@ def restore(name: str, assume_yes: bool) -> int:
     if not assume_yes and not confirmed("grade sandbox restore", "Restore it?"):
         print("Nothing was changed.")
         return 1
-    running, put_away = control.restore(chosen.name, folder)
+    running, put_away = rebuilds.restore(chosen.name, folder)
     _forget_sessions(running.account.account_id)
     print()
     print(wrap(f"The account archived as {chosen.name} is back, at {running.endpoint}. The one "

@@ -16,7 +16,7 @@ from grader.errors import GradeError
 from grader.exercises import Exercise, find
 from grader.paths import sandbox_dir
 from grader.report import wrap
-from grader.sandbox import archives, checkpoints, control
+from grader.sandbox import archives, checkpoints, control, rebuilds
 
 
 def restart(name: str, assume_yes: bool = False) -> int:
@@ -54,7 +54,7 @@ def _restart_hands_on(exercise: Exercise, assume_yes: bool) -> int:
     if not assume_yes and not confirmed("grade restart", "Start over?"):
         print("Nothing was changed.")
         return 1
-    control.rewind(start.events, folder, reason=f"restart {number}")
+    rebuilds.rewind(start.events, folder, reason=f"restart {number}")
     print()
     print(wrap(f"{exercise.id} starts over. If your terminal used credentials made since "
                f"then, point it at the account again: eval \"$(grade sandbox env)\". Then "

@@ -24,9 +24,7 @@ import datetime as dt
 import fcntl
 import json
 import os
-import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -41,15 +39,12 @@ from typing import Any
 
 from grader.errors import GradeError
 from grader.paths import sandbox_dir, write_private
-from grader.sandbox import archives, start_over
 from grader.sandbox.account import (
-    ACCOUNT_FILE,
     Account,
     load_account,
     new_account,
     save_account,
 )
-from grader.sandbox.checkpoints import CHECKPOINTS_FILE, forget_after
 from grader.sandbox.clock import ADVANCE_PATH
 from grader.sandbox.record import RECORD_FILE
 from grader.sandbox.server import GRADER_TOKEN, RECORD_IN_USE, RECORD_LOCK, RUNTIME_FILE
@@ -107,7 +102,7 @@ def _get(endpoint: str, path: str, token: str | None = None, timeout: float = 2.
         return json.loads(answer.read())
 
 
-def _post(endpoint: str, path: str, token: str, payload: dict[str, Any],
+def post(endpoint: str, path: str, token: str, payload: dict[str, Any],
           timeout: float = 10.0) -> Any:
     """POST `payload` as JSON to a control endpoint; a 4xx's JSON answer is a `GradeError`."""
     request = urllib.request.Request(
@@ -137,8 +132,9 @@ def _refusal(error: urllib.error.HTTPError) -> GradeError:
 
 
 @contextlib.contextmanager
-def _exclusive(folder: Path) -> Iterator[None]:
-    """Hold the account folder's control lock: one start, stop, reset or rewind at a time."""
+def exclusive(folder: Path) -> Iterator[None]:
+    """Hold the account folder's control lock: one start, stop, reset or rewind at a time
+    (`rebuilds` holds it too)."""
     fd = os.open(folder / CONTROL_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         deadline = time.monotonic() + LOCK_TIMEOUT
@@ -177,7 +173,7 @@ def _record_in_use(folder: Path) -> RecordInUse:
 
 
 @contextlib.contextmanager
-def _record_untouched_by_others(folder: Path) -> Iterator[None]:
+def record_untouched_by_others(folder: Path) -> Iterator[None]:
     """Hold the record's lock, as a serving process would, while this one changes it."""
     fd = os.open(folder / RECORD_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
     try:
@@ -244,11 +240,11 @@ def start(port: int = 0, folder: Path | None = None) -> tuple[Running, bool]:
     folder = folder or sandbox_dir()
     if port and not 1 <= port <= 65535:
         raise GradeError(f"Port {port} is not a port number.", "Choose one from 1024 to 65535.")
-    with _exclusive(folder):
-        return _start(port, folder)
+    with exclusive(folder):
+        return start_locked(port, folder)
 
 
-def _start(port: int, folder: Path) -> tuple[Running, bool]:
+def start_locked(port: int, folder: Path) -> tuple[Running, bool]:
     """`start`, the control lock held."""
     running = find(folder)
     if running is not None:
@@ -333,11 +329,11 @@ def _start_failure(code: int, port: int, log_path: Path) -> GradeError:
 def stop(folder: Path | None = None) -> bool:
     """Stop the account; False if it was not running."""
     folder = folder or sandbox_dir()
-    with _exclusive(folder):
-        return _stop(folder)
+    with exclusive(folder):
+        return stop_locked(folder)
 
 
-def _stop(folder: Path) -> bool:
+def stop_locked(folder: Path) -> bool:
     """`stop`, the control lock held."""
     runtime = _runtime(folder)
     if runtime is None:
@@ -361,150 +357,6 @@ def _stop(folder: Path) -> bool:
 def _reap(pid: int) -> None:
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-
-
-def reset(folder: Path | None = None) -> tuple[Running, str]:
-    """Start the account fresh, its record kept under archive/: inside the running
-    process when there is one (fast), else by starting a new one. Returns the account
-    and the name of the archive that holds the old one."""
-    folder = folder or sandbox_dir()
-    with _exclusive(folder):
-        running = find(folder)
-        if running is not None:  # started over in its own process: no new process needed
-            answer = _post(running.endpoint, "/_sandbox/reset", running.account.grader_secret,
-                           {}, timeout=60.0)
-            return running, str(answer.get("archive", ""))
-        with _record_untouched_by_others(folder):
-            seq, link = start_over.head_of(folder / RECORD_FILE)
-            if seq:  # the new record's first life begins by saying it replaced this one
-                start_over.leave_pending(folder, start_over.StartOver("reset", 0, seq, link))
-            archive = archive_record(folder, "reset")
-            try:
-                load_account(folder)
-            except GradeError:
-                os.replace(folder / ACCOUNT_FILE, archive / ACCOUNT_FILE)
-        running, _ = _start(0, folder)
-    return running, archive.name
-
-
-# The learner's AWS CLI profiles for the account (`grader.aws_config`), beside the
-# sandbox folder: they name its users, keys and roles, so they go and come with it.
-PROFILES = "aws"
-
-
-def archive_record(folder: Path, reason: str) -> Path:
-    """Move the record (and its checkpoints) under a new archive/ folder, with a copy of
-    the account's identity and what it held, and the learner's AWS CLI profiles for it
-    (a reset's new account has none of those users and keys); returns the folder."""
-    archive = archives.new_archive(folder, reason)
-    for name in (RECORD_FILE, RECORD_FILE + "-wal", RECORD_FILE + "-shm", CHECKPOINTS_FILE):
-        if (folder / name).exists():
-            os.replace(folder / name, archive / name)
-    if (folder.parent / PROFILES).is_dir():
-        os.replace(folder.parent / PROFILES, archive / PROFILES)
-    _keep_identity(folder, archive)
-    return archive
-
-
-def _keep_identity(folder: Path, archive: Path) -> None:
-    """Copy account.json into `archive` (a restore needs it) and write down what it holds."""
-    account_id = ""
-    with contextlib.suppress(OSError):
-        shutil.copy2(folder / ACCOUNT_FILE, archive / ACCOUNT_FILE)
-        (archive / ACCOUNT_FILE).chmod(0o600)
-    with contextlib.suppress(GradeError):
-        found = load_account(archive)
-        account_id = found.account_id if found else ""
-    archives.seal(archive, account_id)
-
-
-def restore(name: str, folder: Path | None = None) -> tuple[Running, str]:
-    """Bring back the archived account `name`: the current one is archived first, then
-    the archive's record, checkpoints and identity take its place and the account
-    starts again from them. If that account does not start, the current one is put
-    back as it was. Returns the account and the archive of the one it replaced."""
-    folder = folder or sandbox_dir()
-    with _exclusive(folder):
-        chosen = archives.find(folder, name)
-        if chosen is None:
-            raise GradeError(f"There is no archived account named {name!r}.",
-                             "`grade sandbox archives` lists them.")
-        _stop(folder)
-        with _record_untouched_by_others(folder):
-            current = archive_record(folder, f"restore of {name}")
-            _bring_in(chosen.folder, folder)
-        try:
-            running, _ = _start(0, folder)
-        except GradeError as error:
-            with _record_untouched_by_others(folder):
-                _bring_in(current, folder)
-            shutil.rmtree(current)
-            _start(0, folder)
-            raise GradeError(f"The archived account {name} could not be started again: "
-                             f"{error.reason}", "Your account is as it was.") from None
-        shutil.rmtree(chosen.folder)
-    return running, current.name
-
-
-def _bring_in(archive: Path, folder: Path) -> None:
-    """Put the account kept in `archive` in `folder` (copies: the archive stays whole)."""
-    for name in (RECORD_FILE + "-wal", RECORD_FILE + "-shm"):
-        (folder / name).unlink(missing_ok=True)
-    for name in (RECORD_FILE, RECORD_FILE + "-wal", CHECKPOINTS_FILE, ACCOUNT_FILE):
-        if (archive / name).exists():
-            shutil.copy2(archive / name, folder / name)
-            (folder / name).chmod(0o600)
-        elif name == CHECKPOINTS_FILE:
-            (folder / name).unlink(missing_ok=True)
-    if (archive / PROFILES).is_dir():
-        shutil.copytree(archive / PROFILES, folder.parent / PROFILES, dirs_exist_ok=True)
-
-
-def rewind(events: int, folder: Path | None = None, reason: str = "restart") -> Running:
-    """Rebuild the account from the first `events` events of its record.
-
-    The whole record is first copied under archive/ (SQLite's online backup, so
-    the copy is consistent); only then are the later events taken out of the
-    live record, and the account restarted, which replays what is left.
-    """
-    folder = folder or sandbox_dir()
-    with _exclusive(folder):
-        _stop(folder)
-        with _record_untouched_by_others(folder):
-            _cut_record(folder, events, reason)
-        running, _ = _start(0, folder)
-    return running
-
-
-def _cut_record(folder: Path, events: int, reason: str) -> None:
-    """Keep a copy of the whole record under archive/, then take out events after `events`."""
-    archive = archives.new_archive(folder, reason)
-    source = sqlite3.connect(folder / RECORD_FILE)
-    try:
-        copy = sqlite3.connect(archive / RECORD_FILE)
-        with copy:
-            source.backup(copy)
-        copy.close()
-        (archive / RECORD_FILE).chmod(0o600)
-    except sqlite3.DatabaseError as error:
-        raise GradeError(f"The simulated account's record could not be rewound ({error}).",
-                         "Nothing was lost: the record is as it was. Try "
-                         "`grade sandbox reset` to start the whole account over.") from None
-    finally:
-        source.close()
-    if (folder / CHECKPOINTS_FILE).exists():
-        shutil.copy2(folder / CHECKPOINTS_FILE, archive / CHECKPOINTS_FILE)
-        (archive / CHECKPOINTS_FILE).chmod(0o600)
-    _keep_identity(folder, archive)
-    account = load_account(folder)
-    try:
-        start_over.cut(folder / RECORD_FILE, events, reason,
-                       account.region if account else "us-east-1")
-    except sqlite3.DatabaseError as error:
-        raise GradeError(f"The simulated account's record could not be rewound ({error}).",
-                         "Nothing was lost: the whole record is kept under archive/. Try "
-                         "`grade sandbox reset` to start the whole account over.") from None
-    forget_after(folder, events)
 
 
 def environment(running: Running) -> dict[str, str]:
@@ -559,7 +411,7 @@ def inbox(running: Running) -> list[dict[str, Any]]:
 def advance(running: Running, by: dt.timedelta) -> AccountTime:
     """Move the account's clock forward by `by` (recorded in its record, like any change);
     `GradeError` with the account's reason when it refuses the duration."""
-    answer = _post(running.endpoint, f"/_sandbox/{ADVANCE_PATH}", running.account.grader_secret,
+    answer = post(running.endpoint, f"/_sandbox/{ADVANCE_PATH}", running.account.grader_secret,
                    {"seconds": by.total_seconds()})
     return _account_time(answer)
 
@@ -632,6 +484,7 @@ def grader_environment(running: Running) -> dict[str, str]:
 
 __all__ = [
     "NOT_RUNNING", "AccountTime", "Change", "NotAnswering", "RecordInUse", "Running",
-    "account_time", "advance", "changes", "environment", "events", "find", "grade_here",
-    "grader_environment", "loopback_open", "require", "reset", "restore", "rewind", "start", "stop",
+    "account_time", "advance", "changes", "environment", "events", "exclusive", "find",
+    "grade_here", "grader_environment", "loopback_open", "post", "record_untouched_by_others",
+    "require", "start", "start_locked", "stop", "stop_locked",
 ]

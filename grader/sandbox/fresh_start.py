@@ -26,7 +26,7 @@ def start_over(app: SandboxApp, folder: Path) -> Path:
     from grader.sandbox import checkpoints
     from grader.sandbox.bootstrap import first_history, open_account
     from grader.sandbox.clock import AccountClock
-    from grader.sandbox.control import archive_record
+    from grader.sandbox.rebuilds import archive_record
     from grader.sandbox.record import RECORD_FILE, Record
     from grader.sandbox.start_over import StartOver, mark
 
