@@ -92,11 +92,13 @@ def restore(name: str, assume_yes: bool) -> int:
     if not assume_yes and not confirmed("grade sandbox restore", "Restore it?"):
         print("Nothing was changed.")
         return 1
+    profiles = (chosen.folder / rebuilds.PROFILES).is_dir()
     running, put_away = rebuilds.restore(chosen.name, folder)
     _forget_sessions(running.account.account_id)
     print()
     print(wrap(f"The account archived as {chosen.name} is back, at {running.endpoint}. The one "
                f"it replaced is archived as {put_away}. If your terminal uses credentials of "
-               'the other account, run  eval "$(grade sandbox env)"  again (your AWS CLI '
-               "profiles came back with the account)."))
+               'the other account, run  eval "$(grade sandbox env)"  again ' +
+               ("(your AWS CLI profiles came back with the account)." if profiles else
+                "(your AWS CLI profiles are as they were: that archive kept none).")))
     return 0

@@ -33,8 +33,9 @@ def quote_admonitions(text: str) -> str:
     def quote(found: re.Match[str]) -> str:
         title = found.group(2) or found.group(1).capitalize()
         body = textwrap.dedent(found.group(3)).strip("\n")
+        # A blank line after each: two boxes in a row stay two quotes, not one.
         return "\n".join([f"> **{title}**", ">"] + [f"> {line}".rstrip()
-                                                   for line in body.splitlines()]) + "\n"
+                                                   for line in body.splitlines()]) + "\n\n"
 
     return _ADMONITION.sub(quote, text)
 

@@ -141,6 +141,19 @@ def test_show_renders_the_markdown(home: Course) -> None:
         assert line.count("`") % 2 == 0 and len(line) <= 100
 
 
+def test_two_boxes_in_a_row_stay_two() -> None:
+    """`grade show 04`: two tips one after the other ran together as one quote."""
+    from grader.terminal_markdown import render
+
+    text = ('!!! tip "Codes are used once"\n    First tip.\n\n'
+            '!!! tip "An expired session"\n    Second tip.\n')
+    shown = render(text, 80, terminal=False)
+    first, second = shown.index("Codes are used once"), shown.index("An expired session")
+    assert "First tip." in shown[first:second]
+    between = shown[shown.index("First tip."):second]
+    assert "\n\n" in between or "\n \n" in between, shown  # a quote ends, another begins
+
+
 def test_show_never_wraps_a_code_block(home: Course) -> None:
     """Each line of each README's code blocks is shown whole, even on a narrow screen (the
     comment after `grade authenticator add ...` in 04 stays on its line); prose still wraps."""

@@ -99,6 +99,8 @@ def restore(name: str, folder: Path | None = None) -> tuple[Running, str]:
         with record_untouched_by_others(folder):
             current = archive_record(folder, f"restore of {name}")
             _bring_in(chosen.folder, folder)
+            if not (chosen.folder / PROFILES).is_dir():  # an archive without them (a
+                _keep_profiles(current, folder.parent)  # restart's, an old one): as they were
         try:
             running, _ = start_locked(0, folder)
         except GradeError as error:
@@ -112,6 +114,12 @@ def restore(name: str, folder: Path | None = None) -> tuple[Running, str]:
     return running, current.name
 
 
+def _keep_profiles(source: Path, target: Path) -> None:
+    """Copy the AWS CLI profiles in `source` (a GRADE_HOME, or an archive) into `target`."""
+    if (source / PROFILES).is_dir():
+        shutil.copytree(source / PROFILES, target / PROFILES, dirs_exist_ok=True)
+
+
 def _bring_in(archive: Path, folder: Path) -> None:
     """Put the account kept in `archive` in `folder` (copies: the archive stays whole)."""
     for name in (RECORD_FILE + "-wal", RECORD_FILE + "-shm"):
@@ -122,8 +130,7 @@ def _bring_in(archive: Path, folder: Path) -> None:
             (folder / name).chmod(0o600)
         elif name == CHECKPOINTS_FILE:
             (folder / name).unlink(missing_ok=True)
-    if (archive / PROFILES).is_dir():
-        shutil.copytree(archive / PROFILES, folder.parent / PROFILES, dirs_exist_ok=True)
+    _keep_profiles(archive, folder.parent)
 
 
 def rewind(events: int, folder: Path | None = None, reason: str = "restart") -> Running:
@@ -162,6 +169,7 @@ def _cut_record(folder: Path, events: int, reason: str) -> None:
         shutil.copy2(folder / CHECKPOINTS_FILE, archive / CHECKPOINTS_FILE)
         (archive / CHECKPOINTS_FILE).chmod(0o600)
     _keep_identity(folder, archive)
+    _keep_profiles(folder.parent, archive)  # a copy: the earlier work they name stays
     account = load_account(folder)
     try:
         start_over.cut(folder / RECORD_FILE, events, reason,
