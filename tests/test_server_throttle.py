@@ -111,13 +111,14 @@ def test_a_cohort_takes_its_joins_per_minute_then_more_a_minute_later(engine: En
     moment = START
     for n in range(enrolment.JOINS_PER_CODE):
         with writing(engine) as connection:
-            enrolment.join(connection, code, f"Learner {n}", moment)
+            enrolment.join(connection, code, f"Learner {n}", moment, limited=True)
         moment += dt.timedelta(seconds=0.1)
     with writing(engine) as connection, pytest.raises(enrolment.BadEnrolment) as refused:
-        enrolment.join(connection, code, "One too many", moment)
+        enrolment.join(connection, code, "One too many", moment, limited=True)
     assert refused.value.status == 429 and refused.value.retry_after is not None
     assert refused.value.retry_after == pytest.approx(60 - (moment - START).total_seconds())
     with writing(engine) as connection:
-        enrolment.join(connection, other, "Another cohort", moment)  # its own limit
+        enrolment.join(connection, other, "Another cohort", moment, limited=True)  # its own limit
     with writing(engine) as connection:
-        enrolment.join(connection, code, "A minute later", START + dt.timedelta(seconds=60.01))
+        enrolment.join(connection, code, "A minute later",
+                        START + dt.timedelta(seconds=60.01), limited=True)

@@ -95,7 +95,8 @@ class Api:
                                                "wait and try again."}, waiting)
                 try:
                     joined = enrolment.join(connection, document.get("code"),
-                                            document.get("name"), self.throttle.clock())
+                                            document.get("name"), self.throttle.clock(),
+                                            limited=True)
                 except enrolment.BadEnrolment as bad:
                     if bad.status == 404:  # a wrong code: a guess, as far as anyone knows
                         self.throttle.fail(connection, key, GUESSES)

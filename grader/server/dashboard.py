@@ -4,9 +4,9 @@ e-mail and password and see only their own cohorts; learners sign in with their 
 
 Every POST form carries the session's CSRF token (`csrf`). A signed-in session is held by
 the server (`sessions`): signing out ends it. An instructor's wrong passwords are counted
-per (client address, e-mail) in the database (`throttle`): whoever guesses waits longer
-and longer, the instructor signing in from their own address does not; wrong learner
-tokens are counted per address."""
+per (client address, e-mail) and per address in the database (`throttle`): whoever
+guesses waits longer and longer, the instructor signing in from their own address does
+not; wrong learner tokens are counted per address."""
 
 from __future__ import annotations
 
@@ -152,21 +152,26 @@ class Dashboard:
         wait = self.logins_by_address.take(address)
         if wait:
             return self.too_many(request, session, wait)
-        key = sign_in_key(address, email)
+        pair, anyone = sign_in_key(address, email), guess_key("sign-in", address)
 
         def check() -> tuple[float, int | None]:
             # Counted as a failure before the password is checked (so that parallel tries
-            # get no more than the free ones), taken back if it was right.
+            # get no more than the free ones), taken back if it was right: per (address,
+            # e-mail), and per address whatever the e-mail (one password tried on many).
             with writing(self.engine) as connection:
-                waiting = self.throttle.check_and_count(connection, key, SIGN_INS)
-            if waiting:
-                return waiting, None
+                waiting = max(self.throttle.waiting(connection, pair, SIGN_INS),
+                              self.throttle.waiting(connection, anyone, GUESSES))
+                if waiting:
+                    return waiting, None
+                self.throttle.fail(connection, pair, SIGN_INS)
+                self.throttle.fail(connection, anyone, GUESSES)
             with reading(self.engine) as connection:
                 found = auth.check_password(connection, email,
                                             fields.get("password", "")[:1024])
             if found is not None:
                 with writing(self.engine) as connection:
-                    self.throttle.forgive(connection, key, everything=True)
+                    self.throttle.forgive(connection, pair, everything=True)
+                    self.throttle.forgive(connection, anyone)
             return 0.0, found
 
         wait, who = await run_in_threadpool(check)
