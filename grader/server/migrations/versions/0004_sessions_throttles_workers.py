@@ -1,8 +1,8 @@
 """Server-side sessions (sign-out ends them), failure throttles shared by every process,
 re-grade workers' heartbeats, and the index that counts a cohort's joins per minute.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-02 10:00:00
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0003'
-down_revision = '0002'
+revision = '0004'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
