@@ -48,9 +48,9 @@ def _try(engine: Engine, throttle: Throttle, key: str, backoff: Backoff = SIGN_I
 def test_the_backoff_doubles_after_the_free_failures_up_to_its_ceiling() -> None:
     waits = [SIGN_INS.wait_after(n) for n in range(16)]
     assert waits[:5] == [0.0] * 5
-    assert waits[5:9] == [2.0, 4.0, 8.0, 16.0]
+    assert waits[5:9] == [30.0, 60.0, 120.0, 240.0]
     assert waits[-1] == SIGN_INS.longest == 900.0
-    assert [GUESSES.wait_after(n) for n in (9, 10, 11)] == [0.0, 6.0, 12.0]
+    assert [GUESSES.wait_after(n) for n in (9, 10, 11)] == [0.0, 30.0, 60.0]
 
 
 def test_wrong_tries_wait_longer_and_longer_and_only_for_their_key(engine: Engine) -> None:
@@ -58,16 +58,16 @@ def test_wrong_tries_wait_longer_and_longer_and_only_for_their_key(engine: Engin
     throttle = Throttle(clock)
     attacker = sign_in_key("203.0.113.9", "teacher@example.com")
     assert [_try(engine, throttle, attacker) for _ in range(5)] == [0.0] * 5
-    assert _try(engine, throttle, attacker) == 2.0  # refused, and not counted
-    assert _try(engine, throttle, attacker) == 2.0
-    clock.advance(1.5)
+    assert _try(engine, throttle, attacker) == 30.0  # refused, and not counted
+    assert _try(engine, throttle, attacker) == 30.0
+    clock.advance(29.5)
     assert _try(engine, throttle, attacker) == pytest.approx(0.5)
     clock.advance(0.5)
-    assert _try(engine, throttle, attacker) == 0.0  # the 6th try; now 4 s
-    assert _try(engine, throttle, attacker) == 4.0
-    clock.advance(4)
-    assert _try(engine, throttle, attacker) == 0.0  # the 7th; now 8 s
-    assert _try(engine, throttle, attacker) == 8.0
+    assert _try(engine, throttle, attacker) == 0.0  # the 6th try; now a minute
+    assert _try(engine, throttle, attacker) == 60.0
+    clock.advance(60)
+    assert _try(engine, throttle, attacker) == 0.0  # the 7th; now 2 minutes
+    assert _try(engine, throttle, attacker) == 120.0
     # The instructor, from their own address, is not slowed at all.
     teacher = sign_in_key("198.51.100.7", "teacher@example.com")
     assert _try(engine, throttle, teacher) == 0.0
@@ -80,7 +80,7 @@ def test_a_success_forgives_and_a_quiet_day_forgets(engine: Engine) -> None:
     for _ in range(5):
         _try(engine, throttle, key)
     assert _try(engine, throttle, key) > 0
-    clock.advance(2)
+    clock.advance(SIGN_INS.first)
     assert _try(engine, throttle, key) == 0.0  # the right password this time:
     with writing(engine) as connection:
         throttle.forgive(connection, key, everything=True)
@@ -100,7 +100,7 @@ def test_forgiving_one_takes_back_only_the_success(engine: Engine) -> None:
     with writing(engine) as connection:
         throttle.forgive(connection, key)
     assert _try(engine, throttle, key, GUESSES) == 0.0  # still one free: 9 wrong so far
-    assert _try(engine, throttle, key, GUESSES) == 6.0
+    assert _try(engine, throttle, key, GUESSES) == 30.0
 
 
 def test_a_cohort_takes_its_joins_per_minute_then_more_a_minute_later(engine: Engine) -> None:

@@ -44,10 +44,11 @@ class Backoff:
         return min(self.longest, self.first * 2.0 ** (failures - self.free))
 
 
-# An instructor's password, per (address, e-mail): 5 free, then 2 s, 4 s... up to 15 min.
-SIGN_INS = Backoff(free=5, first=2, longest=15 * 60, forget=24 * 3600)
-# Wrong enrolment codes and learner tokens, per address (a class mistypes a few).
-GUESSES = Backoff(free=10, first=6, longest=10 * 60, forget=3600)
+# An instructor's password, per (address, e-mail): 5 free, then 30 s, 1 min... up to 15 min.
+SIGN_INS = Backoff(free=5, first=30, longest=15 * 60, forget=24 * 3600)
+# Wrong passwords for any e-mail, enrolment codes and learner tokens, per address (a class
+# mistypes a few): 10 free, then 30 s, 1 min... up to 10 min.
+GUESSES = Backoff(free=10, first=30, longest=10 * 60, forget=3600)
 
 
 def sign_in_key(address: str, email: str) -> str:
