@@ -1,5 +1,9 @@
 """The learner's HTTP API (what `grade join/submit/leave` call): JSON in, JSON out;
-every error is `{"error": ..., "fix": ...}` with a 4xx status."""
+every error is `{"error": ..., "fix": ...}` with a 4xx status.
+
+Joins are limited per client address (a flood, in memory; wrong enrolment codes, in the
+database: `throttle.GUESSES`) and per enrolment code (`enrolment.JOINS_PER_CODE`), so that
+a class behind one address joins in a minute while nobody floods a code or guesses one."""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from grader.server import enrolment, progress, rate_limits, standing
 from grader.server.database import reading, writing
 from grader.server.ingest import UNKNOWN_TOKEN, Answer, Ingest, error
 from grader.server.schema import incidents, submissions
+from grader.server.throttle import GUESSES, Throttle, guess_key
 
 MAX_JOIN_BYTES = 4096
 
@@ -54,14 +59,16 @@ async def read_body(request: Request, limit: int) -> bytes | None:
 
 
 class Api:
-    def __init__(self, ingest: Ingest) -> None:
+    def __init__(self, ingest: Ingest, throttle: Throttle | None = None) -> None:
         self.ingest = ingest
         self.engine = ingest.engine
+        self.throttle = throttle or Throttle()
         self.joins = rate_limits.Limiter(rate_limits.JOINS)
         self.submits = rate_limits.Limiter(rate_limits.SUBMISSIONS)
 
     async def join(self, request: Request) -> Response:
-        wait = self.joins.take(client_address(request))
+        address = client_address(request)
+        wait = self.joins.take(address)
         if wait:
             return respond(Answer(429, {"error": "Too many joins from this address.",
                                         "fix": "Wait a minute and try again."}, wait))
@@ -76,13 +83,25 @@ class Api:
             return respond(error(400, "The body is not a JSON object.",
                                  'Send {"code": "...", "name": "..."}.'))
 
+        key = guess_key("join-code", address)
+
         def work() -> Answer:
-            try:
-                with writing(self.engine) as connection:
+            with writing(self.engine) as connection:
+                waiting = self.throttle.waiting(connection, key, GUESSES)
+                if waiting:
+                    return Answer(429, {"error": "Too many wrong enrolment codes from this "
+                                                 "address.",
+                                        "fix": "Check the code with your instructor, then "
+                                               "wait and try again."}, waiting)
+                try:
                     joined = enrolment.join(connection, document.get("code"),
-                                            document.get("name"))
-            except enrolment.BadEnrolment as bad:
-                return error(bad.status, bad.reason, bad.fix)
+                                            document.get("name"), self.throttle.clock(),
+                                            limited=True)
+                except enrolment.BadEnrolment as bad:
+                    if bad.status == 404:  # a wrong code: a guess, as far as anyone knows
+                        self.throttle.fail(connection, key, GUESSES)
+                    return Answer(bad.status, {"error": bad.reason, "fix": bad.fix},
+                                  bad.retry_after)
             return Answer(201, {"learner": joined.learner, "token": joined.token,
                                 "cohort": joined.cohort})
 

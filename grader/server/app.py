@@ -6,7 +6,10 @@ GRADE_SERVER_REGRADE (`0`: a web-only process)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import datetime as dt
+import logging
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -20,10 +23,10 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from grader.server import migrate
+from grader.server import heartbeats, migrate
 from grader.server.api import Api
 from grader.server.dashboard import Dashboard
-from grader.server.database import connect, is_sqlite, url_from_env
+from grader.server.database import UnsafeDatabase, connect, is_sqlite, reading, url_from_env
 from grader.server.ingest import Ingest
 from grader.server.sessions import Sessions, secret_key
 from grader.server.worker import Worker
@@ -38,6 +41,9 @@ _HEADERS = [
      b"frame-ancestors 'none'; base-uri 'none'"),
     (b"cache-control", b"no-store"),
 ]
+log = logging.getLogger("grade-server")
+WATCH_SECONDS = 30.0  # how often a web-only process looks for stalled re-grades
+LOG_EVERY = dt.timedelta(minutes=5)  # and says so again while they stay stalled
 
 
 class SecurityHeaders:
@@ -85,13 +91,51 @@ async def _crash(request: Request, exc: Exception) -> Response:
                         "<h1>The server failed to answer.</h1></main>", status_code=500)
 
 
+def _log_to_stderr() -> None:
+    """The server's own warnings on standard error (uvicorn's processes configure only
+    uvicorn's loggers)."""
+    if not log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s grade-server: %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+
+
+async def _watch_regrades(engine: Any) -> None:
+    """In a process that does not re-grade: say in the log when re-grades wait and no
+    worker has been seen (at once, then every `LOG_EVERY` while it lasts)."""
+    said: dt.datetime | None = None
+    while True:
+        now = dt.datetime.now(dt.UTC)
+
+        def look(moment: dt.datetime = now) -> heartbeats.Stalled | None:
+            with reading(engine) as connection:
+                return heartbeats.stalled(connection, moment)
+
+        try:
+            problem = await asyncio.to_thread(look)
+        except Exception:  # the database went away for a moment: look again later
+            log.warning("could not look at the re-grade queue", exc_info=True)
+            problem = None
+        if problem is None:
+            said = None
+        elif said is None or now - said >= LOG_EVERY:
+            log.warning("%s", problem)
+            said = now
+        await asyncio.sleep(WATCH_SECONDS)
+
+
 def create_app(database_url: str | None = None, regrade: bool | None = None) -> Starlette:
     """The app for `database_url` (default: the environment's)."""
-    engine = connect(database_url or url_from_env())
+    _log_to_stderr()
+    try:
+        engine = connect(database_url or url_from_env())
+    except UnsafeDatabase as unsafe:
+        raise SystemExit(f"grade-server: {unsafe}.") from None
     if not migrate.is_current(engine):
         raise SystemExit("The database's schema is not current: run `grade-server migrate`.")
     ingest = Ingest(engine)
-    sessions = Sessions(secret_key(engine))
+    sessions = Sessions(engine, secret_key(engine))
     api = Api(ingest)
     dashboard = Dashboard(ingest, sessions)
     run_worker = (os.environ.get("GRADE_SERVER_REGRADE", "1") != "0"
@@ -102,9 +146,12 @@ def create_app(database_url: str | None = None, regrade: bool | None = None) -> 
         worker = Worker(engine, ingest.queued) if run_worker else None
         if worker:
             worker.start()
+        watching = None if run_worker else asyncio.create_task(_watch_regrades(engine))
         try:
             yield
         finally:
+            if watching:
+                watching.cancel()
             if worker:
                 worker.stop()
                 worker.join(timeout=30)

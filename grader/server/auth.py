@@ -29,13 +29,20 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def create_instructor(connection: Connection, email: str, password: str) -> int:
-    """A new instructor's id; `BadInstructor` for a bad e-mail, short password or taken e-mail."""
+def check_new(email: str, password: str) -> str:
+    """The normalised e-mail when the two can make an instructor; else `BadInstructor`
+    (checked before anything is created)."""
     email = normalise_email(email)
     if not _EMAIL.match(email):
         raise BadInstructor(f"{email!r} is not an e-mail address")
     if len(password) < MIN_PASSWORD:
         raise BadInstructor(f"the password must have at least {MIN_PASSWORD} characters")
+    return email
+
+
+def create_instructor(connection: Connection, email: str, password: str) -> int:
+    """A new instructor's id; `BadInstructor` for a bad e-mail, short password or taken e-mail."""
+    email = check_new(email, password)
     taken = connection.execute(
         sa.select(instructors.c.id).where(instructors.c.email == email)).first()
     if taken:

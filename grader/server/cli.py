@@ -14,7 +14,10 @@ The database is GRADE_SERVER_DATABASE or --database (default
 sqlite:///GRADE_SERVER_HOME/server.sqlite, GRADE_SERVER_HOME defaulting to
 ~/.grade-server); postgresql+psycopg://USER:PASSWORD@HOST/DB for PostgreSQL.
 Exit status: 0 done, 2 bad input (one line on stderr saying what to do), 3 the
-database cannot be reached or is not ready.
+database cannot be reached or is not ready, 4 the SQLite database's files belong to
+another user. `init` and `instructor add` read the password from a terminal (twice), or
+with --password-stdin from standard input's first line; they check it before they
+create anything. Every file the server writes is owner-only (umask 077).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -35,6 +39,7 @@ from grader.server.schema import instructors
 
 BAD_INPUT = 2
 NO_DATABASE = 3
+UNSAFE_FILES = 4
 
 
 class Failure(Exception):
@@ -90,29 +95,90 @@ def _engine(url: str | None) -> sa.Engine:
         return database.connect(chosen)
     except database.BadDatabaseURL as bad:
         raise Failure(f"grade-server: {bad}.") from None
+    except database.UnsafeDatabase as unsafe:
+        raise Failure(f"grade-server: {unsafe}.", UNSAFE_FILES) from None
 
 
 def _password(from_stdin: bool) -> str:
-    if from_stdin or not sys.stdin.isatty():
+    if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
-    first = getpass.getpass("Password (12 characters or more): ")
+    if not sys.stdin.isatty():
+        raise Failure("grade-server: there is no terminal to ask the password on: give it on "
+                      "standard input with --password-stdin.")
+    first = getpass.getpass(f"Password ({auth.MIN_PASSWORD} characters or more): ")
     if getpass.getpass("Again: ") != first:
         raise Failure("grade-server: the two passwords differ.")
     return first
 
 
-def _add_instructor(engine: sa.Engine, email: str | None, from_stdin: bool) -> str:
+def _new_instructor(email: str | None, from_stdin: bool) -> tuple[str, str]:
+    """(e-mail, password) asked or read and checked, before anything is created."""
     if not email:
         if not sys.stdin.isatty():
             raise Failure("grade-server: give the instructor's e-mail with --email.")
         email = input("Instructor's e-mail: ")
     password = _password(from_stdin)
     try:
+        return auth.check_new(email, password), password
+    except auth.BadInstructor as bad:
+        raise Failure(f"grade-server: {bad}.") from None
+
+
+def _add_instructor(engine: sa.Engine, email: str, password: str) -> str:
+    try:
         with database.writing(engine) as connection:
             auth.create_instructor(connection, email, password)
     except auth.BadInstructor as bad:
         raise Failure(f"grade-server: {bad}.") from None
-    return auth.normalise_email(email)
+    return email
+
+
+def _has_instructors(url: str) -> bool:
+    """Whether the database exists with instructors, found without creating anything."""
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        raise Failure(f"grade-server: {url!r} is not a database URL.") from None
+    if (parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
+            and not Path(parsed.database).exists()):
+        return False
+    engine = _engine(url)
+    try:
+        with engine.connect() as connection:
+            if not sa.inspect(connection).has_table(instructors.name):
+                return False
+            count = connection.execute(sa.select(sa.func.count())
+                                       .select_from(instructors)).scalar_one()
+    except sa.exc.OperationalError as failure:
+        raise Failure(f"grade-server: cannot reach the database ({_first_line(failure)}).",
+                      NO_DATABASE) from None
+    finally:
+        engine.dispose()
+    return bool(count)
+
+
+def _init(args: argparse.Namespace) -> int:
+    """The database and, if it has none yet, its first instructor: what the instructor
+    gives is checked first, so that bad input leaves nothing behind."""
+    url = args.database or database.url_from_env()
+    first = None if _has_instructors(url) else _new_instructor(args.email, args.password_stdin)
+    engine = _engine(url)
+    _upgrade(engine)
+    if first is None:
+        print("The database is ready; it has its instructors already "
+              "(`grade-server instructor add EMAIL` adds one).")
+        return 0
+    email = _add_instructor(engine, *first)
+    print(f"The database is ready; instructor {email} can sign in.")
+    return 0
+
+
+def _upgrade(engine: sa.Engine) -> None:
+    try:
+        migrate.upgrade(engine)
+    except sa.exc.OperationalError as failure:
+        raise Failure(f"grade-server: cannot reach the database ({_first_line(failure)}).",
+                      NO_DATABASE) from None
 
 
 def _ready(engine: sa.Engine) -> None:
@@ -133,30 +199,20 @@ def _first_line(failure: BaseException) -> str:
 
 def run(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "init":
+        return _init(args)
+    if args.command == "instructor":
+        email, password = _new_instructor(args.email, args.password_stdin)
+        engine = _engine(args.database)
+        _ready(engine)
+        print(f"Instructor {_add_instructor(engine, email, password)} added.")
+        return 0
     engine = _engine(args.database)
-    if args.command in ("init", "migrate"):
-        try:
-            migrate.upgrade(engine)
-        except sa.exc.OperationalError as failure:
-            raise Failure(f"grade-server: cannot reach the database ({_first_line(failure)}).",
-                          NO_DATABASE) from None
-        if args.command == "migrate":
-            print("The database's schema is current.")
-            return 0
-        with database.reading(engine) as connection:
-            existing = connection.execute(sa.select(sa.func.count())
-                                          .select_from(instructors)).scalar_one()
-        if existing:
-            print("The database is ready; it has its instructors already "
-                  "(`grade-server instructor add EMAIL` adds one).")
-            return 0
-        email = _add_instructor(engine, args.email, args.password_stdin)
-        print(f"The database is ready; instructor {email} can sign in.")
+    if args.command == "migrate":
+        _upgrade(engine)
+        print("The database's schema is current.")
         return 0
     _ready(engine)
-    if args.command == "instructor":
-        print(f"Instructor {_add_instructor(engine, args.email, args.password_stdin)} added.")
-        return 0
     if args.command == "cohort" and args.action in cohort_settings.ACTIONS:
         try:
             print(cohort_settings.apply(engine, args.action, args.name))
@@ -219,6 +275,7 @@ def _serve(engine: sa.Engine, args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    os.umask(0o077)  # whatever the server writes (the database's files first) is its own
     try:
         status = run(argv)
     except Failure as failure:

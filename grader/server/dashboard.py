@@ -2,13 +2,17 @@
 e-mail and password and see only their own cohorts; learners sign in with their token
 (a form, never a URL) and see only their own record.
 
-Every POST form carries the session's CSRF token (`csrf`); sign-ins are rate-limited by
-client address and, for instructors, by e-mail."""
+Every POST form carries the session's CSRF token (`csrf`). A signed-in session is held by
+the server (`sessions`): signing out ends it. An instructor's wrong passwords are counted
+per (client address, e-mail) and per address in the database (`throttle`): whoever
+guesses waits longer and longer, the instructor signing in from their own address does
+not; wrong learner tokens are counted per address."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -18,14 +22,26 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
-from grader.server import auth, csrf, enrolment, exports, progress, rate_limits, standing, views
+from grader.server import (
+    auth,
+    csrf,
+    enrolment,
+    exports,
+    heartbeats,
+    progress,
+    rate_limits,
+    standing,
+    views,
+)
 from grader.server.api import client_address
 from grader.server.database import reading, writing
 from grader.server.ingest import Ingest
 from grader.server.sessions import Sessions
+from grader.server.throttle import GUESSES, SIGN_INS, Throttle, guess_key, sign_in_key
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 MAX_FORM_BYTES = 16 * 1024
+STALLED_CACHE_SECONDS = 5.0
 
 
 def _when(moment: dt.datetime | None) -> str:
@@ -50,14 +66,17 @@ class Dashboard:
         self.templates.env.filters["pretty"] = _pretty
         self.templates.env.globals["standing"] = standing
         self.logins_by_address = rate_limits.Limiter(rate_limits.LOGINS_BY_ADDRESS)
-        self.logins_by_email = rate_limits.Limiter(rate_limits.LOGINS_BY_EMAIL)
         self.learner_signins = rate_limits.Limiter(rate_limits.LEARNER_SIGNINS)
+        self.throttle = Throttle(sessions.clock)
+        self._stalled: tuple[float, str | None] = (-1e9, None)  # (when looked, what seen)
 
     # -- helpers ---------------------------------------------------------------------
 
     def page(self, request: Request, session: dict[str, Any], name: str,
              status: int = 200, **context: Any) -> Response:
         context.update(csrf=csrf.token(session), signed_in=_who(session))
+        if context["signed_in"] == "instructor":
+            context.setdefault("regrades_stalled", self._stalled[1])
         response = self.templates.TemplateResponse(request, name, context, status_code=status)
         self.sessions.save(request, response, session)
         return response
@@ -78,19 +97,40 @@ class Dashboard:
             raise Forbidden("The form's security token is missing or stale.")
         return fields
 
+    def look_for_stalled_regrades(self) -> None:
+        """Note "N re-grades waiting; no worker has been seen for X" (or nothing) for the
+        instructors' pages: looked up at most every few seconds per process."""
+        moment = time.monotonic()
+        if moment - self._stalled[0] < STALLED_CACHE_SECONDS:
+            return
+        with reading(self.engine) as connection:
+            problem = heartbeats.stalled(connection, self.sessions.clock())
+        self._stalled = (moment, str(problem) if problem else None)
+
+    def too_many(self, request: Request, session: dict[str, Any], wait: float,
+                 message: str = "Too many sign-in attempts.") -> Response:
+        seconds = int(wait) + 1
+        response = self.problem(request, session, 429, message,
+                                f"Wait {seconds} seconds and try again.")
+        response.headers["Retry-After"] = str(seconds)
+        return response
+
     def forbidden(self, request: Request, session: dict[str, Any]) -> Response:
         return self.problem(request, session, 403, "This form has expired or did not come "
                             "from this site.", "Go back, reload the page and send it again.")
 
-    def _instructor(self, request: Request) -> tuple[dict[str, Any], int | None]:
-        session = self.sessions.load(request)
+    async def _instructor(self, request: Request) -> tuple[dict[str, Any], int | None]:
+        session = await self.sessions.load(request)
         who = session.get("instructor")
-        return session, who if isinstance(who, int) else None
+        if not isinstance(who, int):
+            return session, None
+        await run_in_threadpool(self.look_for_stalled_regrades)
+        return session, who
 
     # -- signing in --------------------------------------------------------------------
 
     async def home(self, request: Request) -> Response:
-        session = self.sessions.load(request)
+        session = await self.sessions.load(request)
         if isinstance(session.get("instructor"), int):
             return RedirectResponse("/cohorts", 303)
         if isinstance(session.get("learner"), int):
@@ -98,78 +138,108 @@ class Dashboard:
         return RedirectResponse("/login", 303)
 
     async def login_form(self, request: Request) -> Response:
-        return self.page(request, self.sessions.load(request), "login.html",
+        return self.page(request, await self.sessions.load(request), "login.html",
                          title="Instructors: sign in")
 
     async def login(self, request: Request) -> Response:
-        session = self.sessions.load(request)
+        session = await self.sessions.load(request)
         try:
             fields = await self.form(request, session)
         except Forbidden:
             return self.forbidden(request, session)
         email = auth.normalise_email(fields.get("email", ""))[:254]
-        wait = max(self.logins_by_address.take(client_address(request)),
-                   self.logins_by_email.waiting(email))
+        address = client_address(request)
+        wait = self.logins_by_address.take(address)
         if wait:
-            response = self.problem(request, session, 429, "Too many sign-in attempts.",
-                                    f"Wait {int(wait) + 1} seconds and try again.")
-            response.headers["Retry-After"] = str(int(wait) + 1)
-            return response
+            return self.too_many(request, session, wait)
+        pair, anyone = sign_in_key(address, email), guess_key("sign-in", address)
 
-        def check() -> int | None:
+        def check() -> tuple[float, int | None]:
+            # Counted as a failure before the password is checked (so that parallel tries
+            # get no more than the free ones), taken back if it was right: per (address,
+            # e-mail), and per address whatever the e-mail (one password tried on many).
+            with writing(self.engine) as connection:
+                waiting = max(self.throttle.waiting(connection, pair, SIGN_INS),
+                              self.throttle.waiting(connection, anyone, GUESSES))
+                if waiting:
+                    return waiting, None
+                self.throttle.fail(connection, pair, SIGN_INS)
+                self.throttle.fail(connection, anyone, GUESSES)
             with reading(self.engine) as connection:
-                return auth.check_password(connection, email, fields.get("password", "")[:1024])
+                found = auth.check_password(connection, email,
+                                            fields.get("password", "")[:1024])
+            if found is not None:
+                with writing(self.engine) as connection:
+                    self.throttle.forgive(connection, pair, everything=True)
+                    self.throttle.forgive(connection, anyone)
+            return 0.0, found
 
-        who = await run_in_threadpool(check)
+        wait, who = await run_in_threadpool(check)
+        if wait:
+            return self.too_many(request, session, wait)
         if who is None:
-            self.logins_by_email.take(email)  # only failures count against an e-mail
             return self.page(request, session, "login.html", status=401,
                              title="Instructors: sign in", email=email,
                              error="That e-mail and password do not match an instructor.")
-        fresh = {"instructor": who}  # a new session (and CSRF token) once signed in
+        fresh = await self.sessions.start(instructor=who)  # a new session and CSRF token
         response = RedirectResponse("/cohorts", 303)
         csrf.token(fresh)
         self.sessions.save(request, response, fresh)
         return response
 
     async def logout(self, request: Request) -> Response:
-        session = self.sessions.load(request)
+        session = await self.sessions.load(request)
         try:
             await self.form(request, session)
         except Forbidden:
             return self.forbidden(request, session)
+        await self.sessions.end(session)  # the cookie, copied or not, signs nobody in now
         response = RedirectResponse("/login", 303)
         self.sessions.clear(response)
         return response
 
     async def learner_form(self, request: Request) -> Response:
-        return self.page(request, self.sessions.load(request), "learner_signin.html",
+        return self.page(request, await self.sessions.load(request), "learner_signin.html",
                          title="Learners: see your record")
 
     async def learner_signin(self, request: Request) -> Response:
-        session = self.sessions.load(request)
+        session = await self.sessions.load(request)
         try:
             fields = await self.form(request, session)
         except Forbidden:
             return self.forbidden(request, session)
-        wait = self.learner_signins.take(client_address(request))
+        address = client_address(request)
+        wait = self.learner_signins.take(address)
         if wait:
-            return self.problem(request, session, 429, "Too many sign-in attempts.",
-                                f"Wait {int(wait) + 1} seconds and try again.")
-        learner = await run_in_threadpool(self.ingest.learner,
-                                          fields.get("token", "").strip()[:200])
+            return self.too_many(request, session, wait)
+        key = guess_key("learner-token", address)
+
+        def check() -> tuple[float, Any]:
+            with writing(self.engine) as connection:
+                waiting = self.throttle.check_and_count(connection, key, GUESSES)
+            if waiting:
+                return waiting, None
+            found = self.ingest.learner(fields.get("token", "").strip()[:200])
+            if found is not None:
+                with writing(self.engine) as connection:
+                    self.throttle.forgive(connection, key)  # only wrong tokens count
+            return 0.0, found
+
+        wait, learner = await run_in_threadpool(check)
+        if wait:
+            return self.too_many(request, session, wait)
         if learner is None:
             return self.page(request, session, "learner_signin.html", status=401,
                              title="Learners: see your record",
                              error="That token is unknown or was revoked.")
-        fresh = {"learner": int(learner.id)}
+        fresh = await self.sessions.start(learner=int(learner.id))
         csrf.token(fresh)
         response = RedirectResponse("/me", 303)
         self.sessions.save(request, response, fresh)
         return response
 
     async def me(self, request: Request) -> Response:
-        session = self.sessions.load(request)
+        session = await self.sessions.load(request)
         who = session.get("learner")
         if not isinstance(who, int):
             return RedirectResponse("/learner", 303)
@@ -195,7 +265,7 @@ class Dashboard:
     # -- instructors' pages ------------------------------------------------------------
 
     async def cohorts(self, request: Request) -> Response:
-        session, who = self._instructor(request)
+        session, who = await self._instructor(request)
         if who is None:
             return RedirectResponse("/login", 303)
 
@@ -207,7 +277,7 @@ class Dashboard:
                          cohorts=await run_in_threadpool(load))
 
     async def create_cohort(self, request: Request) -> Response:
-        session, who = self._instructor(request)
+        session, who = await self._instructor(request)
         try:
             fields = await self.form(request, session)
         except Forbidden:
@@ -228,7 +298,7 @@ class Dashboard:
     async def _own_cohort(self, request: Request) -> tuple[dict[str, Any], Any] | Response:
         """(session, cohort) when the cohort in the path is the signed-in instructor's; else
         the answer to give instead: sign in first, or no such page."""
-        session, who = self._instructor(request)
+        session, who = await self._instructor(request)
         if who is None:
             return RedirectResponse("/login", 303)
         cohort_id = request.path_params["cohort"]

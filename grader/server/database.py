@@ -4,14 +4,22 @@ SQLite: one file in WAL mode, `synchronous=FULL` (a 2xx answer is on disk before
 sent), foreign keys on, and a transaction that writes starts with `BEGIN IMMEDIATE`
 (`writing`) so that two writers queue on the busy timeout instead of failing to
 upgrade their locks. PostgreSQL: `postgresql+psycopg://...`.
+
+The SQLite database holds secrets (instructors' password hashes, the cookie signing key,
+learners' simulated accounts): its files (the database, -wal, -shm, -journal and the
+writers' lock file) are owner-only, made so when created and checked each time an engine
+is made: too open, they are made owner-only (and the log says so); someone else's, the
+server refuses them (`UnsafeDatabase`).
 """
 
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
+import stat
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +29,9 @@ from sqlalchemy.engine import Connection, Engine
 
 BUSY_TIMEOUT_MS = 30_000
 _IMMEDIATE = "grade_server_immediate"
+OWNER_ONLY = 0o600
+COMPANIONS = ("", "-wal", "-shm", "-journal", ".writers")  # suffixes of the database's files
+log = logging.getLogger("grade-server")
 
 
 def home() -> Path:
@@ -42,12 +53,49 @@ class BadDatabaseURL(ValueError):
     """A database URL this server cannot use."""
 
 
+class UnsafeDatabase(ValueError):
+    """A database file that others could read and that this server cannot make its own."""
+
+
+def secure_sqlite_files(database: str) -> list[str]:
+    """Make the SQLite database's files owner-only (creating the database file so, and its
+    folder 0700 when it is new); what was changed, in words. `UnsafeDatabase` when a file
+    belongs to another user (whoever owns it reads it, whatever its mode)."""
+    path = Path(database)
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700)
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, OWNER_ONLY))
+    changed = []
+    for suffix in COMPANIONS:
+        name = Path(f"{path}{suffix}")
+        try:
+            info = name.stat()
+        except FileNotFoundError:
+            continue
+        if info.st_uid != os.geteuid():
+            raise UnsafeDatabase(
+                f"{name} belongs to user id {info.st_uid}, not to the user running "
+                f"grade-server ({os.geteuid()}): run grade-server as its owner, or chown it")
+        mode = stat.S_IMODE(info.st_mode)
+        if mode & 0o077:
+            try:
+                os.chmod(name, OWNER_ONLY)
+            except OSError as failure:
+                raise UnsafeDatabase(f"{name} can be read by others (mode {mode:04o}) and "
+                                     f"cannot be made owner-only ({failure.strerror}): "
+                                     "chmod 600 it") from None
+            changed.append(f"made {name} owner-only (it was {mode:04o})")
+    return changed
+
+
 def is_sqlite(engine: Engine | Connection) -> bool:
     return engine.dialect.name == "sqlite"
 
 
 def connect(url: str) -> Engine:
-    """An engine for `url` (sqlite:///PATH or postgresql+psycopg://...)."""
+    """An engine for `url` (sqlite:///PATH or postgresql+psycopg://...); `BadDatabaseURL`,
+    or for SQLite `UnsafeDatabase` (see `secure_sqlite_files`)."""
     try:
         parsed = sa.engine.make_url(url)
     except sa.exc.ArgumentError:
@@ -55,7 +103,8 @@ def connect(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database in (None, "", ":memory:"):
             raise BadDatabaseURL("the SQLite database must be a file (sqlite:///PATH)")
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        for change in secure_sqlite_files(parsed.database):
+            log.warning("%s", change)
         engine = sa.create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000,
                                                         "check_same_thread": False},
                                   pool_size=8, max_overflow=32)

@@ -1,8 +1,10 @@
-"""Token buckets in memory, one per key (a client's address, a learner, an e-mail).
+"""Token buckets in memory, one per key (a client's address, a learner): floods.
 
 Each server process keeps its own: behind a load balancer with N processes a client
-gets up to N times the rate, which is still a limit (the point is that nobody can try
-passwords or flood the queue at full speed)."""
+gets up to N times the rate, which is still a limit (the point is that nobody floods the
+queue at full speed). What guards secrets (wrong passwords, wrong enrolment codes and
+tokens) is counted in the database instead, the same for every process (`throttle`), and
+so are a cohort's joins per minute (`enrolment.JOINS_PER_CODE`)."""
 
 from __future__ import annotations
 
@@ -55,7 +57,7 @@ class Limiter:
 
 # A learner grades about once a minute; one back from a day offline sends a queue.
 SUBMISSIONS = Rate(burst=30, per_second=0.5)
-JOINS = Rate(burst=10, per_second=1 / 6)  # per client address
-LOGINS_BY_ADDRESS = Rate(burst=10, per_second=1 / 6)
-LOGINS_BY_EMAIL = Rate(burst=5, per_second=1 / 30)  # failed sign-ins only
-LEARNER_SIGNINS = Rate(burst=10, per_second=1 / 6)  # per client address
+# Per client address: a class behind one NAT joins (and looks at its records) in a minute.
+JOINS = Rate(burst=60, per_second=1)
+LOGINS_BY_ADDRESS = Rate(burst=10, per_second=1 / 6)  # instructors' sign-ins, any e-mail
+LEARNER_SIGNINS = Rate(burst=60, per_second=1)

@@ -88,6 +88,7 @@ learners = sa.Table(
     sa.Index("ix_learners_cohort_name", "cohort_id", "name"),
     sa.Index("ix_learners_cohort_activity", "cohort_id", "last_activity"),
     sa.Index("ix_learners_cohort_passed", "cohort_id", "passed_count"),
+    sa.Index("ix_learners_cohort_joined", "cohort_id", "joined_at"),  # joins per code
 )
 
 # One incarnation of a learner's simulated account: (account id, link of event 1).
@@ -199,4 +200,33 @@ progress = sa.Table(
     sa.Column("reason", sa.String(24), nullable=True),
 )
 
-# Login and sign-in attempts are rate-limited in memory (rate_limits); nothing here.
+# Signed-in dashboard sessions (an instructor's or a learner's): the cookie carries a random
+# id, the server keeps its SHA-256; signing out deletes the row, and the cookie is dead.
+sessions = sa.Table(
+    "sessions", metadata,
+    sa.Column("digest", sa.String(64), primary_key=True),
+    sa.Column("instructor_id", sa.Integer, sa.ForeignKey("instructors.id"), nullable=True,
+              index=True),
+    sa.Column("learner_id", sa.Integer, sa.ForeignKey("learners.id"), nullable=True,
+              index=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False, index=True),
+)
+
+# Failures counted per key (an address and an e-mail; an address's wrong enrolment codes),
+# shared by every server process: `throttle` makes each try after the free ones wait longer.
+throttles = sa.Table(
+    "throttles", metadata,
+    sa.Column("key", sa.String(320), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("last_failure", UTCDateTime, nullable=False, index=True),
+)
+
+# Re-grade workers' heartbeats: the dashboard and the log say so when jobs wait and no
+# worker has been seen for a while.
+workers = sa.Table(
+    "workers", metadata,
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("seen_at", UTCDateTime, nullable=False, index=True),
+)

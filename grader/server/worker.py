@@ -22,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from grader.server import jobs, progress, records, standing
+from grader.server import heartbeats, jobs, progress, records, standing
 from grader.server.database import reading, writing
 from grader.server.schema import submissions
 
@@ -149,7 +149,9 @@ class Worker(threading.Thread):
     def run(self) -> None:
         # Not warmed up ahead: the serving process would pay for it (seconds of CPU) even
         # when no learner submits; the first re-grade takes it instead.
+        pulse = heartbeats.Pulse(self.engine, _name())
         while not self.stopping.is_set():
+            pulse()
             try:
                 worked = run_once(self.engine, self.regrade)
             except Exception:  # the database went away for a moment: try again later
@@ -169,7 +171,9 @@ def run_forever(engine: Engine, stopping: threading.Event,
     """A worker process's loop (`grade-server worker`), until `stopping` is set."""
     _warm_up(regrade)
     log.info("ready: taking re-grades (worker %s)", _name())
+    pulse = heartbeats.Pulse(engine, _name())
     while not stopping.is_set():
+        pulse()
         try:
             worked = run_once(engine, regrade)
         except Exception:
