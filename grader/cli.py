@@ -77,6 +77,10 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("exercise", help="its number (03) or id (03-stop-using-root)")
         if name == "restart":
             command.add_argument("--yes", action="store_true", help="do not ask to confirm")
+        if name == "watch":
+            command.add_argument("--answers", type=Path,
+                                 help="the exercise's answers file (05, 06; default: "
+                                      "answers.toml in its folder)")
     sandbox = sub.add_parser(
         "sandbox", help="the simulated AWS account",
         epilog="advance DURATION moves the account's clock forward (45s, 90m, 2h, 1d or\n"
@@ -352,7 +356,9 @@ def _command(options: argparse.Namespace) -> int:
         return commands.progress()
     if options.command == "list":
         return commands.list_exercises()
-    if options.command in ("show", "hint", "solution", "watch"):
+    if options.command == "watch":
+        return commands.watch(options.exercise, options.answers)
+    if options.command in ("show", "hint", "solution"):
         return int(getattr(commands, options.command)(options.exercise))
     if options.command == "start":
         from grader.exercise_start import start

@@ -124,10 +124,10 @@ def _language(suffix: str) -> str:
     return {".sh": "bash", ".py": "python", ".ipynb": "json"}.get(suffix, "text")
 
 
-def watch(name: str) -> int:
+def watch(name: str, answers: Path | None = None) -> int:
     from grader.watch import watch as run_watch
 
-    return run_watch(find(name))
+    return run_watch(find(name), answers)
 
 
 def sandbox(action: str, port: int = 0, as_json: bool = False,
@@ -207,6 +207,9 @@ def status(as_json: bool = False) -> int:
     if reading.ahead:
         print(f"Its clock is {clock.describe(reading.ahead)} ahead of this machine's: in the "
               f"account it is {_utc(reading.now)}.")
+    print(f"Its console (sign-in, root's access keys): {found.endpoint}/_sandbox/console/")
+    print(f"Root user's console sign-in: {found.account.root_email} / "
+          f"{found.account.root_password}")
     return 0
 
 

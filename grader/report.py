@@ -87,8 +87,9 @@ def render_result(result: ExerciseResult, stream: TextIO = sys.stdout) -> str:
         lines.append(style.good(f"{everything}. Well done!"))
     else:
         number = result.exercise[:2]
-        stuck = any(c.permanent for c in result.checks if not c.passed)
-        advice = (f" A failing check cannot be fixed in this account: `grade restart {number}` "
+        stuck = sum(c.permanent for c in result.checks if not c.passed)
+        which = "One failing check" if stuck == 1 else f"{stuck} failing checks"
+        advice = (f" {which} cannot be fixed in this account: `grade restart {number}` "
                   "starts the exercise over." if stuck else
                   f" Fix the first failing one, then run `grade {number}` again "
                   f"(`grade hint {number}` for a hint).")

@@ -44,10 +44,15 @@ def _restart_hands_on(exercise: Exercise, assume_yes: bool) -> int:
     since = archives.done_since(folder, start.events)
     where = ("as it was when it was opened" if start.name == checkpoints.OPENED
              else f"as it was when you first passed {start.name}")
+    later = sorted(name for name, at in checkpoints.load(folder).items()
+                   if name != checkpoints.OPENED and at > start.events)
+    work = (f", with the work of the exercises passed since ({', '.join(later)}: you will "
+            "pass them again after this one)") if later else ""
     print(wrap(f"This rebuilds your simulated account {where}, so that you can do "
-               f"{exercise.id} again from its start. The {since} request(s) made since then "
-               "are undone in the account (it is archived first: `grade sandbox archives` lists "
-               "it, `grade sandbox restore` brings it back); what you did before stays."))
+               f"{exercise.id} again from its start. What was done since then is undone in "
+               f"the account ({archives.requests(since)}{work}); it is archived first: "
+               "`grade sandbox archives` lists it, `grade sandbox restore` brings it back. "
+               "What you did before stays."))
     if since == 0:
         print("Nothing was done since then: the account is already there.")
         return 0

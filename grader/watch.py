@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from grader.errors import GradeError
@@ -38,10 +39,14 @@ REBUILT = ("The simulated account was rebuilt (a reset, a restart or a new start
            "graded again.")
 
 
-def watch(exercise: Exercise) -> int:
+def watch(exercise: Exercise, answers: Path | None = None) -> int:
     if exercise.kind != "hands-on":
         raise GradeError(f"`grade watch` is for hands-on exercises; {exercise.id} is a quiz.",
                          f"Run `grade {exercise.id[:2]}`.")
+    if answers is not None and not exercise.questions:
+        raise GradeError(f"--answers is for exercises that ask questions; {exercise.id} is "
+                         "graded from the account itself.",
+                         f"Run `grade watch {exercise.id[:2]}` without --answers.")
     from grader.sandbox import control
 
     running = control.require()
@@ -54,7 +59,7 @@ def watch(exercise: Exercise) -> int:
                 seen = control.changes(running)
                 note = REBUILT if generation not in (None, seen.generation) else ""
                 generation = seen.generation
-                result = _grade(exercise, running)
+                result = _grade(exercise, running, answers)
                 verdict = (result.passed, tuple(result.failed_ids))
                 if verdict != last:
                     Progress().record(exercise.id, result.passed, result.failed_ids,
@@ -64,15 +69,22 @@ def watch(exercise: Exercise) -> int:
                 _wait_for_change(running, seen)
             except (OSError, control.NotAnswering):
                 running = _wait_for_the_account()
+            except GradeError as error:  # this grading could not run: say why, go on
+                print(wrap(f"Could not grade this time: {error.reason} {error.fix}".strip()),
+                      flush=True)
+                try:
+                    _wait_for_change(running, control.changes(running))
+                except (OSError, control.NotAnswering):
+                    running = _wait_for_the_account()
     except KeyboardInterrupt:
         print("\nStopped watching.")
         return 0
 
 
-def _grade(exercise: Exercise, running: Running) -> ExerciseResult:
+def _grade(exercise: Exercise, running: Running, answers: Path | None) -> ExerciseResult:
     from grader.grading import answers_file, graded_by_the_account, keep_start_point
 
-    result, before = graded_by_the_account(exercise, answers_file(exercise, None), running)
+    result, before = graded_by_the_account(exercise, answers_file(exercise, answers), running)
     keep_start_point(result, before)
     return result
 

@@ -136,3 +136,13 @@ def test_the_aws_cli_profiles_go_and_come_back_with_the_account(fresh: Course) -
     assert restored.returncode == 0, restored.stderr
     assert "AKIAOLD" in (profiles / "credentials").read_text()
     assert users(fresh) == ["alice"]
+
+
+def test_a_restart_says_which_passes_it_undoes(fresh: Course) -> None:
+    assert fresh.run([sys.executable, str(SOLVED_03)]).returncode == 0
+    assert fresh.grade("03").returncode == 0
+    done = fresh.grade("restart", "03", "--yes")
+    assert done.returncode == 0, done.stderr
+    said = " ".join(done.stdout.split())
+    assert "exercises passed since (03-stop-using-root: you will pass them again" in said
+    assert "redo     03-stop-using-root" in fresh.grade().stdout

@@ -76,6 +76,8 @@ def test_start_is_idempotent_and_status_says_where(course: Course) -> None:
     status = course.grade("sandbox", "status")
     assert status.returncode == 0
     assert "running at http://127.0.0.1:" in status.stdout and "since" in status.stdout
+    account = course.account()  # what 04 and 06 send the learner to `status` for
+    assert "/_sandbox/console/" in status.stdout and account["root_password"] in status.stdout
 
 
 def test_files_are_private(course: Course) -> None:

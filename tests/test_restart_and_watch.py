@@ -162,3 +162,9 @@ def test_watch_keeps_where_the_next_exercise_begins(fresh: Course) -> None:
         process.wait(timeout=30)
     marks = json.loads((fresh.home / "sandbox" / "checkpoints.json").read_text())
     assert "03-stop-using-root" in marks
+
+
+def test_watch_takes_answers_only_where_an_exercise_asks(home: Course) -> None:
+    done = home.grade("watch", "03", "--answers", "answers.toml")
+    assert done.returncode == 2 and "graded from the account itself" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -157,7 +157,7 @@ def test_root_not_used_after_admin(iam_state: IamState, activity: list[Activity]
     if everyday:  # in the record for good: no later action undoes them
         raise PermanentFailure(f"root was used for everyday work after you had switched to "
                                f"your IAM user: {shown}{more}. The account's record keeps "
-                               "those calls")
+                               "those calls.")
 
 
 def switch_to_admin(state: IamState, activity: list[Activity]) -> int | None:
