@@ -159,12 +159,15 @@ def test_show_never_wraps_a_code_block(home: Course) -> None:
     comment after `grade authenticator add ...` in 04 stays on its line); prose still wraps."""
     from markdown_it import MarkdownIt
 
+    from grader.terminal_markdown import quote_admonitions
     from tests.conftest import EXERCISES
 
     env = {**home.env, "COLUMNS": "60"}
     every_code_line: list[str] = []
     for readme in sorted(EXERCISES.glob("*/README.md")):
-        blocks = [token.content for token in MarkdownIt().parse(readme.read_text())
+        # `!!! tip` boxes are indented: read as the terminal shows them, not as code.
+        blocks = [token.content
+                  for token in MarkdownIt().parse(quote_admonitions(readme.read_text()))
                   if token.type in ("fence", "code_block")]
         shown = home.grade("show", readme.parent.name[:2], env=env)
         assert shown.returncode == 0, shown.stderr
