@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import configparser
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +46,7 @@ class Profile:
 
     name: str
     has_key: bool  # an access key of its own (in the credentials file or the config)
+    key_id: str | None  # that key's id
     role_arn: str | None
     mfa_serial: str | None
     source_profile: str | None
@@ -157,17 +159,21 @@ def profiles() -> list[Profile]:
         found.append(Profile(
             name=name,
             has_key=bool(keys.get("aws_access_key_id") or settings.get("aws_access_key_id")),
+            key_id=keys.get("aws_access_key_id") or settings.get("aws_access_key_id") or None,
             role_arn=settings.get("role_arn") or None,
             mfa_serial=settings.get("mfa_serial") or None,
             source_profile=settings.get("source_profile") or None))
     return found
 
 
-def working_profile(current: str | None) -> str | None:
+def working_profile(current: str | None,
+                    holds: Callable[[Profile], bool] = lambda _: True) -> str | None:
     """The profile to work with once root has no key: an MFA role profile (exercise 04's:
     `current` if it is one, else the first), else `current` when it is one of the
-    course's, else the first profile with a key; None when there is none."""
-    known = profiles()
+    course's, else the first profile with a key; None when there is none. `holds`: whether
+    what a profile names (its key, role and MFA device) is in the account now, so that a
+    profile left from work since undone (`grade restart 04`) is passed over."""
+    known = [p for p in profiles() if holds(p)]
     with_key = {p.name for p in known if p.has_key}
     usable = [p.name for p in known
               if p.mfa_role and (p.source_profile in with_key or p.has_key)]

@@ -12,7 +12,9 @@ written to. Then, whose credentials:
 - once root has none (exercise 03 done): the learner's IAM admin user,
   through a profile of the course's configuration (`aws_config.working_profile`:
   the one already in `AWS_PROFILE`, else exercise 04's MFA profile, else the
-  profile with the admin's key), and no key variables that would win over it.
+  profile with the admin's key; a profile whose key, role or MFA device is not in
+  the account now, left from work since undone, is passed over), and no key
+  variables that would win over it.
   Without such a profile yet, one line on standard error says how to save one,
   never to use root.
 
@@ -30,6 +32,7 @@ import json
 import os
 import shlex
 import sys
+from collections.abc import Callable
 
 from grader import aws_config, cli_sessions
 from grader.sandbox import control
@@ -53,7 +56,8 @@ def variables(running: control.Running) -> tuple[dict[str, str], list[str], str]
     if "AWS_ACCESS_KEY_ID" in env:
         unset = [*PROFILE_VARIABLES, *TOKEN_VARIABLES]
     else:
-        profile = aws_config.working_profile(os.environ.get("AWS_PROFILE"))
+        profile = aws_config.working_profile(os.environ.get("AWS_PROFILE"),
+                                             _in_the_account(control.names(running)))
         unset = [*KEY_VARIABLES, *TOKEN_VARIABLES, "AWS_DEFAULT_PROFILE"]
         if profile is None:
             unset.append("AWS_PROFILE")
@@ -64,6 +68,17 @@ def variables(running: control.Running) -> tuple[dict[str, str], list[str], str]
     if forgotten:
         note = "\n".join(filter(None, [note, f"# {forgotten}"]))
     return env, unset, note
+
+
+def _in_the_account(names: control.Names) -> Callable[[aws_config.Profile], bool]:
+    """Whether what a profile names is in the account now: a profile made for work since
+    undone (`grade restart 04` takes the MFA role and device away) is passed over."""
+    def holds(profile: aws_config.Profile) -> bool:
+        return ((profile.key_id is None or profile.key_id in names.user_keys)
+                and (profile.role_arn is None or profile.role_arn in names.roles)
+                and (profile.mfa_serial is None or profile.mfa_serial in names.mfa_devices))
+
+    return holds
 
 
 def _forget_expired_sessions(running: control.Running) -> str:

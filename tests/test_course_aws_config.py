@@ -144,3 +144,20 @@ def test_no_course_file_is_written_outside_grade_home(fresh: Course, tmp_path: P
     subprocess.run([str(Path(env["PATH"].split(":")[0]) / "grade"), "sandbox", "env"],
                    env=env, capture_output=True, check=True, timeout=60)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_profile_naming_what_the_account_no_longer_has_is_passed_over(
+        fresh: Course, tmp_path: Path) -> None:
+    """After `grade restart 04` the MFA role and device are undone: the MFA profile names
+    them still, and the terminal falls back to the admin's key profile."""
+    from tests.mfa_profile import MFA_PROFILE, after_04_with_profile
+
+    home = tmp_path / "home"
+    assert after_04_with_profile(fresh, home).get("AWS_PROFILE") == MFA_PROFILE
+    config = fresh.home / "aws" / "config"
+    text = config.read_text()
+    assert "role_arn = " in text
+    config.write_text(text.replace(":role/", ":role/undone-"))
+    assert terminal(fresh, home)["AWS_PROFILE"] == PROFILE
+    config.write_text(text)
+    assert terminal(fresh, home)["AWS_PROFILE"] == MFA_PROFILE

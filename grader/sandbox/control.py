@@ -372,6 +372,21 @@ def environment(running: Running) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
+class Names:
+    """What a learner's AWS CLI profile may name, as the account has it now."""
+
+    user_keys: frozenset[str]  # the ids of IAM users' active access keys
+    roles: frozenset[str]  # role ARNs
+    mfa_devices: frozenset[str]  # the serial numbers of IAM users' MFA devices
+
+
+def names(running: Running) -> Names:
+    answer = _get(running.endpoint, "/_sandbox/credentials", running.account.grader_secret)
+    return Names(frozenset(answer.get("userAccessKeys", [])), frozenset(answer.get("roles", [])),
+                 frozenset(answer.get("mfaDevices", [])))
+
+
+@dataclass(frozen=True)
 class AccountTime:
     """The simulated account's clock, read once."""
 
@@ -485,6 +500,6 @@ def grader_environment(running: Running) -> dict[str, str]:
 __all__ = [
     "NOT_RUNNING", "AccountTime", "Change", "NotAnswering", "RecordInUse", "Running",
     "account_time", "advance", "changes", "environment", "events", "exclusive", "find",
-    "grade_here", "grader_environment", "loopback_open", "post", "record_untouched_by_others",
-    "require", "start", "start_locked", "stop", "stop_locked",
+    "grade_here", "grader_environment", "loopback_open", "names", "post",
+    "record_untouched_by_others", "require", "start", "start_locked", "stop", "stop_locked",
 ]

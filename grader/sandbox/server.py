@@ -176,15 +176,24 @@ def _install_control(app: SandboxApp, folder: Path | None) -> Callable[[Any], bo
         return bool(request.headers.get(GRADER_TOKEN) == account.grader_secret)
 
     def credentials(request: Any, _body: bytes) -> Any:
-        """Root's access keys with their secrets: for `grade sandbox env` only."""
+        """Root's access keys with their secrets, and the ids of what the learner's AWS CLI
+        profiles may name (users' active keys, roles, users' MFA devices): for `grade
+        sandbox env` only."""
         if not allowed(request):
             return json_response({"error": "not allowed"}, 403)
-        root_user = root_of(_iam(account.account_id))
+        iam = _iam(account.account_id)
+        root_user = root_of(iam)
         keys = root_user.access_keys if root_user else []
-        return json_response({"rootAccessKeys": [
-            {"accessKeyId": k.access_key_id, "secretAccessKey": k.secret_access_key,
-             "status": k.status} for k in keys
-        ]})
+        return json_response({
+            "rootAccessKeys": [{"accessKeyId": k.access_key_id,
+                                "secretAccessKey": k.secret_access_key, "status": k.status}
+                               for k in keys],
+            # What the learner's AWS CLI profiles may name, as it is now (no secrets).
+            "userAccessKeys": sorted(k.access_key_id for u in iam.users.values()
+                                     for k in u.access_keys if k.status == "Active"),
+            "roles": sorted(r.arn for r in iam.roles.values()),
+            "mfaDevices": sorted(serial for u in iam.users.values() for serial in u.mfa_devices),
+        })
 
     def changes(request: Any, _body: bytes) -> Any:
         """`?after=N&wait=S[&generation=G]`: answers once the record holds more than N events,
