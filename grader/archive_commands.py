@@ -55,7 +55,7 @@ def _forget_sessions(account_id: str) -> None:
     cli_sessions.forget_expired(account_id, dt.datetime.max.replace(tzinfo=dt.UTC))
 
 
-def list_archives(as_json: bool) -> int:
+def show_archives(as_json: bool) -> int:
     """One archived account a line, its name first; `--json`: `{"archives": [...]}`."""
     found = archives.listed(sandbox_dir())
     if as_json:

@@ -140,7 +140,7 @@ def sandbox(action: str, port: int = 0, as_json: bool = False,
         if action == "reset":
             return archive_commands.reset(assume_yes)
         if action == "archives":
-            return archive_commands.list_archives(as_json)
+            return archive_commands.show_archives(as_json)
         return archive_commands.restore(value or "", assume_yes)
     if action == "status":
         return status(as_json)
