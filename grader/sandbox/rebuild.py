@@ -17,6 +17,12 @@ whose requests go to the account's application in this process
 (`route_in_process`) rather than over HTTP. The account's clock stands still
 at the moment of the learner's grading (`StoppedClock`), so a re-grade made an
 hour or a month later sees the account as the learner's grading did.
+
+A rebuilt account can also be judged further (`go_on`): the events a learner's next
+submission brings are stored after the ones it holds and judged on top, which makes the
+account `rebuild` would make from the whole record (the judging's own memory, the
+`Judgement`, goes on with it); and judging a long record can stop between steps
+(`pause`) and go on later, so that a worker can serve others in between.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ import functools
 import io
 import secrets
 import string
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,11 +40,15 @@ from urllib.parse import unquote, urlsplit
 
 from grader.sandbox.account import Account
 from grader.sandbox.clock import AccountClock
+from grader.sandbox.record import COLUMNS
 
 # Where the rebuilt account's clients send their requests: never contacted, the
 # requests are answered in this process (`route_in_process`).
 IN_PROCESS_ENDPOINT = "http://127.0.0.1:9"
 StoredEvents = Iterable[tuple[int, tuple[Any, ...], str]]
+Pause = Callable[[], bool]  # whether to stop judging now (others wait for this process)
+_TIME = COLUMNS.index("event_time")
+STEP = 500  # events judged between two questions to `pause` (about 0.6 s)
 
 
 class StoppedClock(AccountClock):
@@ -54,10 +64,20 @@ class StoppedClock(AccountClock):
 
 @dataclass
 class Rebuilt:
-    """A rebuilt account: its application, and what in its record did not hold."""
+    """A rebuilt account: its application, what in its record did not hold, how far its
+    record is judged (`judgement`: judging can go on from there, `go_on`), and the account
+    time its judging reached (`reached`: its clock's now once `complete`)."""
 
     app: Any  # SandboxApp
     problems: list[str]
+    judgement: Any = None  # replay.Judgement
+    reached: dt.datetime | None = None
+    complete: bool = True
+    held: int = 0  # the seq of the last event its record holds (judged or not)
+
+
+class CannotGoOn(Exception):
+    """Events that cannot be judged on top of a rebuilt account (it must be rebuilt)."""
 
 
 def identity(sent: dict[str, Any]) -> Account:
@@ -83,24 +103,96 @@ def grader_key() -> tuple[str, str]:
 
 
 def rebuild(account: Account, events: StoredEvents, folder: Path,
-            graded_at: dt.datetime) -> Rebuilt:
+            graded_at: dt.datetime, pause: Pause | None = None) -> Rebuilt:
     """The account rebuilt in this process from `events` (seq, stored columns, link),
-    its record kept in `folder`; ValueError when the events do not chain."""
+    its record kept in `folder`; ValueError when the events do not chain. `pause`: asked
+    between steps of the judging; when it says so, the rebuild stops there, not
+    `complete` (`go_on` finishes it)."""
     from grader.sandbox.record import RECORD_FILE, Record
-    from grader.sandbox.replay import judged_replay
+    from grader.sandbox.replay import Judgement
     from grader.sandbox.server import assemble, install_services
 
     install_services()
     forget_accounts()
+    rows = list(events)
     record = Record(folder / RECORD_FILE)
-    record.append_stored(events)
+    record.append_stored(rows)
     app = assemble(account, record, None, _SHARED.get("moto"))
     _SHARED["moto"] = app.moto
     app.clock = StoppedClock(graded_at)
     app.endpoint = IN_PROCESS_ENDPOINT
-    judged = judged_replay(app)
-    record.drop(judged.untrue)  # what did not happen is not in the account's record
-    return Rebuilt(app, judged.problems)
+    return _judge(Rebuilt(app, [], Judgement(), held=rows[-1][0] if rows else 0), pause)
+
+
+def go_on(rebuilt: Rebuilt, events: StoredEvents, graded_at: dt.datetime,
+          pause: Pause | None = None) -> Rebuilt:
+    """`rebuilt` (live in this process: `parking.unpark`), its record extended by `events`
+    (those after the last it holds) and judged on from where its judging stopped, the
+    clock stopped at `graded_at`: the same account `rebuild` makes from the whole record.
+    CannotGoOn, and `rebuilt` untouched, when that would not be so: the events do not
+    chain on, or one is dated before the time the account already reached (what fell due
+    then, a CloudTrail delivery, would have held it)."""
+    app = rebuilt.app
+    rows = list(events)
+    reached = rebuilt.reached
+    moments = [_moment(columns[_TIME]) for _, columns, _ in rows]
+    if reached is not None:
+        if any(moment is None or moment < reached for moment in moments):
+            raise CannotGoOn("an event is dated before the time the account reached")
+        if rebuilt.complete and not rows and graded_at + app.clock.offset < reached:
+            raise CannotGoOn("graded before the time the account reached")
+    try:
+        app.record.append_stored(rows, after=rebuilt.held)
+    except ValueError as error:
+        raise CannotGoOn(str(error)) from None
+    app.clock.machine_now = graded_at
+    point_at(app)
+    return _judge(Rebuilt(app, rebuilt.problems, rebuilt.judgement, reached, False,
+                          rows[-1][0] if rows else rebuilt.held), pause)
+
+
+def _judge(rebuilt: Rebuilt, pause: Pause | None) -> Rebuilt:
+    """Judge `rebuilt`'s record on to its end, in steps of `STEP` events, stopping early
+    (not `complete`) when `pause` says so between two steps."""
+    from grader.sandbox.replay import judged_replay
+
+    app, judgement, end = rebuilt.app, rebuilt.judgement, rebuilt.held
+    while True:
+        until = min(judgement.last_seq + STEP, end)
+        last_step = until >= end
+        judgement = judged_replay(app, judgement, until=until, finish=last_step)
+        reached = max([m for m in (rebuilt.reached, judgement.latest) if m is not None],
+                      default=None)
+        if last_step:
+            now = app.clock.now()
+            reached = max(reached, now) if reached is not None else now
+            return Rebuilt(app, judgement.problems, judgement, reached, True, end)
+        rebuilt = Rebuilt(app, judgement.problems, judgement, reached, False, end)
+        if pause is not None and pause():
+            return rebuilt
+
+
+def point_at(app: Any) -> None:
+    """Point what serves "the account" in this process (moto's default account, CloudTrail's
+    LookupEvents) at `app`'s, as opening it did (`server.assemble`): a kept account
+    taken up again."""
+    import os
+
+    from moto.moto_server import werkzeug_app
+
+    from grader.sandbox.cloudtrail import responses
+
+    os.environ["MOTO_ACCOUNT_ID"] = app.account.account_id
+    setattr(werkzeug_app, "DEFAULT_ACCOUNT_ID", app.account.account_id)  # noqa: B010
+    responses.attach(app)
+
+
+def _moment(text: Any) -> dt.datetime | None:
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def forget_accounts() -> None:

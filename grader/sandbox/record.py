@@ -161,13 +161,17 @@ class Record:
         event.seq = int(cursor.lastrowid or 0)
         return event.seq
 
-    def append_stored(self, events: Iterable[tuple[int, tuple[Any, ...], str]]) -> None:
+    def append_stored(self, events: Iterable[tuple[int, tuple[Any, ...], str]],
+                      after: int | None = None) -> None:
         """Store events exactly as another record stored them, (seq, columns, link) each:
         an instructor's server rebuilding a learner's record. ValueError, and nothing
-        stored, unless each is the next event and its link follows from the one before."""
+        stored, unless each is the next event and its link follows from the one before.
+        `after`: the seq of the last event stored before (default: as many as the record
+        holds; not so once some were dropped)."""
         with self._lock:
             head = self.head
-            expected = int(self._db.execute("SELECT COUNT(*) FROM events").fetchone()[0]) + 1
+            expected = (after if after is not None else int(
+                self._db.execute("SELECT COUNT(*) FROM events").fetchone()[0])) + 1
             marks = ",".join("?" for _ in (*self._names, "seq", "chain"))
             self._db.execute("BEGIN")
             try:

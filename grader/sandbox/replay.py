@@ -90,13 +90,20 @@ MADE_AGAIN = {*CONSOLE_SIGNINS, PASSKEY_CHALLENGE, PASSKEY_REGISTER}
 @dataclass
 class Judgement:
     """What a judged replay found: one line per problem, and the events that did not
-    happen as recorded (their seq)."""
+    happen as recorded (their seq); and what judging the events after them needs to
+    remember (so that it can go on later, from the last event judged: `judged_replay`'s
+    `judgement`): that event's seq, the latest time so far, and when root last signed in
+    to the console (judged true)."""
 
     problems: list[str] = field(default_factory=list)
     untrue: list[int] = field(default_factory=list)
+    last_seq: int = 0
+    latest: dt.datetime | None = None
+    root_signed_in: dt.datetime | None = None
 
 
-def judged_replay(app: SandboxApp) -> Judgement:
+def judged_replay(app: SandboxApp, judgement: Judgement | None = None,
+                  until: int | None = None, finish: bool = True) -> Judgement:
     """Rebuild the account from its record as `replay` does, but make every event again
     as it was first made, judged at the door (signature, key, session, date, password,
     MFA code, passkey), reads and refused requests too, and compare what it makes with
@@ -113,13 +120,24 @@ def judged_replay(app: SandboxApp) -> Judgement:
     Not judged again: the account clock's advances (the learner's own `grade sandbox
     advance`). A console action only root may take (a passkey's registration and its
     challenge among them) is judged by whether a root console sign-in that was judged
-    true came less than a session's length before it."""
+    true came less than a session's length before it.
+
+    An event judged untrue is taken out of the record at once, so that nothing made
+    after it (a CloudTrail log file) holds it either.
+
+    In steps: given the `judgement` of the events before (its `last_seq`), only the
+    events after it are judged, up to `until` (default: the record's end); `finish`
+    lets the account's time reach its clock's now at the end (not for a step that
+    more events will follow). The account, judged in steps, comes out the same as when
+    judged at once, as long as no event of a later step is dated before the time a step
+    reached."""
     from grader.sandbox.console.signin import SESSION_LENGTH
 
-    found = Judgement()
-    root_signed_in: dt.datetime | None = None
-    previous: dt.datetime | None = None
-    for event in app.record.events(clock=True):
+    found = judgement or Judgement()
+    root_signed_in = found.root_signed_in
+    previous = found.latest
+    last = until if until is not None else 2**62
+    for event in app.record.events("seq > ? AND seq <= ?", (found.last_seq, last), clock=True):
         moment = dt.datetime.fromisoformat(event.event_time)
         if previous is not None and moment < previous:
             found.problems.append(f"{_described(event)}: its time runs backwards "
@@ -156,11 +174,16 @@ def judged_replay(app: SandboxApp) -> Judgement:
         if problem is not None:
             found.problems.append(problem)
             found.untrue.append(event.seq)
+            app.record.drop([event.seq])  # what did not happen is not in the account's record
         if control in CONSOLE_SIGNINS and event.identity_type == "Root" and event.status < 400 \
                 and problem is None:
             root_signed_in = moment
         app.recorded(event)
-    app.pass_time(app.clock.now())
+        found.last_seq, found.latest, found.root_signed_in = event.seq, previous, root_signed_in
+    if until is not None:  # every event up to it is judged (the untrue ones taken out)
+        found.last_seq = max(found.last_seq, until)
+    if finish:
+        app.pass_time(app.clock.now())
     return found
 
 

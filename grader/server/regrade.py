@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import shutil
 import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,10 +30,15 @@ from typing import Any
 from grader.errors import GradeError
 from grader.sandbox.record import COLUMNS
 from grader.server import standing
+from grader.server.held_events import HeldEvents
+from grader.server.kept_accounts import KEPT, Kept
+
+Pause = Callable[[], bool]  # whether to stop now (`rebuild.Pause`)
 
 REGRADED = "regraded"
 SELF_REPORTED = "self-reported"
 UNREPLAYABLE = "unreplayable"
+PAUSED = "paused"  # stopped between steps to let others' re-grades go first: ask again
 _ONE_AT_A_TIME = threading.Lock()
 _TIME = COLUMNS.index("event_time")
 
@@ -41,7 +47,7 @@ _TIME = COLUMNS.index("event_time")
 class Regrade:
     """The server's verdict on a submission."""
 
-    status: str  # REGRADED | SELF_REPORTED | UNREPLAYABLE
+    status: str  # REGRADED | SELF_REPORTED | UNREPLAYABLE | PAUSED
     verdict: dict[str, Any] | None  # a `grade --json` document (None: no verdict)
     problems: list[str] = field(default_factory=list)  # events that did not happen as recorded
     why: str | None = None  # why it could not be verified (`standing.REASONS`), if known
@@ -49,10 +55,13 @@ class Regrade:
 
 def regrade(exercise: str, mode: str, account: dict[str, Any] | None,
             events: Iterable[Any], answers: str | None,
-            graded_at: dt.datetime | None = None) -> Regrade:
+            graded_at: dt.datetime | None = None, pause: Pause | None = None) -> Regrade:
     """Grade again what a learner sent: `events` are the whole record of their account
-    up to the grading (StoredEvents, or (seq, columns, link) tuples, in order);
-    `graded_at` the learner's machine's time of the grading (default: now)."""
+    up to the grading (StoredEvents, or (seq, columns, link) tuples, in order; a
+    `HeldEvents` lets the account be kept, and judged on from where it was kept:
+    `kept_accounts`); `graded_at` the learner's machine's time of the grading (default:
+    now). `pause`: asked between steps of a long rebuild; when it says so, the re-grade
+    stops there (`PAUSED`, the account kept as far as it got) and goes on when asked again."""
     if mode == "live":
         return Regrade(SELF_REPORTED, None,
                        ["A grading of a real AWS account cannot be repeated by the server."],
@@ -68,35 +77,135 @@ def regrade(exercise: str, mode: str, account: dict[str, Any] | None,
                        [f"{found.id} is hands-on: it is graded on the account, not as a "
                         "quiz (grade never sends a quiz-mode grading of it)."],
                        standing.QUIZ_FOR_HANDS_ON)
-    rows = [_row(e) for e in events]
-    unreadable = [seq for seq, columns, _ in rows if not _readable_time(columns[_TIME])]
-    if unreadable:
-        return Regrade(UNREPLAYABLE, None,
-                       [f"Event {unreadable[0]}'s time cannot be read: when it happened, "
-                        "and so what the account was then, is unknown."],
-                       standing.UNREADABLE_TIME)
-    if mode == "quiz" and not rows:
-        return _quiz(found, answers, None)
-    if account is None or not rows:
-        return Regrade(UNREPLAYABLE, None, ["The submission has no account record to rebuild."])
-    with _ONE_AT_A_TIME, tempfile.TemporaryDirectory(prefix="regrade-") as folder:
-        from grader.sandbox.rebuild import identity, rebuild
+    held = events if isinstance(events, HeldEvents) and account is not None else None
+    with _ONE_AT_A_TIME:
+        kept = _kept_for(held, account)
+        # From the kept account's last event (its link is checked again) on; or all.
+        rows = [_row(e) for e in (held.after(kept.seq - 1) if held and kept else events)]
+        unreadable = [seq for seq, columns, _ in rows if not _readable_time(columns[_TIME])]
+        if unreadable:
+            _let_go(kept)
+            return Regrade(UNREPLAYABLE, None,
+                           [f"Event {unreadable[0]}'s time cannot be read: when it happened, "
+                            "and so what the account was then, is unknown."],
+                           standing.UNREADABLE_TIME)
+        if mode == "quiz" and not rows and kept is None:
+            return _quiz(found, answers, None)
+        if account is None or (not rows and kept is None):
+            return Regrade(UNREPLAYABLE, None,
+                           ["The submission has no account record to rebuild."])
+        return _on_the_account(found, mode, account, held, kept, rows, answers,
+                               graded_at or dt.datetime.now(dt.UTC), pause)
 
+
+def _kept_for(held: HeldEvents | None, account: dict[str, Any] | None) -> Kept | None:
+    """The kept account `held` can be judged on, live again; None when there is none."""
+    if held is None or account is None:
+        return None
+    from grader.sandbox.parking import unpark
+    from grader.sandbox.rebuild import identity
+
+    kept = KEPT.take(held.incarnation_id)
+    if kept is None:
+        return None
+    if kept.identity != identity(account) or kept.seq > held.seq:
+        kept.discard()
+        return None
+    unpark(kept.parked)
+    return kept
+
+
+def _let_go(kept: Kept | None) -> None:
+    """Forget a kept account taken up (something about it is not to be trusted)."""
+    if kept is not None:
+        from grader.sandbox.rebuild import forget_accounts
+
+        kept.discard()
+        forget_accounts()
+
+
+def _on_the_account(found: Any, mode: str, account: dict[str, Any],
+                    held: HeldEvents | None, kept: Kept | None,
+                    rows: list[tuple[int, tuple[Any, ...], str]], answers: str | None,
+                    graded_at: dt.datetime, pause: Pause | None) -> Regrade:
+    """Rebuild the account (or judge `rows` on the `kept` one), grade it, keep it."""
+    from grader.sandbox.footprints import as_found
+    from grader.sandbox.rebuild import CannotGoOn, go_on, identity, rebuild
+
+    rebuilt = None
+    if kept is not None:
         try:
-            rebuilt = rebuild(identity(account), rows, Path(folder),
-                              graded_at or dt.datetime.now(dt.UTC))
+            rebuilt = go_on(kept.rebuilt, _after_link(rows, kept), graded_at, pause)
+            folder = kept.folder
+        except CannotGoOn:
+            _let_go(kept)
+            rows = [_row(e) for e in held or ()]
+        except Exception:
+            _let_go(kept)
+            raise
+    if rebuilt is None:
+        folder = Path(tempfile.mkdtemp(prefix="regrade-"))
+        try:
+            rebuilt = rebuild(identity(account), rows, folder, graded_at, pause)
         except Exception as error:  # a record that does not replay: reported, not crashed on
+            _discard(folder)
             return Regrade(UNREPLAYABLE, None,
                            [f"The record could not be replayed: {error!r}"])
-        target = reader(rebuilt)
-        if mode == "quiz":
-            outcome = _quiz(found, answers, target)
-            return Regrade(outcome.status, outcome.verdict, rebuilt.problems + outcome.problems)
-        try:
-            result = _run_checks(found, target, answers, Path(folder))
-        except GradeError as error:
-            return Regrade(UNREPLAYABLE, None, [*rebuilt.problems, error.reason])
-        return Regrade(REGRADED, result, rebuilt.problems)
+    if not rebuilt.complete:
+        _keep(held, account, rebuilt, folder)
+        return Regrade(PAUSED, None, list(rebuilt.problems))
+    try:
+        with as_found(rebuilt.app.account.account_id):
+            target = reader(rebuilt)
+            if mode == "quiz":
+                outcome = _quiz(found, answers, target)
+                result = Regrade(outcome.status, outcome.verdict,
+                                 [*rebuilt.problems, *outcome.problems])
+            else:
+                try:
+                    verdict = _run_checks(found, target, answers, folder)
+                    result = Regrade(REGRADED, verdict, list(rebuilt.problems))
+                except GradeError as error:
+                    result = Regrade(UNREPLAYABLE, None, [*rebuilt.problems, error.reason])
+    except BaseException:
+        _discard(folder)
+        raise
+    _keep(held, account, rebuilt, folder)
+    return result
+
+
+def _after_link(rows: list[tuple[int, tuple[Any, ...], str]],
+                kept: Kept) -> list[tuple[int, tuple[Any, ...], str]]:
+    """`rows` (from the kept account's last event on) without that event, once its link
+    is the one kept: the events to judge on it. CannotGoOn otherwise."""
+    from grader.sandbox.rebuild import CannotGoOn
+
+    if not rows or rows[0][0] != kept.seq or rows[0][2] != kept.link:
+        raise CannotGoOn(f"the record does not hold the kept event {kept.seq} as kept")
+    return rows[1:]
+
+
+def _keep(held: HeldEvents | None, account: dict[str, Any], rebuilt: Any,
+          folder: Path) -> None:
+    """Keep the account, parked, for the incarnation's next submission (when the events
+    came from the server's own store: `held`); else forget it."""
+    from grader.sandbox.parking import park
+    from grader.sandbox.rebuild import forget_accounts, identity
+
+    if held is None:
+        forget_accounts()
+        _discard(folder, rebuilt)
+        return
+    seq = rebuilt.held
+    link = rebuilt.app.record.head
+    parked = park(rebuilt.app.account.account_id)
+    KEPT.keep(Kept(held.incarnation_id, identity(account), seq, link, rebuilt, parked, folder))
+
+
+def _discard(folder: Path, rebuilt: Any = None) -> None:
+    if rebuilt is not None:
+        rebuilt.app.record.close()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def warm_up() -> None:
