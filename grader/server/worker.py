@@ -16,14 +16,15 @@ import os
 import socket
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from grader.server import heartbeats, jobs, progress, records, standing
+from grader.server import heartbeats, jobs, progress, standing
 from grader.server.database import reading, writing
+from grader.server.held_events import HeldEvents
 from grader.server.schema import submissions
 
 log = logging.getLogger("grade-server.worker")
@@ -60,14 +61,17 @@ def run_once(engine: Engine, regrade: RegradeFunction | None = None,
         for submission_id in jobs.abandoned(connection, now):
             _fail_submission(connection, submission_id,
                              "The re-grade stopped several times without finishing.")
-    job = jobs.claim(engine, name or _name())
+    worker = name or _name()
+    job = jobs.claim(engine, worker)
     if job is None:
         return False
     with reading(engine) as connection:
         row = connection.execute(sa.select(submissions)
                                  .where(submissions.c.id == job.submission_id)).one()
-        events = (records.events_up_to(connection, row.incarnation_id, row.record_seq)
-                  if row.incarnation_id is not None and row.record_seq is not None else [])
+    # Read only as far as needed: the worker may hold the account up to an earlier event.
+    events: Sequence[Any] = (HeldEvents(engine, row.incarnation_id, row.record_seq)
+                             if row.incarnation_id is not None and row.record_seq is not None
+                             else [])
     try:
         function = regrade or _real_regrade()
         with _ONE_AT_A_TIME:
@@ -75,7 +79,12 @@ def run_once(engine: Engine, regrade: RegradeFunction | None = None,
             # than the submission's arrival: a machine's word on its time is only a word.
             outcome = function(exercise=row.exercise, mode=row.mode, account=row.account,
                                events=events, answers=row.answers,
-                               graded_at=min(row.graded_at, row.received_at))
+                               graded_at=min(row.graded_at, row.received_at),
+                               pause=lambda: jobs.others_waiting(engine, job.id, worker))
+        if outcome.status == PAUSED:  # others' jobs go first; this one goes on later
+            with writing(engine) as connection:
+                jobs.pause(connection, job.id, dt.datetime.now(dt.UTC))
+            return True
         status = str(outcome.status)
         verdict = outcome.verdict
         problems = [str(p) for p in outcome.problems]
@@ -106,6 +115,7 @@ def run_once(engine: Engine, regrade: RegradeFunction | None = None,
 
 
 _STATUSES = ("regraded", "self-reported", "unreplayable")
+PAUSED = "paused"  # `regrade.PAUSED`: stopped between steps for others' jobs
 
 
 def _fail_submission(connection: sa.Connection, submission_id: int, text: str) -> None:
