@@ -81,7 +81,8 @@ def regrade(exercise: str, mode: str, account: dict[str, Any] | None,
     with _ONE_AT_A_TIME:
         kept = _kept_for(held, account)
         # From the kept account's last event (its link is checked again) on; or all.
-        rows = [_row(e) for e in (held.after(kept.seq - 1) if held and kept else events)]
+        given = held.after(kept.seq - 1) if held is not None and kept is not None else events
+        rows = [_row(e) for e in given]
         unreadable = [seq for seq, columns, _ in rows if not _readable_time(columns[_TIME])]
         if unreadable:
             _let_go(kept)
@@ -139,7 +140,7 @@ def _on_the_account(found: Any, mode: str, account: dict[str, Any],
             folder = kept.folder
         except CannotGoOn:
             _let_go(kept)
-            rows = [_row(e) for e in held or ()]
+            rows = [_row(e) for e in (held if held is not None else ())]
         except Exception:
             _let_go(kept)
             raise
