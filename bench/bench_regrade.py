@@ -1,6 +1,7 @@
 """Benchmark of the server's re-grade (#13), on this machine (not run as tests).
 
     .venv/bin/python bench/bench_regrade.py [--runs 30] [--write bench/RESULTS.md]
+    .venv/bin/python bench/bench_regrade.py --heavy 10000 [--runs 20] [--write ...]
 
 A typical 03 submission: a learner's account where exercise 03 was done as its
 reference solution does it, plus the console sign-in as the admin user, made in
@@ -61,11 +62,79 @@ def typical_03() -> tuple[dict[str, object], list[tuple[int, tuple[object, ...],
     return account, events
 
 
+SLICE = 20
+ON_TOP = "## The server's re-grade of a slice on top of a long record"
+
+
+def on_top(events: int, runs: int) -> str:
+    """Re-grade `runs` slices of `SLICE` events, each on top of the account the worker kept
+    from the submission before (the first: `events` events, rebuilt in full); the section."""
+    from bench.heavy_records import heavy_record
+    from grader.progress.submission import StoredEvent
+    from grader.server.held_events import HeldEvents
+    from grader.server.regrade import regrade, warm_up
+
+    class Listed(HeldEvents):  # the server's store, as a list (the worker reads only the end)
+        def __init__(self, rows: list[StoredEvent]) -> None:
+            super().__init__(None, 1, rows[-1].seq)  # type: ignore[arg-type]
+            self.rows = rows
+
+        def after(self, seq: int) -> list[StoredEvent]:
+            return [e for e in self.rows if e.seq > seq]
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child:
+        account, made = child.submit(heavy_record, events + SLICE * runs).result()
+    rows = [StoredEvent(*r) for r in made]
+    warm_up()
+    base = len(rows) - SLICE * runs
+    started = time.perf_counter()
+    first = regrade("03-stop-using-root", "sandbox", account, Listed(rows[:base]), None)
+    full = time.perf_counter() - started
+    assert first.status == "regraded" and not first.problems, first.problems[:3]
+    times = []
+    for n in range(runs):
+        held = Listed(rows[:base + SLICE * (n + 1)])
+        started = time.perf_counter()
+        outcome = regrade("03-stop-using-root", "sandbox", account, held, None)
+        times.append(time.perf_counter() - started)
+        assert outcome.status == "regraded" and not outcome.problems
+    median = statistics.median(times)
+    p95 = sorted(times)[int(0.95 * (len(times) - 1))]
+    verdict = "ok" if median <= BUDGET else "OVER"
+    return f"""{ON_TOP}
+
+Machine: {os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}, \
+{platform.machine()}, load average {os.getloadavg()[0]:.1f}; {runs} runs. Produced by \
+`bench/bench_regrade.py --heavy {events}`. A learner {base:,} events in (root's reads, a tag \
+now and then, one a second: `bench/heavy_records.py`) sends {SLICE} new events at a time; \
+a warm worker re-grades each submission on top of the account it kept from the one before \
+(`grader/server/kept_accounts.py`: only the new events are read, replayed and judged), then \
+runs 03's checks.
+
+| What | Median | p95 | Budget |
+|---|---|---|---|
+| re-grade of {SLICE} new events on top of {base:,}, warm worker | {median * 1000:.0f} ms | \
+{p95 * 1000:.0f} ms | {BUDGET * 1000:.0f} ms ({verdict}) |
+| the same record re-graded in full (a miss: another worker, a restart) | \
+{full:.1f} s | | none |
+
+Before #22.7 every re-grade was the full one ({full / base * 1000:.2f} ms an event here).
+"""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=60)
+    parser.add_argument("--heavy", type=int, default=0,
+                        help="instead: a 20-event slice on top of a record this long")
     parser.add_argument("--write", type=Path)
     options = parser.parse_args()
+    if options.heavy:
+        text = on_top(options.heavy, min(options.runs, 20))
+        print(text)
+        if options.write:
+            replace_section(options.write, ON_TOP, text)
+        return
     # Made in another process: the measuring one is a worker's, which only re-grades.
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child:
         account, events = child.submit(typical_03).result()

@@ -48,7 +48,7 @@ IN_PROCESS_ENDPOINT = "http://127.0.0.1:9"
 StoredEvents = Iterable[tuple[int, tuple[Any, ...], str]]
 Pause = Callable[[], bool]  # whether to stop judging now (others wait for this process)
 _TIME = COLUMNS.index("event_time")
-STEP = 500  # events judged between two questions to `pause` (about 0.6 s)
+STEP = 200  # events judged between two questions to `pause` (about a quarter of a second)
 
 
 class StoppedClock(AccountClock):
