@@ -13,6 +13,13 @@ of a hands-on exercise, an event time or answers that cannot be read.
 One re-grade at a time per process: moto's state is the process's own
 (`regrade` holds a lock). The first re-grade of a process pays for loading
 moto and AWS's managed policies (`warm_up` does it ahead of time).
+
+A worker keeps the accounts it rebuilt (`kept_accounts`, by incarnation): given the
+record as the server holds it (`HeldEvents`), a re-grade takes the incarnation's kept
+account and judges only the events after the ones it holds (`rebuild.go_on`), then keeps it
+again; on a miss it rebuilds from the whole record. Either way the verdict is the same
+(tests/test_regrade_incremental.py). A long rebuild asks `pause` between steps and stops
+there when told (`PAUSED`: others' re-grades go first; the account is kept as far as it got).
 """
 
 from __future__ import annotations
