@@ -50,14 +50,15 @@ SAVE_A_PROFILE = (
 
 def variables(running: control.Running) -> tuple[dict[str, str], list[str], str]:
     """(what to export, what to unset, a note for standard error or "")."""
-    env = control.environment(running)
+    answer = control.credentials(running)  # one read: root's keys and what profiles name
+    env = control.environment(running, answer)
     env.update(aws_config.variables())
     note = ""
     if "AWS_ACCESS_KEY_ID" in env:
         unset = [*PROFILE_VARIABLES, *TOKEN_VARIABLES]
     else:
         profile = aws_config.working_profile(os.environ.get("AWS_PROFILE"),
-                                             _in_the_account(control.names(running)))
+                                             _in_the_account(control.names(answer)))
         unset = [*KEY_VARIABLES, *TOKEN_VARIABLES, "AWS_DEFAULT_PROFILE"]
         if profile is None:
             unset.append("AWS_PROFILE")

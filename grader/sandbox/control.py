@@ -359,9 +359,17 @@ def _reap(pid: int) -> None:
         os.waitpid(pid, os.WNOHANG)
 
 
-def environment(running: Running) -> dict[str, str]:
-    """The variables that point the AWS CLI and boto3 at the account, as root."""
-    answer = _get(running.endpoint, "/_sandbox/credentials", running.account.grader_secret)
+def credentials(running: Running) -> dict[str, Any]:
+    """The account's `/_sandbox/credentials` answer: root's keys, and what profiles name."""
+    answer: dict[str, Any] = _get(running.endpoint, "/_sandbox/credentials",
+                                  running.account.grader_secret)
+    return answer
+
+
+def environment(running: Running, answer: dict[str, Any] | None = None) -> dict[str, str]:
+    """The variables that point the AWS CLI and boto3 at the account, as root (`answer`:
+    the `credentials` already read, if they were)."""
+    answer = answer if answer is not None else credentials(running)
     keys = answer.get("rootAccessKeys", [])
     active = [k for k in keys if k["status"] == "Active"] or keys
     env = {"AWS_ENDPOINT_URL": running.endpoint, "AWS_DEFAULT_REGION": running.account.region}
@@ -380,8 +388,8 @@ class Names:
     mfa_devices: frozenset[str]  # the serial numbers of IAM users' MFA devices
 
 
-def names(running: Running) -> Names:
-    answer = _get(running.endpoint, "/_sandbox/credentials", running.account.grader_secret)
+def names(answer: dict[str, Any]) -> Names:
+    """What profiles may name, from the account's `credentials` answer."""
     return Names(frozenset(answer.get("userAccessKeys", [])), frozenset(answer.get("roles", [])),
                  frozenset(answer.get("mfaDevices", [])))
 
@@ -499,7 +507,7 @@ def grader_environment(running: Running) -> dict[str, str]:
 
 __all__ = [
     "NOT_RUNNING", "AccountTime", "Change", "NotAnswering", "RecordInUse", "Running",
-    "account_time", "advance", "changes", "environment", "events", "exclusive", "find",
-    "grade_here", "grader_environment", "loopback_open", "names", "post",
+    "account_time", "advance", "changes", "credentials", "environment", "events",
+    "exclusive", "find", "grade_here", "grader_environment", "loopback_open", "names", "post",
     "record_untouched_by_others", "require", "start", "start_locked", "stop", "stop_locked",
 ]
