@@ -231,6 +231,8 @@ def test_a_cohort_that_accepts_live_gradings_counts_them_marked_as_such(
     cohort = int(site.rows("SELECT id FROM cohorts WHERE code = :c", c=code)[0][0])
     early = site.seed_learner("Early Live", cohort_id=cohort)
     assert server.submit(early["token"], submission(None, mode="live")).status == 201
+    elsewhere = site.seed_learner("Elsewhere Live")  # in the site's own cohort
+    assert server.submit(elsewhere["token"], submission(None, mode="live")).status == 201
     assert _total(teacher, cohort, "Early Live") == 0  # verified passes only, by default
     assert "only the passes the server verified" in \
         teacher.request("GET", f"/cohorts/{cohort}").text
@@ -254,7 +256,7 @@ def test_a_cohort_that_accepts_live_gradings_counts_them_marked_as_such(
         assert test["output"].startswith("passed: self-reported (live)")
         assert "live gradings (self-reported" in document["output"]
     # Other cohorts are not changed by this one's choice.
-    assert _total(teacher, site.cohort_id, "Live") == 0
+    assert _total(teacher, site.cohort_id, "Elsewhere Live") == 0
     _summaries_hold(site)
 
     back = grade_server(site.home, site.url, "cohort", "verified-only", code)
