@@ -14,6 +14,7 @@ in a warm worker (nbgrader's autograde takes 1.37 s per submission here).
 from __future__ import annotations
 
 import argparse
+import cProfile
 import datetime as dt
 import json
 import multiprocessing
@@ -67,7 +68,7 @@ SLICE = 20
 ON_TOP = "## The server's re-grade of a slice on top of a long record"
 
 
-def on_top(events: int, runs: int) -> str:
+def on_top(events: int, runs: int, profile: Path | None = None) -> str:
     """Re-grade `runs` slices of `SLICE` events, each on top of the account the worker kept
     from the submission before (the first: `events` events, rebuilt in full); the section."""
     from bench.heavy_records import heavy_record
@@ -100,12 +101,19 @@ def on_top(events: int, runs: int) -> str:
     assert first.status == "regraded" and not first.problems, first.problems[:3]
     print(f"full re-grade: {full:.1f} s", file=sys.stderr, flush=True)
     times = []
+    profiler = cProfile.Profile() if profile else None
     for n in range(runs):
         held = Listed(rows[:base + SLICE * (n + 1)])
+        if profiler:
+            profiler.enable()
         started = time.perf_counter()
         outcome = regrade("03-stop-using-root", "sandbox", account, held, None, graded(held))
         times.append(time.perf_counter() - started)
+        if profiler:
+            profiler.disable()
         assert outcome.status == "regraded" and not outcome.problems
+    if profiler and profile:
+        profiler.dump_stats(profile)
     median = statistics.median(times)
     p95 = sorted(times)[int(0.95 * (len(times) - 1))]
     verdict = "ok" if median <= BUDGET else "OVER"
@@ -147,9 +155,11 @@ def main() -> None:
     parser.add_argument("--heavy", type=int, default=0,
                         help="instead: a 20-event slice on top of a record this long")
     parser.add_argument("--write", type=Path)
+    parser.add_argument("--profile", type=Path,
+                        help="with --heavy: cProfile the slices' re-grades into this file")
     options = parser.parse_args()
     if options.heavy:
-        text = on_top(options.heavy, min(options.runs, 20))
+        text = on_top(options.heavy, min(options.runs, 20), options.profile)
         print(text)
         if options.write:
             replace_section(options.write, ON_TOP, text)

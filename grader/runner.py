@@ -31,6 +31,10 @@ def run_checks(exercise: Exercise, target: Target,
         str(exercise.folder), "-c", os.devnull, "--rootdir", str(exercise.folder),
         "--confcutdir", str(exercise.folder),
         "--import-mode=importlib",  # checks of different exercises may share file names
+        # A check's verdict is its assertion's message (`plugin._message`): pytest need not
+        # rewrite the checks' asserts (compiled again each grading). (Nor read their source
+        # for a failure's traceback: `GradingPlugin.pytest_configure`.)
+        "--assert=plain",
         "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:warnings",
         "-p", "no:doctest", "-p", "no:junitxml", "-p", "no:pastebin", "-p", "no:nose",
         "-p", "no:stepwise", "-p", "no:legacypath", "-p", "no:unittest", "--capture=no",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from typing import Any
 
 import pytest
@@ -48,10 +49,11 @@ def passed(verdict: dict[str, Any] | None) -> dict[str, bool]:
 
 
 def forged(events: list[StoredEvent], **changes: Any) -> list[StoredEvent]:
-    """`events` and, after them, a copy of the last one with `changes`, linked properly."""
+    """`events` and, after them, a copy of the last one with `changes` (and an event id
+    of its own unless `changes` names one), linked properly."""
     last = events[-1]
     columns = list(last.columns)
-    for name, value in changes.items():
+    for name, value in {"event_id": str(uuid.uuid4()), **changes}.items():
         columns[COLUMNS.index(name)] = value
     link = chain_link(last.chain, columns)
     return [*events, StoredEvent(last.seq + 1, tuple(columns), link)]
@@ -95,11 +97,24 @@ def test_an_api_call_with_a_signature_that_does_not_hold_is_refused_again(solved
     create = next(e for e in events if e.value("operation") == "CreateUser")
     body = create.value("body").replace(b"alice", b"mallory")
     lie = forged(events, **{name: create.value(name) for name in COLUMNS
-                            if name not in ("body", "event_time")},
+                            if name not in ("body", "event_time", "event_id")},
                  body=body, event_time=events[-1].value("event_time"))
     outcome = regrade("03-stop-using-root", "sandbox", account, lie, None)
     assert any("CreateUser" in p and "refuses it at the door" in p for p in outcome.problems), \
         outcome.problems
+
+
+def test_an_event_that_takes_an_earlier_events_id_is_refused(solved: Any) -> None:
+    """A true call written into the record again under an earlier event's id: the checks
+    read the event history only down to the newest event they already hold
+    (`grader.checks.event_history`), so a copied id could hide every event between."""
+    account, events = solved
+    earlier = events[2].value("event_id")
+    lie = forged(events, event_id=earlier)
+    outcome = regrade("03-stop-using-root", "sandbox", account, lie, None)
+    assert any("its event id is an earlier event's" in p for p in outcome.problems), \
+        outcome.problems
+    assert all(passed(outcome.verdict).values()), outcome.verdict  # the rest stands
 
 
 def test_a_record_cut_short_fails_where_the_work_is_missing(solved: Any) -> None:

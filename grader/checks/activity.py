@@ -15,11 +15,10 @@ or the IAM user whose work each call is.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, replace
 from typing import Any
 
-from grader.checks.calls import call
+from grader.checks import event_history
 from grader.checks.target import Target
 
 
@@ -37,10 +36,18 @@ class Activity:
     succeeded: bool
     parameters: dict[str, Any]
     record: dict[str, Any]
-    # The ARN of the root user or IAM user whose work this is: the caller itself, or
-    # for a role session, whoever began the session (None when the event history
-    # does not say: the AssumeRole is older than it, or was made in another account).
-    behind: str | None = None
+    # For a role session: the ARN of the root user or IAM user who began it (None when
+    # the event history does not say: the AssumeRole is older than it, or was made in
+    # another account). Set by `link_sessions`.
+    began_by: str | None = None
+
+    @property
+    def behind(self) -> str | None:
+        """The ARN of the root user or IAM user whose work this is: the caller itself, or
+        for a role session, whoever began the session."""
+        if self.identity_type in {"Root", "IAMUser"}:
+            return (self.record.get("userIdentity") or {}).get("arn")
+        return self.began_by if self.identity_type == "AssumedRole" else None
 
     @property
     def by_root(self) -> bool:
@@ -87,20 +94,8 @@ def _activity(record: dict[str, Any]) -> Activity:
 
 def collect(target: Target) -> list[Activity]:
     """Every management event in the event history, oldest first."""
-    cloudtrail = target.client("cloudtrail")
-    found: list[Activity] = []
-    token: str | None = None
-    while True:
-        args: dict[str, Any] = {"MaxResults": 50}
-        if token:
-            args["NextToken"] = token
-        page = call(cloudtrail, "lookup_events", **args)
-        for event in page.get("Events", []):
-            found.append(_activity(json.loads(event["CloudTrailEvent"])))
-        token = page.get("NextToken")
-        if not token:
-            break
-    found.reverse()  # LookupEvents gives newest first; same-second events keep their order
+    found = event_history.read(target, _activity)
+    # The history's own order is kept among events of the same second.
     found.sort(key=lambda a: a.time)
     return link_sessions(found)
 
@@ -116,21 +111,19 @@ def issued_key(activity: Activity) -> str | None:
 
 
 def link_sessions(activity: list[Activity]) -> list[Activity]:
-    """The same events (oldest first), each with `behind`: its caller's ARN for the
-    root user and IAM users; for a role session, the `behind` of the AssumeRole call
-    whose response gave the session its key."""
+    """The same events (oldest first), each role session's call with `began_by`: the
+    `behind` of the AssumeRole call whose response gave the session its key. (Only those
+    are new objects: the events are kept between gradings, `event_history`.)"""
     began: dict[str, str | None] = {}
     linked = []
     for event in activity:
-        identity = event.record.get("userIdentity") or {}
-        if event.identity_type in {"Root", "IAMUser"}:
-            behind = identity.get("arn")
-        elif event.identity_type == "AssumedRole":
-            behind = began.get(event.access_key_id or "")
-        else:
-            behind = None
-        key = issued_key(event)
-        if key:
-            began[key] = behind
-        linked.append(replace(event, behind=behind))
+        if event.identity_type == "AssumedRole":
+            who = began.get(event.access_key_id or "")
+            if who != event.began_by:
+                event = replace(event, began_by=who)
+        if event.name == "AssumeRole":
+            key = issued_key(event)
+            if key:
+                began[key] = event.behind
+        linked.append(event)
     return linked

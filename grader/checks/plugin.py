@@ -124,6 +124,10 @@ class GradingPlugin:
     def pytest_configure(self, config: pytest.Config) -> None:
         config.stash[TARGET] = self._target
         config.stash[ANSWERS] = self._answers
+        # A failing check's report needs no traceback read from the checks' source (the
+        # verdict is the assertion's message): Python's own is cheap, and enough for a log.
+        # (`--tb` itself belongs to the terminal plugin, which gradings do not load.)
+        config.option.tbstyle = "native"
 
     # -- results --------------------------------------------------------------
 

@@ -100,6 +100,7 @@ class Judgement:
     last_seq: int = 0
     latest: dt.datetime | None = None
     root_signed_in: dt.datetime | None = None
+    ids: set[str] = field(default_factory=set)  # every event id met so far
 
 
 def judged_replay(app: SandboxApp, judgement: Judgement | None = None,
@@ -143,12 +144,16 @@ def judged_replay(app: SandboxApp, judgement: Judgement | None = None,
             found.problems.append(f"{_described(event)}: its time runs backwards "
                             f"(the event before it was at {previous.isoformat()}).")
         previous = max(moment, previous or moment)
+        repeated = event.event_id in found.ids
+        found.ids.add(event.event_id)
         app.pass_time(moment)
         environ = environ_for(event.method, event.path, event.query, event.headers, event.body)
         control = event.path[len(CONTROL_PREFIX):] if event.path.startswith(CONTROL_PREFIX) \
             else None
         try:
-            if control is None:
+            if repeated:  # CloudTrail gives each event its own id: this one is a copy
+                problem = f"{_described(event)}: its event id is an earlier event's."
+            elif control is None:
                 with _judging(app) as made:
                     app.handle(environ, event.body, at=moment, replay_seq=event.seq,
                                judge=True)
