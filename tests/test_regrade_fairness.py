@@ -159,3 +159,18 @@ def test_a_paused_job_is_its_workers_until_its_affinity_runs_out(site: Deploymen
     assert taken is not None and taken.id == job.id
     with site.engine().begin() as connection:
         jobs.finish(connection, job.id, later)
+
+
+def test_among_learners_never_served_the_shortest_record_goes_first(site: Deployment) -> None:
+    """A learner's first re-grade rebuilds their whole record: among learners not served
+    yet, the one with the shortest record is the quickest turn, and goes first; once
+    served, a learner waits for everyone served before them, however short their record."""
+    _drain(site)
+    owners: dict[int, str] = {}
+    for name, events in [("Long-1", 40), ("Long-2", 30), ("Short", 2)]:
+        learner = site.seed_learner(name)
+        record = Record()
+        record.add(events)
+        owners[_submit(site, learner, record, 0)] = name
+    served = _served(site, owners, lambda *_: Outcome("regraded"))
+    assert served == ["Short", "Long-2", "Long-1"]

@@ -118,6 +118,10 @@ def judged_replay(app: SandboxApp, judgement: Judgement | None = None,
     recorded handing out, the RP ID and origin, the signature by the key root registered
     earlier in the record, and its sign count (`console.passkeys`).
 
+    An event whose id an earlier event already had is untrue (CloudTrail gives every
+    event its own; the checks read the event history down to the newest event they
+    hold, `grader.checks.event_history`, and a copied id would hide what came between).
+
     Not judged again: the account clock's advances (the learner's own `grade sandbox
     advance`). A console action only root may take (a passkey's registration and its
     challenge among them) is judged by whether a root console sign-in that was judged
@@ -150,6 +154,7 @@ def judged_replay(app: SandboxApp, judgement: Judgement | None = None,
         environ = environ_for(event.method, event.path, event.query, event.headers, event.body)
         control = event.path[len(CONTROL_PREFIX):] if event.path.startswith(CONTROL_PREFIX) \
             else None
+        problem: str | None = None
         try:
             if repeated:  # CloudTrail gives each event its own id: this one is a copy
                 problem = f"{_described(event)}: its event id is an earlier event's."

@@ -7,11 +7,13 @@ A job whose workers died `MAX_ATTEMPTS` times is failed.
 
 The workers are shared fairly between learners: the job claimed is the oldest of the
 learner with the fewest jobs in hand (running or paused), and among those, of the learner
-whose last turn ended longest ago (never: first). So a learner with many jobs queued has
-one served in turn with everyone else, and a long re-grade (a learner's first, 10,000
-events in) does not hold the others up: between steps it asks `others_waiting`, and if
-another learner's job waits it is `pause`d (its account kept as far as it got, by the
-worker, which takes it up again first: `AFFINITY`) and goes back in the round.
+whose last turn ended longest ago (never: first; among learners never served, the one
+whose record is shortest: a first re-grade rebuilds the whole record, so that is the
+quickest turn). So a learner with many jobs queued has one served in turn with everyone
+else, and a long re-grade (a learner's first, 10,000 events in) does not hold the others
+up: between steps it asks `others_waiting`, and if another learner's job waits it is
+`pause`d (its account kept as far as it got, by the worker, which takes it up again
+first: `AFFINITY`) and goes back in the round.
 `finished_at` is when a job's last turn ended (paused or done)."""
 
 from __future__ import annotations
@@ -75,7 +77,8 @@ def claim(engine: Engine, worker: str, now: dt.datetime | None = None,
     candidate = (sa.select(jobs.c.id)
                  .select_from(jobs.join(submissions, submissions.c.id == jobs.c.submission_id))
                  .where(_ready(worker, moment))
-                 .order_by(in_hand, last_turn.asc().nulls_first(), jobs.c.id).limit(1))
+                 .order_by(in_hand, last_turn.asc().nulls_first(),
+                           sa.func.coalesce(submissions.c.record_seq, 0), jobs.c.id).limit(1))
     with writing(engine) as connection:
         if not is_sqlite(connection):
             candidate = candidate.with_for_update(of=jobs, skip_locked=True)
