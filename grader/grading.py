@@ -98,10 +98,11 @@ def graded_by_the_account(exercise: Exercise, answers: Path | None,
                           running: Running | None = None) -> tuple[ExerciseResult, int | None]:
     """Grade `exercise` in the simulated account: in its own process when it offers it
     (`grader.grading_service`), else here; and how many events its record held before."""
+    from grader.grading_service import grade_here
     from grader.sandbox import control
 
     running = running or control.require()
-    done = control.grade_here(running, exercise.id, answers)
+    done = grade_here(running, exercise.id, answers)
     if done is not None:
         document, before = done
         return ExerciseResult.from_json(document), before

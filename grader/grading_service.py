@@ -17,6 +17,8 @@ from __future__ import annotations
 import functools
 import json
 import threading
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,14 +26,17 @@ if TYPE_CHECKING:
     from grader.checks.target import Target
     from grader.sandbox.account import Account
     from grader.sandbox.app import SandboxApp
+    from grader.sandbox.control import Running
 
 GRADE_PATH = "grade"  # `grade` imports this module for it: nothing heavy at the top
 
 
-def install(app: SandboxApp, account: Account, allowed: Any) -> None:
-    """Offer gradings at `/_sandbox/grade` (`allowed(request)`: it comes from `grade`)."""
+def install(app: SandboxApp, allowed: Any) -> None:
+    """Offer gradings at `/_sandbox/grade` (`allowed(request)`: it comes from `grade`): an
+    extension of the account's process (`grader.sandbox.server.assemble`'s `extensions`)."""
     from grader.sandbox.app import json_response
 
+    account: Account = app.account
     one_at_a_time = threading.Lock()
 
     @functools.cache
@@ -92,3 +97,30 @@ def install(app: SandboxApp, account: Account, allowed: Any) -> None:
     app.control[GRADE_PATH] = grade
     app.control_unlocked.add(GRADE_PATH)  # its checks call the account: no lock held
     app.once_listening.append(warm_up)
+
+
+def grade_here(running: Running, exercise_id: str,
+               answers: Path | None = None) -> tuple[dict[str, Any], int] | None:
+    """Have the running account grade `exercise_id` in its own process (the `grade
+    --json` document, and the events its record held before); None when this account's
+    server does not offer it (one started by an older `grade`, or served alone).
+    GradeError: the grading could not run, for the reason the account gives."""
+    from grader.sandbox.control import NotAnswering, loopback_open, refusal
+    from grader.sandbox.server import GRADER_TOKEN
+
+    request = urllib.request.Request(
+        f"{running.endpoint}/_sandbox/{GRADE_PATH}", method="POST",
+        data=json.dumps({"exercise": exercise_id,
+                         "answers": str(answers) if answers else None}).encode(),
+        headers={"Content-Type": "application/json", GRADER_TOKEN: running.account.grader_secret})
+    try:
+        with loopback_open(request, timeout=300) as answer:
+            done = json.loads(answer.read())
+    except urllib.error.HTTPError as error:
+        if error.code == 404:
+            return None
+        raise refusal(error) from None
+    except OSError as error:
+        raise NotAnswering(f"The simulated account did not answer: {error}.",
+                           "Check it with `grade sandbox status`.") from None
+    return done["result"], int(done["eventsBefore"])

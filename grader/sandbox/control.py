@@ -53,6 +53,10 @@ LOG_FILE = "server.log"
 PORT_FILE = "port"
 CONTROL_LOCK = "control.lock"
 START_TIMEOUT = 60.0
+# The program `start` runs: the account served with what the course composes above it
+# (its gradings: `grader.account_process`). Named, not imported: the account knows
+# nothing of grading. (`python -m grader.sandbox.server` serves the account alone.)
+ACCOUNT_PROCESS = "grader.account_process"
 # Long enough for another `grade` to start (or stop, then start) the account.
 LOCK_TIMEOUT = 3 * START_TIMEOUT
 
@@ -112,13 +116,13 @@ def post(endpoint: str, path: str, token: str, payload: dict[str, Any],
         with loopback_open(request, timeout=timeout) as answer:
             return json.loads(answer.read())
     except urllib.error.HTTPError as error:
-        raise _refusal(error) from None
+        raise refusal(error) from None
     except OSError as error:
         raise GradeError(f"The simulated account did not answer: {error}.",
                          "Check it with `grade sandbox status`.") from None
 
 
-def _refusal(error: urllib.error.HTTPError) -> GradeError:
+def refusal(error: urllib.error.HTTPError) -> GradeError:
     """A control endpoint's 4xx or 5xx: its JSON `error` and `fix`, as a GradeError."""
     try:
         refusal = json.loads(error.read() or b"{}")
@@ -281,7 +285,7 @@ def _spawn(port: int, folder: Path) -> Running:
     env = dict(os.environ)
     env.pop("MOTO_ACCOUNT_ID", None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "grader.sandbox.server", str(folder), str(port)],
+        [sys.executable, "-m", ACCOUNT_PROCESS, str(folder), str(port)],
         stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, env=env,
     )
     os.close(log)
@@ -469,32 +473,6 @@ class NotAnswering(GradeError):
     """The simulated account did not answer (it stopped, or is restarting)."""
 
 
-def grade_here(running: Running, exercise_id: str,
-               answers: Path | None = None) -> tuple[dict[str, Any], int] | None:
-    """Have the running account grade `exercise_id` in its own process (the `grade
-    --json` document, and the events its record held before); None when this account's
-    server does not offer it (one started by an older `grade`). GradeError: the
-    grading could not run, for the reason the account gives."""
-    from grader.grading_service import GRADE_PATH
-
-    request = urllib.request.Request(
-        f"{running.endpoint}/_sandbox/{GRADE_PATH}", method="POST",
-        data=json.dumps({"exercise": exercise_id,
-                         "answers": str(answers) if answers else None}).encode(),
-        headers={"Content-Type": "application/json", GRADER_TOKEN: running.account.grader_secret})
-    try:
-        with loopback_open(request, timeout=300) as answer:
-            done = json.loads(answer.read())
-    except urllib.error.HTTPError as error:
-        if error.code == 404:
-            return None
-        raise _refusal(error) from None
-    except OSError as error:
-        raise NotAnswering(f"The simulated account did not answer: {error}.",
-                           "Check it with `grade sandbox status`.") from None
-    return done["result"], int(done["eventsBefore"])
-
-
 def grader_environment(running: Running) -> dict[str, str]:
     """The grader's own credentials: not the learner's, not an IAM key."""
     return {
@@ -508,6 +486,7 @@ def grader_environment(running: Running) -> dict[str, str]:
 __all__ = [
     "NOT_RUNNING", "AccountTime", "Change", "NotAnswering", "RecordInUse", "Running",
     "account_time", "advance", "changes", "credentials", "environment", "events",
-    "exclusive", "find", "grade_here", "grader_environment", "loopback_open", "names", "post",
-    "record_untouched_by_others", "require", "start", "start_locked", "stop", "stop_locked",
+    "exclusive", "find", "grader_environment", "loopback_open", "names", "post",
+    "record_untouched_by_others", "refusal", "require", "start", "start_locked", "stop",
+    "stop_locked",
 ]

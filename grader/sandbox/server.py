@@ -1,6 +1,7 @@
 """The simulated account's process: `python -m grader.sandbox.server HOME [PORT]`.
 
-Started in the background by `grade sandbox start` (see `control`). It
+Started in the background by `grade sandbox start` (see `control`), as
+`grader.account_process`, which adds the course's gradings (`Extension`). It
 loads moto with AWS's managed policies, gives the account its root user,
 rebuilds what the record says happened, and serves on 127.0.0.1 only. Once
 it answers, it writes `runtime.json` (pid, port, start time) beside the
@@ -32,7 +33,7 @@ import socket
 import sqlite3
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -54,7 +55,14 @@ RECORD_IN_USE = 5  # exit status: another live process serves this record
 HOST = "127.0.0.1"
 
 
-def build_app(folder: Path) -> Any:
+# What the process serving an account may add to it (`assemble`): given the account's
+# application and `allowed(request)` (the request carries the grader's secret), it adds
+# control endpoints. The gradings are one (`grader.account_process`): the account itself
+# knows nothing of grading.
+Extension = Callable[["SandboxApp", Callable[[Any], bool]], None]
+
+
+def build_app(folder: Path, extensions: Sequence[Extension] = ()) -> Any:
     """Everything but the socket: the account, rebuilt from its record."""
     from grader.sandbox.account import load_account
     from grader.sandbox.record import RECORD_FILE, Record
@@ -69,7 +77,7 @@ def build_app(folder: Path) -> Any:
     except sqlite3.DatabaseError as error:
         print(f"the record {folder / RECORD_FILE} is damaged: {error}", file=sys.stderr)
         raise SystemExit(4) from None
-    app = assemble(account, record, folder)
+    app = assemble(account, record, folder, extensions=extensions)
     # Only now, with every control endpoint in place: replaying sends the recorded
     # control requests (the console's, the clock's advances) to them too.
     if record.count() == 0:
@@ -123,13 +131,12 @@ def install_services() -> None:
 
 
 def assemble(account: Account, record: Record, folder: Path | None,
-             moto: Any = None) -> SandboxApp:
+             moto: Any = None, extensions: Sequence[Extension] = ()) -> SandboxApp:
     """The account's application over `record`, its root user made, its control endpoints
-    in place; the record not yet replayed. `folder`: where the account lives (None: an
-    account rebuilt elsewhere, as an instructor's server does, with no `reset`). `moto`:
-    moto's applications, kept from an account rebuilt before in this process (they hold
-    no account's state, only each service's routes)."""
-    from grader import grading_service
+    in place (and each of `extensions`'); the record not yet replayed. `folder`: where
+    the account lives (None: an account rebuilt elsewhere, as an instructor's server does,
+    with no `reset`). `moto`: moto's applications, kept from an account rebuilt before in
+    this process (they hold no account's state, only each service's routes)."""
     from grader.sandbox.app import SandboxApp
     from grader.sandbox.billing import install as billing_install
     from grader.sandbox.bootstrap import open_account
@@ -147,7 +154,8 @@ def assemble(account: Account, record: Record, folder: Path | None,
     billing_install.attach(app)
     open_account(app)
     allowed = _install_control(app, folder)
-    grading_service.install(app, account, allowed)
+    for extend in extensions:
+        extend(app, allowed)
     return app
 
 
@@ -342,14 +350,14 @@ def _hold_record(folder: Path) -> int:
     return fd
 
 
-def serve(folder: Path, port: int) -> None:
+def serve(folder: Path, port: int, extensions: Sequence[Extension] = ()) -> None:
     from werkzeug.serving import make_server
 
     lock = _hold_record(folder)
     forbid_remote()
     if port:
         _check_free(port)
-    app = build_app(folder)
+    app = build_app(folder, extensions)
     server = make_server(HOST, port, app, threaded=True)
     app.endpoint = f"http://{HOST}:{server.server_port}"
     runtime = folder / RUNTIME_FILE
@@ -377,14 +385,15 @@ def serve(folder: Path, port: int) -> None:
         os.close(lock)
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None, extensions: Sequence[Extension] = ()) -> None:
+    """`HOME [PORT]`: serve the account in HOME (with `extensions`) until stopped."""
     from grader.startup import skip_unused_imports
 
     skip_unused_imports(account=True)
     args = sys.argv[1:] if argv is None else argv
     folder = Path(args[0])
     port = int(args[1]) if len(args) > 1 else 0
-    serve(folder, port)
+    serve(folder, port, extensions)
 
 
 if __name__ == "__main__":
