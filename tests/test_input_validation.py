@@ -182,6 +182,28 @@ def test_a_managed_policy_is_limited_to_6144_characters(fresh: Course) -> None:
     assert refusal(answer) == (409, "LimitExceeded", "Cannot exceed quota for PolicySize: 6144")
 
 
+def test_an_identity_policy_that_names_a_principal_is_refused(fresh: Course) -> None:
+    """IAM User Guide, "AWS JSON policy elements: Principal": an identity-based policy
+    cannot name a principal; IAM answers MalformedPolicyDocument (a trust policy may)."""
+    env = fresh.sandbox_env()
+    named = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "*", "Resource": "*", "Principal": {"AWS": "*"}}]})
+    send(env, {"Action": "CreateGroup", "GroupName": "Admins"})
+    expected = (400, "MalformedPolicyDocument", "Policy document should not specify a principal.")
+    for request in ({"Action": "CreatePolicy", "PolicyName": "everyone"},
+                    {"Action": "PutGroupPolicy", "GroupName": "Admins", "PolicyName": "all"}):
+        assert refusal(send(env, {**request, "PolicyDocument": named})) == expected
+        unnamed = named.replace('"Principal"', '"NotPrincipal"')
+        assert refusal(send(env, {**request, "PolicyDocument": unnamed})) == expected
+    iam = client(env, "iam")
+    assert iam.list_policies(Scope="Local")["Policies"] == []
+    assert iam.list_group_policies(GroupName="Admins")["PolicyNames"] == []
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": "*"}}]})
+    assert send(env, {"Action": "CreateRole", "RoleName": "r",
+                      "AssumeRolePolicyDocument": trust})["status"] == 200
+
+
 def test_a_tag_value_of_a_megabyte_is_refused(fresh: Course) -> None:
     env = fresh.sandbox_env()
     answer = send(env, {"Action": "CreateUser", "UserName": "alice",

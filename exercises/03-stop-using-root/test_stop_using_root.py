@@ -12,7 +12,7 @@ from grader.checks.activity import Activity
 from grader.checks.admin_since import BEFORE_HISTORY, admin_since, first_use_as_admin
 from grader.checks.admins import admin_groups_of, admin_problems, admin_users, users_with_password
 from grader.checks.iam_state import IamState
-from grader.checks.policies import why_not_full_admin
+from grader.policy.full_admin import why_not_full_admin
 
 # Root-only tasks, as the API names them: what root may still do once the IAM
 # admin user is in use. Managing root's own credentials (no user name given),

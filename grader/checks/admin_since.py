@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 from grader.checks.activity import Activity
 from grader.checks.iam_state import Group, IamState, User
-from grader.checks.policies import grants_full_admin
+from grader.policy.full_admin import grants_full_admin
 
 BEFORE_HISTORY = -1  # an index before the first event
 

@@ -10,7 +10,7 @@ no permissions boundary or other policy taking some of it away.
 from __future__ import annotations
 
 from grader.checks.iam_state import IamState, User
-from grader.checks.policies import grants_full_admin
+from grader.policy.full_admin import grants_full_admin
 
 
 def users_with_password(state: IamState) -> list[User]:

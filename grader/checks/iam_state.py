@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from grader.checks.calls import call, pages
-from grader.checks.policies import grants_full_admin
 from grader.checks.target import Target
 from grader.errors import GradeError
 from grader.policy import parse_document
+from grader.policy.full_admin import grants_full_admin
 
 
 @dataclass

@@ -8,7 +8,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from moto.iam.exceptions import MalformedPolicyDocument
 from moto.iam.models import AccountSummary, IAMBackend, User
+from moto.iam.policy_validation import IAMPolicyDocumentValidator
 from moto.iam.responses import IamResponse
 from moto.sts.models import STSBackend
 from moto.utilities.utils import ARN_PARTITION_REGEX
@@ -141,6 +143,22 @@ def _create_policy_version(original: Callable[..., Any]) -> Any:
     return create_policy_version
 
 
+def _identity_policy_validate(original: Callable[..., None]) -> Any:
+    """An identity policy (managed or inline) naming a principal is refused, as IAM refuses
+    it: only resource-based policies (and trust policies) name principals (IAM User Guide,
+    "AWS JSON policy elements: Principal"). moto accepts it."""
+    @functools.wraps(original)
+    def validate(self: IAMPolicyDocumentValidator) -> None:
+        original(self)
+        if REPLAYING.get():
+            return
+        found = self._statements if isinstance(self._statements, list) else [self._statements]
+        if any(isinstance(s, dict) and ("Principal" in s or "NotPrincipal" in s) for s in found):
+            raise MalformedPolicyDocument("Policy document should not specify a principal.")
+
+    return validate
+
+
 def _tags_of(backend: IAMBackend, kind: str, name: str) -> Any:
     if kind == "user":
         user = backend.get_user(name)
@@ -186,6 +204,8 @@ def install() -> None:
     for kind in ("user", "role", "policy"):
         name = f"tag_{kind}"
         setattr(IAMBackend, name, _tags_limit(kind, getattr(IAMBackend, name)))
+    IAMPolicyDocumentValidator.validate = _identity_policy_validate(  # type: ignore[method-assign]
+        IAMPolicyDocumentValidator.validate)
     IAMBackend.create_policy = _create_policy(  # type: ignore[method-assign]
         IAMBackend.create_policy)
     IAMBackend.create_policy_version = _create_policy_version(  # type: ignore[method-assign]
