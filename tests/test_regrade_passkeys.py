@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from typing import Any
 
 import pytest
@@ -77,10 +78,12 @@ def index(events: list[StoredEvent], path: str, nth: int = 0) -> int:
 
 
 def relinked(before: list[StoredEvent], *added: Columns) -> list[StoredEvent]:
-    """`before`, then `added` events in order, each given its seq and a chain link that
-    holds (as a learner rewriting their own record can)."""
+    """`before`, then `added` events in order, each given its seq, an event id of its own
+    (a copied one is caught as such: tests/test_regrade.py) and a chain link that holds (as
+    a learner rewriting their own record can)."""
     events = list(before)
     for values in added:
+        values = {**values, "event_id": str(uuid.uuid4())}
         last = events[-1]
         stored = tuple(values[name] for name in COLUMNS)
         events.append(StoredEvent(last.seq + 1, stored, chain_link(last.chain, list(stored))))

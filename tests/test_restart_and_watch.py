@@ -78,6 +78,17 @@ def _until(lines: Queue[str], text: str, timeout: float = 60.0) -> list[str]:
             return seen
 
 
+def _grading_after(lines: Queue[str], text: str) -> str:
+    """The first of watch's gradings that says `text` (a grading of a write made just
+    before the change watched for may still come first)."""
+    seen = []
+    for _ in range(5):
+        seen.append("".join(_until(lines, "watching the")))
+        if text in seen[-1]:
+            return seen[-1]
+    raise AssertionError(f"no grading said {text!r}:\n" + "\n".join(seen))
+
+
 def test_watch_regrades_when_the_account_changes(fresh: Course) -> None:
     process = subprocess.Popen([str(BIN / "grade"), "watch", "03"], env=fresh.env, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -126,19 +137,19 @@ def test_watch_follows_the_account_when_it_is_rebuilt(fresh: Course) -> None:
         assert "PASS  An IAM user for you exists" in "".join(_until(lines, "watching the"))
 
         assert fresh.grade("sandbox", "reset", "--yes").returncode == 0
-        after_reset = "".join(_until(lines, "watching the"))
-        assert "was rebuilt" in after_reset and "0 of 6 checks pass" in after_reset
+        after_reset = _grading_after(lines, "was rebuilt")
+        assert "0 of 6 checks pass" in after_reset
 
         client(fresh.sandbox_env(), "iam").create_user(UserName="bob")
         _until(lines, "watching the")
         assert fresh.grade("restart", "03", "--yes").returncode == 0
-        after_restart = "".join(_until(lines, "watching the"))
-        assert "was rebuilt" in after_restart and "0 of 6 checks pass" in after_restart
+        after_restart = _grading_after(lines, "was rebuilt")
+        assert "0 of 6 checks pass" in after_restart
 
         assert fresh.grade("sandbox", "stop").returncode == 0
         _until(lines, "stopped answering")
         assert fresh.grade("sandbox", "start").returncode == 0
-        assert "was rebuilt" in "".join(_until(lines, "watching the"))
+        _grading_after(lines, "was rebuilt")
         assert process.poll() is None  # still watching
     finally:
         process.send_signal(signal.SIGINT)
