@@ -7,7 +7,7 @@ Every request goes through `SandboxApp.handle`, one at a time:
    4xx, what the simulated account does not model;
 3. freeze time, for moto, at the request's moment (the account's time,
    `clock`) and seed moto's random ids from its place in the record, then
-   let moto (patched with the root user, `root`) answer it;
+   let moto (patched by the services, `registry`) answer it;
 4. append it to the record (`record`) before the answer leaves.
 
 Replaying the record through steps 3 and 4 with the recorded times and
@@ -53,6 +53,7 @@ from grader.sandbox.cloudtrail.events import hide_secrets, resources_of
 from grader.sandbox.record import CLOCK_EVENT, Event, Record
 from grader.sandbox.server import GRADER_TOKEN
 from grader.sandbox.signatures import MISMATCH, signature_matches
+from grader.services import minting_credentials
 
 CONTROL_PREFIX = "/_sandbox/"
 StartResponse = Callable[..., Any]
@@ -287,7 +288,7 @@ class SandboxApp:
             user_agent=environ.get("HTTP_USER_AGENT", ""),
             request_id=response.headers.get("x-amzn-RequestId") or str(uuid.uuid4()),
             resources=resources_of(operation.parameters),
-            replay=not read_only or (credentials.service, operation.name) in CREATES_CREDENTIALS,
+            replay=not read_only or creates_credentials(credentials.service, operation.name),
             **raw_request(environ, body),
         ))
 
@@ -375,20 +376,26 @@ class SandboxApp:
             return self.next_seq - 1, self.generation
 
 
-# Reads by name that hand out credentials: the grader's key may not call them, and
-# replaying the record makes them again (the credentials they made are still in use).
-CREATES_CREDENTIALS = frozenset({
-    ("sts", "GetSessionToken"), ("sts", "GetFederationToken"),
+# Reads by name that hand out credentials, of the services moto serves as it is (a
+# registered service declares its own: `grader.services`, its `mints_credentials`).
+MOTOS_CREATING_CREDENTIALS = frozenset({
     ("cognito-identity", "GetId"), ("cognito-identity", "GetCredentialsForIdentity"),
     ("cognito-identity", "GetOpenIdToken"), ("sso", "GetRoleCredentials"),
 })
 
 
+def creates_credentials(service: str, operation: str) -> bool:
+    """Whether the call hands out credentials: the grader's key may not make it, and
+    replaying the record makes it again (the credentials it made are still in use)."""
+    return (service, operation) in MOTOS_CREATING_CREDENTIALS or \
+        (service, operation) in minting_credentials()
+
+
 def _grader_key_may_call(service: str, operation: str) -> bool:
     """The grader's key reads, and only reads: its calls are not recorded, so a call
     that changed the account would change it behind the record's back. (Which reads
-    the grader's own clients send is `grader.readonly.GRADER_CALLS`, a narrower list.)"""
-    if (service, operation) in CREATES_CREDENTIALS:
+    the grader's own clients send is `grader.readonly.grader_calls`, a narrower list.)"""
+    if creates_credentials(service, operation):
         return False
     return is_read_only(operation) or operation == "GenerateCredentialReport"
 
