@@ -38,8 +38,9 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Protocol
 
+from grader import services
 from grader.sandbox.moto_patches import Patch
-from grader.services import DESCRIPTOR, SERVICES, ServiceData, ServiceFolder, load
+from grader.services import DESCRIPTOR, ServiceData, ServiceFolder, load
 
 if TYPE_CHECKING:
     from grader.sandbox.app import SandboxApp
@@ -143,15 +144,15 @@ def by_signing_name() -> dict[str, Registered]:
 
 
 def _loaded() -> tuple[list[Registered], dict[str, Registered]]:
-    key = tuple(SERVICES)
+    key = tuple(services.SERVICES)  # read each time: a test may register one more
     found = _LOADED.get(key)
     if found is None:
         from grader.sandbox import moto_core
 
         moto_core.install()  # before any service's module imports moto
-        services = [load_descriptor(where) for where in key]
-        found = (services, {entry.signing_name: entry for entry in services
-                            if entry.signing_name})
+        loaded = [load_descriptor(where) for where in key]
+        found = (loaded, {entry.signing_name: entry for entry in loaded
+                          if entry.signing_name})
         _LOADED[key] = found
     return found
 
@@ -163,12 +164,12 @@ def install() -> None:
     lacks; once per process (`moto_patches` applies each patch once)."""
     from grader.sandbox import added_services, moto_core, moto_patches, operations
 
-    services = registered()
+    every = registered()
     patches = [*moto_core.PATCHES, *operations.PATCHES]
-    for entry in services:
+    for entry in every:
         patches.extend(entry.service.patches)
     moto_patches.apply(patches)
-    for entry in services:
+    for entry in every:
         if entry.service.added_to_moto is not None and entry.signing_name:
             added_services.register(entry.signing_name, entry.package,
                                     entry.service.added_to_moto)
