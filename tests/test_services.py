@@ -190,8 +190,7 @@ def test_a_made_up_service_needs_its_folder_and_one_line(made_up: Any) -> None:
 
     from grader.cloudtrail.events import event_source, is_management_event
     from grader.readonly import grader_may_call
-    from grader.sandbox import app as sandbox_app
-    from grader.sandbox import authorization, registry
+    from grader.sandbox import authorization, grader_key, registry
     from grader.sandbox.server import install_services
 
     install_services()  # once per process: the new folder's patches come with the list
@@ -203,8 +202,8 @@ def test_a_made_up_service_needs_its_folder_and_one_line(made_up: Any) -> None:
         == "arn:aws:secretsmanager:*:123456789012:secret:s"
     assert authorization.action_name("secretsmanager", "ListSecrets") == \
         "secretsmanager:ListTheSecrets"
-    assert sandbox_app.creates_credentials("secretsmanager", "GetRandomPassword")
-    assert not sandbox_app._grader_key_may_call("secretsmanager", "GetRandomPassword")
+    assert grader_key.creates_credentials("secretsmanager", "GetRandomPassword")
+    assert not grader_key.grader_key_may_call("secretsmanager", "GetRandomPassword")
     assert grader_may_call("secretsmanager", "ListSecrets")
     assert not grader_may_call("secretsmanager", "GetSecretValue")
     event = SimpleNamespace(event_type="AwsApiCall", service="secretsmanager",

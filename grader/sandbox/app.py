@@ -50,10 +50,10 @@ from grader.sandbox.clock import (
     wall_clock,
 )
 from grader.sandbox.cloudtrail.events import hide_secrets, resources_of
+from grader.sandbox.grader_key import creates_credentials, grader_key_may_call
 from grader.sandbox.record import CLOCK_EVENT, Event, Record
 from grader.sandbox.server import GRADER_TOKEN
 from grader.sandbox.signatures import MISMATCH, signature_matches
-from grader.services import minting_credentials
 
 CONTROL_PREFIX = "/_sandbox/"
 StartResponse = Callable[..., Any]
@@ -176,7 +176,7 @@ class SandboxApp:
             return refused.response
         if not operation.implemented_by_model:
             return aws_errors.unsupported(service, operation.name)
-        if caller.kind == "Grader" and not _grader_key_may_call(service, operation.name):
+        if caller.kind == "Grader" and not grader_key_may_call(service, operation.name):
             return aws_errors.error_response(
                 service, 403, "AccessDenied",
                 f"The grader's key only reads; it may not call {operation.name}.")
@@ -374,30 +374,6 @@ class SandboxApp:
                                   (generation is not None and generation != self.generation),
                                   timeout)
             return self.next_seq - 1, self.generation
-
-
-# Reads by name that hand out credentials, of the services moto serves as it is (a
-# registered service declares its own: `grader.services`, its `mints_credentials`).
-MOTOS_CREATING_CREDENTIALS = frozenset({
-    ("cognito-identity", "GetId"), ("cognito-identity", "GetCredentialsForIdentity"),
-    ("cognito-identity", "GetOpenIdToken"), ("sso", "GetRoleCredentials"),
-})
-
-
-def creates_credentials(service: str, operation: str) -> bool:
-    """Whether the call hands out credentials: the grader's key may not make it, and
-    replaying the record makes it again (the credentials it made are still in use)."""
-    return (service, operation) in MOTOS_CREATING_CREDENTIALS or \
-        (service, operation) in minting_credentials()
-
-
-def _grader_key_may_call(service: str, operation: str) -> bool:
-    """The grader's key reads, and only reads: its calls are not recorded, so a call
-    that changed the account would change it behind the record's back. (Which reads
-    the grader's own clients send is `grader.readonly.grader_calls`, a narrower list.)"""
-    if creates_credentials(service, operation):
-        return False
-    return is_read_only(operation) or operation == "GenerateCredentialReport"
 
 
 @functools.cache
