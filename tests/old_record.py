@@ -85,6 +85,14 @@ def rebuilt_state(app: Any) -> dict[str, Any]:
     }
 
 
+def copy_of_record(folder: Path) -> Path:
+    """A copy of the committed record in `folder`, to open (opening a record may add to
+    it what today's code keeps: the committed one stays as it was made)."""
+    copy = folder / "old-record.sqlite"
+    shutil.copyfile(RECORD, copy)
+    return copy
+
+
 def rebuild_old_record(folder: Path) -> Any:
     """The committed record rebuilt in this process (its record copied into `folder`),
     graded at the time of its last event."""
@@ -92,7 +100,7 @@ def rebuild_old_record(folder: Path) -> Any:
     from grader.sandbox.record import COLUMNS, Record
 
     identity_sent = json.loads(IDENTITY.read_text(encoding="utf-8"))
-    record = Record(RECORD)
+    record = Record(copy_of_record(folder))
     events = record.stored()
     record.close()
     at = COLUMNS.index("event_time")

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import shutil
 from pathlib import Path
 
-from tests.old_record import EXPECTED, RECORD, rebuild_old_record, rebuilt_state
+from tests.old_record import EXPECTED, RECORD, copy_of_record, rebuild_old_record, rebuilt_state
 
 
 def test_an_old_record_rebuilds_into_the_same_account(tmp_path: Path) -> None:
@@ -33,7 +32,8 @@ def test_the_old_record_says_nothing_of_its_versions_and_a_new_one_says_them(
     appended to now says which moto and botocore made its events from there on."""
     from grader.sandbox.record import Record, made_by
 
-    old = Record(RECORD)
+    assert b"made_with" not in RECORD.read_bytes()  # made before records kept versions
+    old = Record(copy_of_record(tmp_path))
     try:
         assert old.made_with() == []
     finally:
@@ -46,9 +46,7 @@ def test_the_old_record_says_nothing_of_its_versions_and_a_new_one_says_them(
         from grader.sandbox.rebuild import forget_accounts
 
         forget_accounts()
-    copy = tmp_path / "appended.sqlite"
-    shutil.copyfile(RECORD, copy)
-    appended = Record(copy)
+    appended = Record(copy_of_record(tmp_path))
     try:
         again = dataclasses.replace(list(appended.events())[-1], event_id="appended", seq=0)
         seq = appended.append(again)
