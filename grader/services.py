@@ -36,27 +36,29 @@ class ServiceFolder:
     folder: Path
 
 
-def _here(name: str) -> ServiceFolder:
+def _in_sandbox(name: str) -> ServiceFolder:
     return ServiceFolder(f"grader.sandbox.{name}", SANDBOX / name)
 
 
 # Every service of the simulated account, one line each. The order is the order they are
 # installed in moto and attached to the account, and the order their backends are made
-# when they are made at the account's opening (`eager`): that order decides the ids a
-# replayed account gets, so a new service goes at the end.
+# when they are made at the account's opening (`eager`): that order decides the ids drawn
+# when the account opens (the root user's key among them), so a new service goes at the
+# end, and one made eagerly may change what every learner's record rebuilds into
+# (`tests/test_old_record.py` says so).
 SERVICES: list[ServiceFolder] = [
-    _here("console"),
-    _here("iam"),
-    _here("sts"),
-    _here("s3"),
-    _here("cloudtrail"),
-    _here("bcm_data_exports"),
-    _here("cur"),
-    _here("budgets"),
-    _here("sns"),
-    _here("ec2"),
-    _here("events"),
-    _here("billing"),
+    _in_sandbox("console"),
+    _in_sandbox("iam"),
+    _in_sandbox("sts"),
+    _in_sandbox("s3"),
+    _in_sandbox("cloudtrail"),
+    _in_sandbox("bcm_data_exports"),
+    _in_sandbox("cur"),
+    _in_sandbox("budgets"),
+    _in_sandbox("sns"),
+    _in_sandbox("ec2"),
+    _in_sandbox("events"),
+    _in_sandbox("billing"),
 ]
 
 
