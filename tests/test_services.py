@@ -228,6 +228,10 @@ def test_a_made_up_service_is_attached_made_eagerly_forgotten_and_parked(
     app = assemble(account, Record(tmp_path / "record.sqlite"), None)
     assert [app, ("pointed at", app)] == made_up.ATTACHED
     assert dict.__contains__(secretsmanager_backends, account.account_id)  # made eagerly
+    secrets = served_client(app, "secretsmanager")
+    assert secrets.list_secrets()["SecretList"] == []  # moto answers it, behind our desk
+    with pytest.raises(secrets.exceptions.ClientError, match="only reads"):
+        secrets.get_random_password()  # declared as minting: not for the grader's key
     made_up.KEPT[account.account_id] = "its secrets"
     parked = park(account.account_id)
     assert made_up.KEPT == {}
@@ -235,6 +239,18 @@ def test_a_made_up_service_is_attached_made_eagerly_forgotten_and_parked(
     assert {account.account_id: "its secrets"} == made_up.KEPT
     forget_accounts()
     assert made_up.KEPT == {}
+
+
+def served_client(app: Any, service: str) -> Any:
+    """A client of `service` signed with the account's grader key, answered by `app`."""
+    from grader.sandbox.rebuild import IN_PROCESS_ENDPOINT, route_in_process
+
+    session = botocore.session.get_session()
+    route_in_process(session, app)
+    return session.create_client(service, region_name=app.account.region,
+                                 endpoint_url=IN_PROCESS_ENDPOINT,
+                                 aws_access_key_id=app.account.grader_key_id,
+                                 aws_secret_access_key=app.account.grader_secret)
 
 
 def test_the_checks_read_the_services_data_without_the_accounts_code() -> None:
