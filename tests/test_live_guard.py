@@ -1,6 +1,7 @@
 """The grader's guard lets through exactly the calls the checks make
-(`GRADER_CALLS`), nothing else: not a write, and not a "Get" that makes
-credentials (sts:GetSessionToken, cognito-identity:GetId). And every call the
+(`grader_calls()`, as each service's folder declares them), nothing else: not a
+write, and not a "Get" that makes credentials (sts:GetSessionToken,
+cognito-identity:GetId). And every call the
 checks make is on that list, so a check calling something new fails here,
 not at a learner's."""
 
@@ -20,8 +21,9 @@ from grader.checks.target import Target, live_target, sandbox_target
 from grader.exercises import all_exercises
 from grader.quiz.facts import read_fact
 from grader.quiz.model import load_quiz
-from grader.readonly import GRADER_CALLS, is_read_only
+from grader.readonly import grader_calls, is_read_only
 from grader.runner import run_checks
+from grader.services import apis
 from tests.conftest import EXERCISES, ROOT, Course
 
 SESSION = botocore.session.get_session()
@@ -36,9 +38,10 @@ WRITES = [
     ("iam", "UpdateLoginProfile"), ("iam", "AttachUserPolicy"), ("iam", "DeleteUser"),
     ("cloudtrail", "StopLogging"), ("cloudtrail", "DeleteTrail"), ("s3", "PutObject"),
 ]
-# Services whose every operation is tried against the guard.
-SERVICES = ("iam", "sts", "cloudtrail", "cognito-identity", "s3", "organizations",
-            "account", "sso-oidc", "events", "sns", "bcm-data-exports", "cur", "budgets")
+# Services whose every operation is tried against the guard: every registered service's
+# API, and a few that hand out credentials or reach beyond the account.
+SERVICES = (*sorted(apis()), "cognito-identity", "organizations", "account", "sso-oidc")
+GRADER_CALLS = grader_calls()
 
 
 def operation(service: str, name: str) -> Any:

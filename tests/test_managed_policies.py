@@ -5,21 +5,19 @@ depends on it)."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 
 @pytest.mark.parametrize("seed", [1, 2, 987654321])
 def test_the_copies_draw_what_moto_draws(seed: int) -> None:
-    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+    from grader.sandbox.server import install_services
+
+    install_services()  # IAM's patches among them
     from moto.iam.models import IAMBackend
     from moto.moto_api._internal import mock_random
 
-    from grader.sandbox import iam
     from grader.sandbox.iam import managed_policies
 
-    iam.install()
     backend = IAMBackend.__new__(IAMBackend)
     backend.account_id, backend.region_name, backend.partition = "123456789012", "aws", "aws"
     made = []
@@ -44,12 +42,11 @@ def test_the_copies_draw_what_moto_draws(seed: int) -> None:
 def test_a_copy_is_its_own() -> None:
     """Attaching a policy in one account (its count, its tags) leaves the next account's
     copy as new."""
-    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+    from grader.sandbox.server import install_services
+
+    install_services()
     from moto.iam.models import IAMBackend
 
-    from grader.sandbox import iam
-
-    iam.install()
     arn = "arn:aws:iam::aws:policy/AdministratorAccess"
     first = IAMBackend("aws", "111111111111").managed_policies[arn]
     first.attachment_count += 1

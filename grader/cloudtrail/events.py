@@ -1,12 +1,16 @@
 """What kind of event a call is, in CloudTrail's terms.
 
 The functions take anything with the record's fields (`grader.sandbox.record.Event`,
-or a probe a check makes): `event_type`, `service`, `operation`.
+or a probe a check makes): `event_type`, `service`, `operation`. What each service's
+events are is declared by its folder (`grader.services`: its event source, its data
+events).
 """
 
 from __future__ import annotations
 
 from typing import Protocol
+
+from grader.services import api_of
 
 
 class EventLike(Protocol):
@@ -18,21 +22,17 @@ class EventLike(Protocol):
     parameters: dict  # type: ignore[type-arg]
 
 
-# S3 object-level operations are data events: not in the event history, and kept by a
-# trail only when its selectors ask for them.
-DATA_EVENT_OPERATIONS = {
-    "GetObject", "PutObject", "DeleteObject", "DeleteObjects", "HeadObject", "CopyObject",
-    "GetObjectAcl", "PutObjectAcl", "GetObjectTagging", "PutObjectTagging",
-    "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload", "ListParts",
-    "AbortMultipartUpload", "GetObjectAttributes", "RestoreObject", "SelectObjectContent",
-}
-
-
 def is_management_event(event: EventLike) -> bool:
-    return not (event.service == "s3" and event.operation in DATA_EVENT_OPERATIONS)
+    """False for a data event (an S3 object's: not in the event history, and kept by a
+    trail only when its selectors ask for them), as its service declares them."""
+    data = api_of(event.service)
+    return data is None or event.operation not in data.data_events
 
 
 def event_source(event: EventLike) -> str:
+    """CloudTrail's `eventSource`: as the service declares it (moto's own services:
+    SERVICE.amazonaws.com)."""
     if event.event_type == "AwsConsoleSignIn":
         return "signin.amazonaws.com"
-    return f"{event.service}.amazonaws.com"
+    data = api_of(event.service)
+    return data.event_source if data is not None else f"{event.service}.amazonaws.com"

@@ -1,5 +1,8 @@
 """The simulated AWS account: moto as a local server, plus what moto lacks.
 
+- the services, each a folder registered by one line in `grader.services.SERVICES`
+  and declaring itself there (`service.py`: `registry`; `service.toml`: the data the
+  checks read); `moto_patches`: every change made to moto, checked against it;
 - `account`: who the account is (id, root user's sign-in, the grader's key);
 - `record`: every request, who made it and what came of it (durable);
 - `iam`: IAM as AWS has it where moto differs: the root user (keys, summary,

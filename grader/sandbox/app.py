@@ -7,7 +7,7 @@ Every request goes through `SandboxApp.handle`, one at a time:
    4xx, what the simulated account does not model;
 3. freeze time, for moto, at the request's moment (the account's time,
    `clock`) and seed moto's random ids from its place in the record, then
-   let moto (patched with the root user, `root`) answer it;
+   let moto (patched by the services, `registry`) answer it;
 4. append it to the record (`record`) before the answer leaves.
 
 Replaying the record through steps 3 and 4 with the recorded times and
@@ -50,6 +50,7 @@ from grader.sandbox.clock import (
     wall_clock,
 )
 from grader.sandbox.cloudtrail.events import hide_secrets, resources_of
+from grader.sandbox.grader_key import creates_credentials, grader_key_may_call
 from grader.sandbox.record import CLOCK_EVENT, Event, Record
 from grader.sandbox.server import GRADER_TOKEN
 from grader.sandbox.signatures import MISMATCH, signature_matches
@@ -175,7 +176,7 @@ class SandboxApp:
             return refused.response
         if not operation.implemented_by_model:
             return aws_errors.unsupported(service, operation.name)
-        if caller.kind == "Grader" and not _grader_key_may_call(service, operation.name):
+        if caller.kind == "Grader" and not grader_key_may_call(service, operation.name):
             return aws_errors.error_response(
                 service, 403, "AccessDenied",
                 f"The grader's key only reads; it may not call {operation.name}.")
@@ -287,7 +288,7 @@ class SandboxApp:
             user_agent=environ.get("HTTP_USER_AGENT", ""),
             request_id=response.headers.get("x-amzn-RequestId") or str(uuid.uuid4()),
             resources=resources_of(operation.parameters),
-            replay=not read_only or (credentials.service, operation.name) in CREATES_CREDENTIALS,
+            replay=not read_only or creates_credentials(credentials.service, operation.name),
             **raw_request(environ, body),
         ))
 
@@ -373,24 +374,6 @@ class SandboxApp:
                                   (generation is not None and generation != self.generation),
                                   timeout)
             return self.next_seq - 1, self.generation
-
-
-# Reads by name that hand out credentials: the grader's key may not call them, and
-# replaying the record makes them again (the credentials they made are still in use).
-CREATES_CREDENTIALS = frozenset({
-    ("sts", "GetSessionToken"), ("sts", "GetFederationToken"),
-    ("cognito-identity", "GetId"), ("cognito-identity", "GetCredentialsForIdentity"),
-    ("cognito-identity", "GetOpenIdToken"), ("sso", "GetRoleCredentials"),
-})
-
-
-def _grader_key_may_call(service: str, operation: str) -> bool:
-    """The grader's key reads, and only reads: its calls are not recorded, so a call
-    that changed the account would change it behind the record's back. (Which reads
-    the grader's own clients send is `grader.readonly.GRADER_CALLS`, a narrower list.)"""
-    if (service, operation) in CREATES_CREDENTIALS:
-        return False
-    return is_read_only(operation) or operation == "GenerateCredentialReport"
 
 
 @functools.cache

@@ -69,69 +69,26 @@ DECIDED_BY_THE_SERVICE = frozenset({("sts", "AssumeRole")})
 
 EXPIRED = "The security token included in the request is expired"
 
-# S3's API operations and the IAM actions they need, where the names differ.
-S3_ACTIONS = {
-    "ListBuckets": "ListAllMyBuckets",
-    "ListObjects": "ListBucket",
-    "ListObjectsV2": "ListBucket",
-    "ListObjectVersions": "ListBucketVersions",
-    "HeadBucket": "ListBucket",
-    "HeadObject": "GetObject",
-    "DeleteObjects": "DeleteObject",
-    "GetBucketAcl": "GetBucketAcl",
-    "CreateMultipartUpload": "PutObject",
-    "UploadPart": "PutObject",
-    "CompleteMultipartUpload": "PutObject",
-    "CopyObject": "PutObject",
-    "GetObjectAttributes": "GetObject",
-    "ListMultipartUploads": "ListBucketMultipartUploads",
-    "GetBucketVersioning": "GetBucketVersioning",
-    "PutBucketVersioning": "PutBucketVersioning",
-}
-
-
 def action_name(service: str, operation: str) -> str:
-    if service == "s3":
-        return f"s3:{S3_ACTIONS.get(operation, operation)}"
-    return f"{service}:{operation}"
+    """The IAM action a request needs: as its service declares it (`iam_actions`), else
+    the operation's own name."""
+    from grader.sandbox.registry import by_signing_name
+
+    declared = by_signing_name().get(service)
+    actions = declared.service.iam_actions if declared is not None else {}
+    return f"{service}:{actions.get(operation, operation)}"
 
 
 def resource_arn(service: str, operation: str, params: dict[str, Any], account_id: str,
                  caller_name: str) -> str:
-    """The resource a request acts on, as IAM policies name it ("*" when none)."""
-    if service == "iam":
-        # As IAM's service authorization reference has it: attaching a policy to a user
-        # acts on the user (the policy is a condition key), adding a user to a group acts
-        # on the group; only the policy operations themselves act on the policy.
-        if params.get("RoleName"):
-            return f"arn:aws:iam::{account_id}:role/{params['RoleName']}"
-        if params.get("GroupName") and operation != "ListGroupsForUser":
-            return f"arn:aws:iam::{account_id}:group/{params['GroupName']}"
-        if params.get("UserName") or operation in _OWN_USER_OPERATIONS:
-            return f"arn:aws:iam::{account_id}:user/{params.get('UserName') or caller_name}"
-        if params.get("PolicyArn"):
-            return str(params["PolicyArn"])
-        if operation == "CreateVirtualMFADevice" and params.get("VirtualMFADeviceName"):
-            path = str(params.get("Path") or "/")
-            return f"arn:aws:iam::{account_id}:mfa{path}{params['VirtualMFADeviceName']}"
-        if operation == "DeleteVirtualMFADevice" and params.get("SerialNumber"):
-            return str(params["SerialNumber"])
+    """The resource a request acts on, as IAM policies name it: as its service declares it
+    (`resource_arn`), "*" for a service that declares none or that moto serves as it is."""
+    from grader.sandbox.registry import by_signing_name
+
+    declared = by_signing_name().get(service)
+    if declared is None or declared.service.resource_arn is None:
         return "*"
-    if service == "s3" and params.get("Bucket"):
-        bucket = f"arn:aws:s3:::{params['Bucket']}"
-        return f"{bucket}/{params['Key']}" if params.get("Key") else bucket
-    if service == "cloudtrail" and params.get("Name") and not str(params["Name"]).startswith(
-            "arn:"):
-        return f"arn:aws:cloudtrail:*:{account_id}:trail/{params['Name']}"
-    return "*"
-
-
-# Operations that, without a user name, act on the calling user.
-_OWN_USER_OPERATIONS = frozenset({
-    "GetUser", "ChangePassword", "ListAccessKeys", "CreateAccessKey", "UpdateAccessKey",
-    "DeleteAccessKey", "ListMFADevices", "ListSigningCertificates", "ListSSHPublicKeys",
-    "DeactivateMFADevice", "GetMFADevice",
-})
+    return declared.service.resource_arn(operation, params, account_id, caller_name)
 
 
 def _zulu(moment: dt.datetime) -> str:

@@ -20,19 +20,18 @@ from botocore.credentials import Credentials
 from moto.moto_api._internal import mock_random
 from werkzeug.wrappers import Request
 
+from grader.sandbox import registry
 from grader.sandbox.app import SandboxApp, _iam, environ_for
 from grader.sandbox.iam.models import RootUser, create_root, create_root_key, root_of
 
-EAGER_SERVICES = ("iam", "sts", "s3", "cloudtrail", "bcm-data-exports", "cur")
-
 
 def create_backends(account_id: str, region: str) -> None:
-    """Create the backends the course uses now, so no request creates them later
-    (a backend's constructor draws random ids; drawing them inside a request
-    would change that request's ids between the first run and a replay)."""
+    """Create the backends of the services declared eager (`registry.eager`), so that no
+    request creates them later (a backend's constructor draws random ids; drawing them
+    inside a request would change that request's ids between the first run and a replay)."""
     from moto.backends import get_backend
 
-    for service in EAGER_SERVICES:
+    for service in registry.eager():
         backends: Any = get_backend(service)  # type: ignore[call-overload]
         regions = backends[account_id]
         name = region if region in regions.regions else "aws"  # global services: "aws"
@@ -50,7 +49,7 @@ def open_account(app: SandboxApp) -> RootUser:
     from moto.moto_server import werkzeug_app
 
     setattr(werkzeug_app, "DEFAULT_ACCOUNT_ID", account.account_id)  # noqa: B010
-    for service in EAGER_SERVICES:  # moto's per-service apps draw random ids when made
+    for service in registry.eager():  # moto's per-service apps draw random ids when made
         if service not in app.moto.app_instances:
             app.moto.app_instances[service] = app.moto.create_app(service)  # type: ignore[arg-type]
     iam = _iam(account.account_id)

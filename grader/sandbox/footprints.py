@@ -1,6 +1,6 @@
 """What the grader's reads leave in an account, taken back.
 
-The grader's key only reads (`app._grader_key_may_call`), but two of its reads leave a
+The grader's key only reads (`grader_key.grader_key_may_call`), but two of its reads leave a
 trace in moto's state: GenerateCredentialReport marks IAM's report as made (a later
 GetCredentialReport of the learner's would then succeed), and a read of a Region or
 service the account never used makes its backend then (moto makes them on first use,

@@ -7,7 +7,9 @@
   the one named by the action; a class's methods do not change while the account runs,
   so the list is made once per class (about 1 ms less per request).
 
-`install` runs before anything else imports moto (`server.install_services`)."""
+`install` runs before anything else imports moto (`server.install_services`); its patches,
+with the front desk's check of the operation moto runs (`operations.PATCHES`), are moto's
+core's (`PATCHES`), applied with every service's (`grader.sandbox.moto_patches`)."""
 
 from __future__ import annotations
 
@@ -16,16 +18,21 @@ import functools
 from collections.abc import Iterator
 from typing import Any
 
+from grader.sandbox.moto_patches import replaces
 
+
+@functools.cache
 def install() -> None:
+    """Import moto (once per process, its boto3 sessions shared)."""
     with _one_boto3_session():
         import moto.core.responses
-        import moto.ec2.models  # (its regions, read once)
+        import moto.ec2.models  # noqa: F401 - (its regions, read once)
 
-    responses: Any = moto.core.responses
-    original = responses.method_names_from_class
-    if not isinstance(original, functools._lru_cache_wrapper):
-        responses.method_names_from_class = functools.cache(original)
+
+PATCHES = (
+    replaces("moto.core.responses", "method_names_from_class", functools.cache,
+             shape=("clazz",)),
+)
 
 
 @contextlib.contextmanager

@@ -5,7 +5,7 @@ protocol (query, JSON, REST-XML, REST-JSON) is understood the way moto
 understands it. The request is refused when that reading could differ from
 what moto then runs (an `Action` named twice, parameters both in the URL and
 in the body of a query-protocol request, an operation no parser recognises),
-and `install()` makes moto itself check, before it runs anything, that the
+and its patch (`PATCHES`) makes moto itself check, before it runs anything, that the
 operation it is about to run is the one identified here (`EXPECTED`): the
 operation that is authorized and recorded is the one that runs.
 """
@@ -24,6 +24,7 @@ from werkzeug.datastructures import MultiDict
 
 from grader.sandbox import aws_errors
 from grader.sandbox.authentication import Refused
+from grader.sandbox.moto_patches import replaces
 
 # The operation the front desk identified for the request moto is handling.
 EXPECTED: ContextVar[str | None] = ContextVar("expected_operation", default=None)
@@ -166,9 +167,6 @@ def _s3_agrees(response: Any, expected: str) -> bool:
     return decided == expected or (decided in _S3_DEFAULTS and is_read_only(expected))
 
 
-def install() -> None:
-    """Make moto refuse to run an operation other than the one identified (idempotent)."""
-    from moto.core.responses import BaseResponse
-
-    if getattr(BaseResponse._get_action, "__wrapped__", None) is None:
-        BaseResponse._get_action = _checked(BaseResponse._get_action)  # type: ignore[method-assign,assignment]
+# moto refuses to run an operation other than the one the front desk identified.
+PATCHES = (replaces("moto.core.responses:BaseResponse", "_get_action", _checked,
+                    shape=("self",)),)

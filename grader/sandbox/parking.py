@@ -10,8 +10,9 @@ reach the other (a bucket name taken, another account's topic or role named in a
 So only one account is ever *live* here: `park` takes everything of an account out of
 those tables into a `Parked` (nothing of it is left where moto can see it), and `unpark`
 forgets whatever is live (`rebuild.forget_accounts`) and puts a parked account back,
-exactly as it was. The tables are the ones `forget_accounts` clears: what an account may
-leave in this process is listed in one place.
+exactly as it was. The tables are the ones `forget_accounts` clears: moto's backends, and
+what each registered service declares it keeps of an account (`registry`, its folder's
+`account_state`): what an account may leave in this process is declared in one place.
 """
 
 from __future__ import annotations
@@ -22,36 +23,28 @@ from typing import Any
 
 @dataclass
 class Parked:
-    """An account's state, out of moto's tables: each service's backends, S3's bucket
-    names, the bill, the mail others sent it."""
+    """An account's state, out of this process's tables: each of moto's backends, and what
+    each registered service keeps of it beside them (`registry.park`)."""
 
     account_id: str
     backends: list[tuple[Any, Any]] = field(default_factory=list)  # (BackendDict, its entry)
-    buckets: dict[str, Any] = field(default_factory=dict)
-    bill: Any = None
-    mail: Any = None
+    services: list[Any] = field(default_factory=list)
 
 
 def park(account_id: str) -> Parked:
     """Take account `account_id` out of this process's tables (then forget any other
     state left there: nothing stays live)."""
     from moto.core.base_backend import BackendDict, backend_lock
-    from moto.s3.models import s3_backends
 
-    from grader.sandbox.billing.bill import BILLS
+    from grader.sandbox import registry
     from grader.sandbox.rebuild import forget_accounts
-    from grader.sandbox.sns.models import SENT_BY_OTHERS
 
     parked = Parked(account_id)
     with backend_lock:
         for backends in BackendDict._instances:  # type: ignore[misc]
             if dict.__contains__(backends, account_id):
                 parked.backends.append((backends, dict.pop(backends, account_id)))
-        index = s3_backends.bucket_accounts
-        parked.buckets = {name: owner for name, owner in index.items()
-                          if owner[1] == account_id}
-    parked.bill = BILLS.pop(account_id, None)
-    parked.mail = SENT_BY_OTHERS.pop(account_id, None)
+        parked.services = registry.park(account_id)
     forget_accounts()
     return parked
 
@@ -59,11 +52,9 @@ def park(account_id: str) -> Parked:
 def unpark(parked: Parked) -> None:
     """Make `parked` the one account live in this process, as it was parked."""
     from moto.core.base_backend import BackendDict, backend_lock
-    from moto.s3.models import s3_backends
 
-    from grader.sandbox.billing.bill import BILLS
+    from grader.sandbox import registry
     from grader.sandbox.rebuild import forget_accounts
-    from grader.sandbox.sns.models import SENT_BY_OTHERS
 
     forget_accounts()
     with backend_lock:
@@ -71,8 +62,4 @@ def unpark(parked: Parked) -> None:
             dict.__setitem__(backends, parked.account_id, entry)
             if backends not in BackendDict._instances:  # type: ignore[misc]
                 BackendDict._instances.append(backends)  # type: ignore[misc]
-        s3_backends.bucket_accounts.update(parked.buckets)
-    if parked.bill is not None:
-        BILLS[parked.account_id] = parked.bill
-    if parked.mail is not None:
-        SENT_BY_OTHERS[parked.account_id] = parked.mail
+        registry.unpark(parked.account_id, parked.services)

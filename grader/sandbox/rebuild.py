@@ -183,11 +183,11 @@ def point_at(app: Any) -> None:
 
     from moto.moto_server import werkzeug_app
 
-    from grader.sandbox.cloudtrail import responses
+    from grader.sandbox import registry
 
     os.environ["MOTO_ACCOUNT_ID"] = app.account.account_id
     setattr(werkzeug_app, "DEFAULT_ACCOUNT_ID", app.account.account_id)  # noqa: B010
-    responses.attach(app)
+    registry.point_at(app)
 
 
 def _moment(text: Any) -> dt.datetime | None:
@@ -199,22 +199,19 @@ def _moment(text: Any) -> dt.datetime | None:
 
 
 def forget_accounts() -> None:
-    """Forget every account this process holds (moto's state and ours)."""
+    """Forget every account this process holds: moto's backends, and what each service
+    keeps of accounts beside them (its `account_state`: S3's bucket names, the bills...)."""
     from moto.core.base_backend import BackendDict, backend_lock
     from moto.core.model_instances import reset_model_data
-    from moto.s3.models import s3_backends
 
-    from grader.sandbox.billing.bill import BILLS
-    from grader.sandbox.sns.models import SENT_BY_OTHERS
+    from grader.sandbox import registry
 
     with backend_lock:  # dropped, not reset: moto's reset would make each backend again
         for backends in BackendDict._instances:  # type: ignore[misc]
             backends.clear()
         BackendDict._instances.clear()  # type: ignore[misc]
-        s3_backends.bucket_accounts.clear()  # S3's bucket names are global: moto's index
+        registry.forget()
     reset_model_data()
-    BILLS.clear()
-    SENT_BY_OTHERS.clear()
 
 
 _SHARED: dict[str, Any] = {}  # moto's applications, made once per process: "moto"

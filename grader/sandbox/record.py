@@ -6,6 +6,8 @@ rebuilt by replaying it) the request itself. The record is an SQLite file
 under GRADE_HOME, written before the response leaves, so a killed sandbox
 loses nothing that a learner was told had happened. CloudTrail's
 LookupEvents and the checks read it; `replay` rebuilds the account from it.
+The record also says which moto and botocore made its events (`made_with`):
+what an account rebuilds into depends on them.
 
 Each event also carries a link of a **hash chain**: the SHA-256 of the previous
 event's link and of the event as stored (`chain`). Changing, inserting or
@@ -141,8 +143,13 @@ class Record:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(f"CREATE TABLE IF NOT EXISTS events ({_COLUMNS})")
         self._db.execute("CREATE INDEX IF NOT EXISTS events_time ON events(event_time)")
+        # Which moto and botocore made the events from `first_seq` on (a record made before
+        # this table says nothing of its versions: `made_with` is empty for it).
+        self._db.execute("CREATE TABLE IF NOT EXISTS made_with (first_seq INTEGER PRIMARY "
+                         "KEY, moto TEXT NOT NULL, botocore TEXT NOT NULL)")
         self._names = list(COLUMNS)
         self.head = self._link_unchained()  # the last event's link
+        self._versions_noted = False
 
     def close(self) -> None:
         self._db.close()
@@ -158,8 +165,29 @@ class Record:
                 f"INSERT INTO events ({','.join(self._names)},chain) VALUES ({marks})",
                 [*values, link])
             self.head = link
+            if not self._versions_noted:
+                self._note_versions(int(cursor.lastrowid or 0))
         event.seq = int(cursor.lastrowid or 0)
         return event.seq
+
+    def made_with(self) -> list[tuple[int, str, str]]:
+        """(first seq, moto's version, botocore's) for each run of events this record's
+        processes made with the same versions, oldest first; empty for a record made
+        before the versions were kept (replaying it is trusted to rebuild it as made)."""
+        with self._lock:
+            rows = self._db.execute("SELECT first_seq, moto, botocore FROM made_with "
+                                    "ORDER BY first_seq").fetchall()
+        return [(int(seq), str(moto), str(botocore)) for seq, moto, botocore in rows]
+
+    def _note_versions(self, seq: int) -> None:
+        """Say, once per process, which moto and botocore make the events from `seq` on
+        (unless they made the ones before it too)."""
+        now = made_by()
+        last = self._db.execute("SELECT moto, botocore FROM made_with "
+                                "ORDER BY first_seq DESC LIMIT 1").fetchone()
+        if last is None or tuple(last) != now:
+            self._db.execute("INSERT OR REPLACE INTO made_with VALUES (?, ?, ?)", (seq, *now))
+        self._versions_noted = True
 
     def append_stored(self, events: Iterable[tuple[int, tuple[Any, ...], str]],
                       after: int | None = None) -> None:
@@ -199,6 +227,8 @@ class Record:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 self._db.execute("DELETE FROM events WHERE seq > ?", (events,))
+                self._db.execute("DELETE FROM made_with WHERE first_seq > ?", (events,))
+                self._versions_noted = False
                 last = self._db.execute("SELECT chain FROM events WHERE seq = ?",
                                         (events,)).fetchone()
                 head = str(last[0]) if last else GENESIS
@@ -310,6 +340,13 @@ class Record:
         """How many events the record holds, the clock's included."""
         with self._lock:
             return int(self._db.execute("SELECT COUNT(*) FROM events").fetchone()[0])
+
+
+def made_by() -> tuple[str, str]:
+    """The versions of moto and botocore in this process: what its events are made with."""
+    from importlib.metadata import version
+
+    return version("moto"), version("botocore")
 
 
 def chain_link(previous: str, values: list[Any]) -> str:

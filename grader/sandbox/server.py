@@ -105,29 +105,9 @@ def install_services() -> None:
     # No CORS headers: the console is same-origin, and no other site's page may
     # talk to the learner's account.
     os.environ["MOTO_DISABLE_GLOBAL_CORS"] = "true"
-    from grader.sandbox import moto_core
+    from grader.sandbox import registry
 
-    moto_core.install()  # before anything else imports moto
-    from grader.sandbox import iam, operations
-    from grader.sandbox.bcm_data_exports import install as data_exports_install
-    from grader.sandbox.budgets import install as budgets_install
-    from grader.sandbox.cloudtrail import install as cloudtrail_install
-    from grader.sandbox.cur import install as cur_install
-    from grader.sandbox.ec2 import install as ec2_install
-    from grader.sandbox.s3 import install as s3_install
-    from grader.sandbox.sns import install as sns_install
-    from grader.sandbox.sts import install as sts_install
-
-    iam.install()
-    sts_install.install()
-    cloudtrail_install.install()
-    sns_install.install()
-    s3_install.install()
-    data_exports_install.install()
-    cur_install.install()
-    budgets_install.install()
-    ec2_install.install()
-    operations.install()
+    registry.install()  # every registered service's (`grader.services.SERVICES`)
 
 
 def assemble(account: Account, record: Record, folder: Path | None,
@@ -137,21 +117,15 @@ def assemble(account: Account, record: Record, folder: Path | None,
     the account lives (None: an account rebuilt elsewhere, as an instructor's server does,
     with no `reset`). `moto`: moto's applications, kept from an account rebuilt before in
     this process (they hold no account's state, only each service's routes)."""
+    from grader.sandbox import registry
     from grader.sandbox.app import SandboxApp
-    from grader.sandbox.billing import install as billing_install
     from grader.sandbox.bootstrap import open_account
-    from grader.sandbox.cloudtrail import install as cloudtrail_install
-    from grader.sandbox.console import Console
-    from grader.sandbox.events import install as events_install
 
     os.environ["MOTO_ACCOUNT_ID"] = account.account_id
     app = SandboxApp(account, record)
     if moto is not None:
         app.moto = moto
-    Console(app)
-    cloudtrail_install.attach(app)
-    events_install.attach(app)
-    billing_install.attach(app)
+    registry.attach(app)  # every registered service's part of the account
     open_account(app)
     allowed = _install_control(app, folder)
     for extend in extensions:

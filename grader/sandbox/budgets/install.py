@@ -1,5 +1,5 @@
 """Put `models`' rules in front of moto's Budgets backend and `responses`' calls on its
-API (`install`); alert the subscribers as the bill settles each day (`attach`)."""
+API (`PATCHES`); alert the subscribers as the bill settles each day (`attach`)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from moto.budgets.models import BudgetsBackend
 from moto.core.utils import utcnow
 
 from grader.sandbox.budgets import models, responses
+from grader.sandbox.moto_patches import replaces
 
 if TYPE_CHECKING:
     from grader.sandbox.app import SandboxApp
@@ -96,18 +97,19 @@ def _describe_notifications(original: Callable[..., Any]) -> Callable[..., Any]:
     return describe_notifications_for_budget
 
 
-def install() -> None:
-    BudgetsBackend.create_budget = _create_budget(  # type: ignore[method-assign]
-        BudgetsBackend.create_budget)
-    BudgetsBackend.create_notification = _create_notification(  # type: ignore[method-assign]
-        BudgetsBackend.create_notification)
-    BudgetsBackend.describe_budget = _describe_budget(  # type: ignore[method-assign]
-        BudgetsBackend.describe_budget)
-    BudgetsBackend.describe_budgets = _describe_budgets(  # type: ignore[method-assign]
-        BudgetsBackend.describe_budgets)
-    BudgetsBackend.describe_notifications_for_budget = (  # type: ignore[method-assign]
-        _describe_notifications(BudgetsBackend.describe_notifications_for_budget))
-    responses.install()
+_BACKEND = "moto.budgets.models:BudgetsBackend"
+PATCHES = (
+    replaces(_BACKEND, "create_budget", _create_budget,
+             shape=("self", "account_id", "budget", "notifications")),
+    replaces(_BACKEND, "create_notification", _create_notification,
+             shape=("self", "account_id", "budget_name", "notification", "subscribers")),
+    replaces(_BACKEND, "describe_budget", _describe_budget,
+             shape=("self", "account_id", "budget_name")),
+    replaces(_BACKEND, "describe_budgets", _describe_budgets, shape=("self", "account_id")),
+    replaces(_BACKEND, "describe_notifications_for_budget", _describe_notifications,
+             shape=("self", "account_id", "budget_name")),
+    *responses.PATCHES,
+)
 
 
 # -- alerts -----------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Budgets' calls moto lacks or gets wrong, on moto's `BudgetsResponse` (`install`)."""
+"""Budgets' calls moto lacks or gets wrong, on moto's `BudgetsResponse` (`PATCHES`)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from grader.sandbox.budgets.models import (
     check_notification,
     check_subscribers,
 )
+from grader.sandbox.moto_patches import ACTION, adds, replaces
 
 
 def _budget(response: BudgetsResponse) -> Budget:
@@ -115,8 +116,9 @@ MOTOS = ("create_budget", "describe_budget", "describe_budgets", "delete_budget"
          "create_notification", "delete_notification", "describe_notifications_for_budget")
 
 
-def install() -> None:
-    for method in ADDED:
-        setattr(BudgetsResponse, method.__name__, _account_checked(method))
-    for name in MOTOS:
-        setattr(BudgetsResponse, name, _account_checked(getattr(BudgetsResponse, name)))
+_RESPONSE = "moto.budgets.responses:BudgetsResponse"
+# Every Budgets action checks the account it names: moto's, and those added here.
+PATCHES = (
+    *(adds(_RESPONSE, method.__name__, _account_checked(method)) for method in ADDED),
+    *(replaces(_RESPONSE, name, _account_checked, shape=ACTION) for name in MOTOS),
+)

@@ -1,7 +1,7 @@
-"""Put `models`' checks in front of moto's CreateTrail and UpdateTrail, and `status`'s
-honest GetTrailStatus and home-Region rule in place of moto's (`install`); answer
-LookupEvents and ListPublicKeys, and deliver logs and digests as the account's time
-passes (`attach`, once the account's app exists)."""
+"""Put `models`' checks in front of moto's CreateTrail and UpdateTrail, `status`'s honest
+GetTrailStatus and home-Region rule in place of moto's, and `responses`' LookupEvents and
+ListPublicKeys on its API (`PATCHES`); answer those for an account and deliver its logs and
+digests as its time passes (`attach`, once the account's app exists)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from moto.cloudtrail.models import CloudTrailBackend
 
-from grader.sandbox.cloudtrail import models, status
+from grader.sandbox.cloudtrail import models, responses, status
+from grader.sandbox.moto_patches import replaces
 
 if TYPE_CHECKING:
     from grader.sandbox.app import SandboxApp
@@ -54,20 +55,27 @@ def bucket_exists(backend: CloudTrailBackend, bucket: str) -> None:
         raise S3BucketDoesNotExistException(f"S3 bucket {bucket} does not exist!") from None
 
 
-def install() -> None:
-    CloudTrailBackend.create_trail = _create_trail(  # type: ignore[method-assign]
-        CloudTrailBackend.create_trail)
-    CloudTrailBackend.update_trail = _update_trail(  # type: ignore[method-assign]
-        CloudTrailBackend.update_trail)
-    status.install()
+_BACKEND = "moto.cloudtrail.models:CloudTrailBackend"
+_CREATE_TRAIL = ("self", "name", "bucket_name", "s3_key_prefix", "sns_topic_name", "is_global",
+                 "is_multi_region", "log_validation", "is_org_trail", "cw_log_group_arn",
+                 "cw_role_arn", "kms_key_id", "tags_list")
+_UPDATE_TRAIL = ("self", "name", "s3_bucket_name", "s3_key_prefix", "sns_topic_name",
+                 "include_global_service_events", "is_multi_region_trail",
+                 "enable_log_file_validation", "is_organization_trail", "cw_log_group_arn",
+                 "cw_role_arn", "kms_key_id")
+PATCHES = (
+    replaces(_BACKEND, "create_trail", _create_trail, shape=_CREATE_TRAIL),
+    replaces(_BACKEND, "update_trail", _update_trail, shape=_UPDATE_TRAIL),
+    *status.PATCHES,
+    *responses.PATCHES,
+)
 
 
 def attach(app: SandboxApp) -> None:
-    """Serve `app`'s account: its LookupEvents, ListPublicKeys and deliveries."""
-    from grader.sandbox.cloudtrail import responses
+    """Deliver `app`'s logs and digests as its time passes (its LookupEvents and
+    ListPublicKeys: `responses.attach`, the service's `points_at`)."""
     from grader.sandbox.cloudtrail.delivery import Deliveries
 
-    responses.attach(app)
     deliveries = Deliveries(app)
     app.on_time_passing.append(deliveries)
     app.on_start_over.append(deliveries.forget)

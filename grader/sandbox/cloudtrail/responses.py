@@ -15,6 +15,7 @@ from moto.core.exceptions import JsonRESTError
 
 from grader.sandbox.cloudtrail.lookup import lookup, moment_of
 from grader.sandbox.cloudtrail.signing_keys import keys_between
+from grader.sandbox.moto_patches import adds
 
 if TYPE_CHECKING:
     from grader.sandbox.app import SandboxApp
@@ -31,10 +32,9 @@ class InvalidTimeRangeException(JsonRESTError):
 
 
 def attach(app: SandboxApp) -> None:
-    """Answer LookupEvents and ListPublicKeys for `app`'s account (when it starts)."""
+    """Answer LookupEvents and ListPublicKeys for `app`'s account (when it starts, and
+    when it is taken up again: `rebuild.point_at`)."""
     _attached["app"] = app
-    setattr(CloudTrailResponse, "lookup_events", _lookup_events)  # noqa: B010
-    setattr(CloudTrailResponse, "list_public_keys", _list_public_keys)  # noqa: B010
 
 
 def _app() -> SandboxApp:
@@ -60,3 +60,8 @@ def _list_public_keys(self: CloudTrailResponse) -> str:
     keys = keys_between(account.seed, account.opened, self.region, max(start, account.opened),
                         max(end, account.opened))
     return json.dumps({"PublicKeyList": [key.listed() for key in keys]})
+
+
+_RESPONSE = "moto.cloudtrail.responses:CloudTrailResponse"
+PATCHES = (adds(_RESPONSE, "lookup_events", _lookup_events),
+           adds(_RESPONSE, "list_public_keys", _list_public_keys))

@@ -13,7 +13,7 @@ AWS's for a trail that never delivered: the attempt fields are empty strings.
 
 StartLogging and StopLogging act on a trail only from its home Region (the
 Region it was created in): from another Region, where a multi-Region trail
-also shows, AWS answers `InvalidHomeRegionException`.
+also shows, AWS answers `InvalidHomeRegionException`. (`PATCHES`: these, in moto.)
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from typing import Any
 from moto.cloudtrail.models import CloudTrailBackend, TrailStatus
 from moto.core.exceptions import JsonRESTError
 from moto.core.utils import iso_8601_datetime_without_milliseconds, utcnow
+
+from grader.sandbox.moto_patches import replaced_by, replaces
 
 
 class InvalidHomeRegionException(JsonRESTError):
@@ -127,11 +129,12 @@ def _from_home(original: Any) -> Any:
     return act
 
 
-def install() -> None:
-    TrailStatus.start_logging = _started  # type: ignore[method-assign]
-    TrailStatus.stop_logging = _stopped  # type: ignore[method-assign]
-    TrailStatus.description = _description  # type: ignore[method-assign]
-    CloudTrailBackend.start_logging = _from_home(  # type: ignore[method-assign]
-        CloudTrailBackend.start_logging)
-    CloudTrailBackend.stop_logging = _from_home(  # type: ignore[method-assign]
-        CloudTrailBackend.stop_logging)
+_BACKEND = "moto.cloudtrail.models:CloudTrailBackend"
+_STATUS = "moto.cloudtrail.models:TrailStatus"
+PATCHES = (
+    replaced_by(_STATUS, "start_logging", _started, shape=("self",)),
+    replaced_by(_STATUS, "stop_logging", _stopped, shape=("self",)),
+    replaced_by(_STATUS, "description", _description, shape=("self",)),
+    replaces(_BACKEND, "start_logging", _from_home, shape=("self", "name")),
+    replaces(_BACKEND, "stop_logging", _from_home, shape=("self", "name")),
+)

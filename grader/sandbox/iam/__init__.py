@@ -6,9 +6,6 @@ sizes and tags that AWS's API model does not state); `password_policy` the
 rules IAM users' passwords must meet, and `mfa` the virtual MFA devices and
 the check of their codes (each kept apart from `models` for its size);
 `responses` answers the operations moto answers otherwise or not at all;
-`install()` applies it to moto once, before the first request.
+`install.PATCHES` changes moto with them, and `service` declares the service to the
+account (`grader.services`).
 """
-
-from grader.sandbox.iam.install import install
-
-__all__ = ["install"]

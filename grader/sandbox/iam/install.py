@@ -1,5 +1,5 @@
-"""Apply the IAM additions (root user, boundaries, simulator, password policy, limits,
-MFA devices) to moto, once per process."""
+"""The IAM additions (root user, boundaries, simulator, password policy, limits, MFA
+devices), as patches of moto (`PATCHES`, applied once per process by `moto_patches`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from typing import Any
 from moto.iam.exceptions import MalformedPolicyDocument
 from moto.iam.models import AccountSummary, IAMBackend, User
 from moto.iam.policy_validation import IAMPolicyDocumentValidator
-from moto.iam.responses import IamResponse
 from moto.sts.models import STSBackend
 from moto.utilities.utils import ARN_PARTITION_REGEX
 
@@ -23,10 +22,8 @@ from grader.sandbox.iam.models import (
     root_for_key,
     root_of,
 )
+from grader.sandbox.moto_patches import PROPERTY, adds, replaced_by, replaces
 from grader.sandbox.record import REPLAYING
-
-_installed = False
-
 
 _AWS_POLICY = re.compile(ARN_PARTITION_REGEX + ":iam::aws:policy")
 
@@ -180,39 +177,43 @@ def _tags_limit(kind: str, original: Callable[..., None]) -> Any:
     return tag
 
 
-def install() -> None:
-    """Make moto's IAM and STS answer as AWS does where this package says so (idempotent)."""
-    global _installed
-    if _installed:
-        return
-    for name, method in responses.PATCHES.items():
-        setattr(IamResponse, name, method)
-    managed_policies.MOTOS = IAMBackend._init_aws_policies
-    IAMBackend._init_aws_policies = managed_policies.init_aws_policies  # type: ignore[method-assign,assignment]
-    AccountSummary._policies = property(_customer_policies)  # type: ignore[assignment,method-assign]
-    IAMBackend.get_account_summary = _account_summary(  # type: ignore[method-assign]
-        IAMBackend.get_account_summary)
-    IAMBackend.create_login_profile = _create_login_profile(  # type: ignore[method-assign]
-        IAMBackend.create_login_profile)
-    IAMBackend.update_login_profile = _update_login_profile(  # type: ignore[method-assign]
-        IAMBackend.update_login_profile)
-    IAMBackend.change_password = password_policy.change_password  # type: ignore[attr-defined]
-    IAMBackend.delete_user = _delete_user(IAMBackend.delete_user)  # type: ignore[method-assign]
-    for kind in ("user", "role", "group"):
-        name = f"put_{kind}_policy"
-        setattr(IAMBackend, name, _inline_policy_limit(kind, getattr(IAMBackend, name)))
-    for kind in ("user", "role", "policy"):
-        name = f"tag_{kind}"
-        setattr(IAMBackend, name, _tags_limit(kind, getattr(IAMBackend, name)))
-    IAMPolicyDocumentValidator.validate = _identity_policy_validate(  # type: ignore[method-assign]
-        IAMPolicyDocumentValidator.validate)
-    IAMBackend.create_policy = _create_policy(  # type: ignore[method-assign]
-        IAMBackend.create_policy)
-    IAMBackend.create_policy_version = _create_policy_version(  # type: ignore[method-assign]
-        IAMBackend.create_policy_version)
-    STSBackend.get_caller_identity = _caller_identity(  # type: ignore[method-assign]
-        STSBackend.get_caller_identity)
-    User.permissions_boundary = property(responses.user_boundary)  # type: ignore[attr-defined]
-    IamResponse.create_user = responses.create_user_with_boundary(  # type: ignore[method-assign]
-        IamResponse.create_user)
-    _installed = True
+def _keeping_moto_policies(original: Callable[..., Any]) -> Any:
+    managed_policies.MOTOS = original  # moto's own, for the tests that compare
+    return managed_policies.init_aws_policies
+
+
+_BACKEND = "moto.iam.models:IAMBackend"
+
+# What makes moto's IAM (and STS's view of the root user) answer as AWS does
+# (`grader.sandbox.moto_patches`).
+PATCHES = (
+    *responses.PATCHES,
+    replaces(_BACKEND, "_init_aws_policies", _keeping_moto_policies, shape=("self",)),
+    replaced_by("moto.iam.models:AccountSummary", "_policies", property(_customer_policies),
+                shape=PROPERTY),
+    replaces(_BACKEND, "get_account_summary", _account_summary, shape=("self",)),
+    replaces(_BACKEND, "create_login_profile", _create_login_profile,
+             shape=("self", "user_name", "password")),
+    replaces(_BACKEND, "update_login_profile", _update_login_profile,
+             shape=("self", "user_name", "password", "password_reset_required")),
+    adds(_BACKEND, "change_password", password_policy.change_password),
+    replaces(_BACKEND, "delete_user", _delete_user, shape=("self", "user_name")),
+    *(replaces(_BACKEND, f"put_{kind}_policy", functools.partial(_inline_policy_limit, kind),
+               shape=("self", f"{kind}_name", "policy_name", "policy_json"))
+      for kind in ("user", "role", "group")),
+    replaces(_BACKEND, "tag_user", functools.partial(_tags_limit, "user"),
+             shape=("self", "name", "tags")),
+    replaces(_BACKEND, "tag_role", functools.partial(_tags_limit, "role"),
+             shape=("self", "role_name", "tags")),
+    replaces(_BACKEND, "tag_policy", functools.partial(_tags_limit, "policy"),
+             shape=("self", "policy_arn", "tags")),
+    replaces("moto.iam.policy_validation:IAMPolicyDocumentValidator", "validate",
+             _identity_policy_validate, shape=("self",)),
+    replaces(_BACKEND, "create_policy", _create_policy,
+             shape=("self", "description", "path", "policy_document", "policy_name", "tags")),
+    replaces(_BACKEND, "create_policy_version", _create_policy_version,
+             shape=("self", "policy_arn", "policy_document", "set_as_default")),
+    replaces("moto.sts.models:STSBackend", "get_caller_identity", _caller_identity,
+             shape=("self", "access_key_id", "region")),
+    adds("moto.iam.models:User", "permissions_boundary", property(responses.user_boundary)),
+)

@@ -16,7 +16,7 @@
 - ChangePassword (moto 5.2.5 lacks it): an IAM user changes its own password,
   under the password policy (`password_policy`); root may not call it.
 
-`install` puts these methods on moto's `IamResponse`.
+`PATCHES` puts these methods on moto's `IamResponse` (`grader.sandbox.moto_patches`).
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from grader.sandbox.iam.models import (
     root_of,
 )
 from grader.sandbox.iam.password_policy import InvalidUserType
+from grader.sandbox.moto_patches import ACTION, adds, replaced_by, replaces
 
 NOT_A_USER = "Must specify userName when calling with non-User credentials"
 
@@ -337,24 +338,27 @@ def change_password(self: IamResponse) -> EmptyResult:
     return EmptyResult()
 
 
-PATCHES = {
-    "list_access_keys": list_access_keys,
-    "create_access_key": create_access_key,
-    "update_access_key": update_access_key,
-    "delete_access_key": delete_access_key,
-    "get_access_key_last_used": get_access_key_last_used,
-    "list_mfa_devices": list_mfa_devices,
-    "create_virtual_mfa_device": create_virtual_mfa_device,
-    "delete_virtual_mfa_device": delete_virtual_mfa_device,
-    "list_virtual_mfa_devices": list_virtual_mfa_devices,
-    "enable_mfa_device": enable_mfa_device,
-    "resync_mfa_device": resync_mfa_device,
-    "deactivate_mfa_device": deactivate_mfa_device,
-    "get_mfa_device": get_mfa_device,
-    "generate_credential_report": generate_credential_report,
-    "get_credential_report": get_credential_report,
-    "put_user_permissions_boundary": put_user_permissions_boundary,
-    "delete_user_permissions_boundary": delete_user_permissions_boundary,
-    "simulate_principal_policy": simulate_principal_policy,
-    "change_password": change_password,
-}
+_IAM = "moto.iam.responses:IamResponse"
+# Each action AWS answers otherwise: moto's replaced, or added where moto lacks it.
+PATCHES = (
+    replaced_by(_IAM, "list_access_keys", list_access_keys, shape=ACTION),
+    replaced_by(_IAM, "create_access_key", create_access_key, shape=ACTION),
+    replaced_by(_IAM, "update_access_key", update_access_key, shape=ACTION),
+    replaced_by(_IAM, "delete_access_key", delete_access_key, shape=ACTION),
+    replaced_by(_IAM, "get_access_key_last_used", get_access_key_last_used, shape=ACTION),
+    replaced_by(_IAM, "list_mfa_devices", list_mfa_devices, shape=ACTION),
+    replaced_by(_IAM, "create_virtual_mfa_device", create_virtual_mfa_device, shape=ACTION),
+    replaced_by(_IAM, "delete_virtual_mfa_device", delete_virtual_mfa_device, shape=ACTION),
+    replaced_by(_IAM, "list_virtual_mfa_devices", list_virtual_mfa_devices, shape=ACTION),
+    replaced_by(_IAM, "enable_mfa_device", enable_mfa_device, shape=ACTION),
+    adds(_IAM, "resync_mfa_device", resync_mfa_device),
+    replaced_by(_IAM, "deactivate_mfa_device", deactivate_mfa_device, shape=ACTION),
+    adds(_IAM, "get_mfa_device", get_mfa_device),
+    replaced_by(_IAM, "generate_credential_report", generate_credential_report, shape=ACTION),
+    replaced_by(_IAM, "get_credential_report", get_credential_report, shape=ACTION),
+    adds(_IAM, "put_user_permissions_boundary", put_user_permissions_boundary),
+    adds(_IAM, "delete_user_permissions_boundary", delete_user_permissions_boundary),
+    adds(_IAM, "simulate_principal_policy", simulate_principal_policy),
+    adds(_IAM, "change_password", change_password),
+    replaces(_IAM, "create_user", create_user_with_boundary, shape=ACTION),
+)

@@ -23,6 +23,7 @@ from moto.s3.models import FakeBucket
 from grader.policy import Request
 from grader.policy.resource import resource_policy_decision
 from grader.sandbox.authorization import ASKING
+from grader.sandbox.moto_patches import replaced_by, replaces
 from grader.sandbox.record import REPLAYING
 
 _ACTIONS = {"s3:HeadObject": "s3:GetObject"}
@@ -84,12 +85,12 @@ def _public(policy: bytes | str) -> bool:
         return False
 
 
-def install() -> None:
-    from moto.s3.models import S3Backend
-
-    FakeBucket.get_permission = _permission  # type: ignore[method-assign]
-    S3Backend.put_bucket_policy = _refuse_public_policies(  # type: ignore[method-assign]
-        S3Backend.put_bucket_policy)
+PATCHES = (
+    replaced_by("moto.s3.models:FakeBucket", "get_permission", _permission,
+                shape=("self", "action", "resource")),
+    replaces("moto.s3.models:S3Backend", "put_bucket_policy", _refuse_public_policies,
+             shape=("self", "bucket_name", "policy")),
+)
 
 
 def service_may(account_id: str, bucket: str, service: str, context: dict[str, str],

@@ -7,7 +7,8 @@ is behind it, its session policies) and decides who may assume a role;
 credentials, MFA-authenticated or not) and what they may not call (kept apart
 from `models` for its size); `responses` answers AssumeRole and
 GetSessionToken with them (and refuses the federation calls the simulated
-account cannot check); `install()` (in `install`) applies them to moto once,
-before the first request. Nothing is imported here, so that the front desk can
-read sessions (`models`, `session_tokens`) without loading `responses`.
+account cannot check); `install.PATCHES` changes moto with them, and `service`
+declares the service to the account (`grader.services`). Nothing is imported
+here, so that the front desk can read sessions (`models`, `session_tokens`)
+without loading `responses`.
 """

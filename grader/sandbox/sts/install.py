@@ -1,5 +1,5 @@
-"""Apply the STS additions (AssumeRole and GetSessionToken as AWS answers them, seeded
-session tokens) to moto, once per process."""
+"""The STS additions (AssumeRole and GetSessionToken as AWS answers them, seeded session
+tokens), as patches of moto (`PATCHES`, applied once per process by `moto_patches`)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,10 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-import moto.sts.models
 from moto.sts.models import STSBackend
-from moto.sts.responses import TokenResponse
 
+from grader.sandbox.moto_patches import replaced_by, replaces
 from grader.sandbox.sts import models, responses, session_tokens
-
-_installed = False
 
 
 def _caller_identity(original: Callable[..., tuple[str, str, str]]) -> Any:
@@ -29,15 +26,12 @@ def _caller_identity(original: Callable[..., tuple[str, str, str]]) -> Any:
     return get_caller_identity
 
 
-def install() -> None:
-    """Make moto's STS answer as AWS does where this package says so (idempotent)."""
-    global _installed
-    if _installed:
-        return
-    for name, method in responses.PATCHES.items():
-        setattr(TokenResponse, name, method)
+# What makes moto's STS answer as AWS does (`grader.sandbox.moto_patches`).
+PATCHES = (
+    *responses.PATCHES,
     # moto's AssumedRole draws its token from os.urandom: from its seeded random here.
-    moto.sts.models.random_session_token = models.seeded_session_token  # type: ignore[attr-defined]
-    STSBackend.get_caller_identity = _caller_identity(  # type: ignore[method-assign]
-        STSBackend.get_caller_identity)
-    _installed = True
+    replaced_by("moto.sts.models", "random_session_token", models.seeded_session_token,
+                shape=()),
+    replaces("moto.sts.models:STSBackend", "get_caller_identity", _caller_identity,
+             shape=("self", "access_key_id", "region")),
+)

@@ -11,7 +11,7 @@
   a session for any role to anyone who calls them; the simulated account has
   no identity providers to check a token or an assertion against.
 
-`install` puts these methods on moto's `TokenResponse`.
+`PATCHES` puts these methods on moto's `TokenResponse` (`grader.sandbox.moto_patches`).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from moto.sts.responses import TokenResponse
 
 from grader.sandbox import authorization, callers
 from grader.sandbox.clock import machine_time
+from grader.sandbox.moto_patches import ACTION, replaced_by
 from grader.sandbox.sts import models, session_tokens
 
 
@@ -104,9 +105,10 @@ def not_offered(self: TokenResponse) -> ActionResult:
     raise NotImplementedError("no identity providers in the simulated account")
 
 
-PATCHES = {
-    "assume_role": assume_role,
-    "get_session_token": get_session_token,
-    "assume_role_with_web_identity": not_offered,
-    "assume_role_with_saml": not_offered,
-}
+_TOKENS = "moto.sts.responses:TokenResponse"
+PATCHES = (
+    replaced_by(_TOKENS, "assume_role", assume_role, shape=ACTION),
+    replaced_by(_TOKENS, "get_session_token", get_session_token, shape=ACTION),
+    replaced_by(_TOKENS, "assume_role_with_web_identity", not_offered, shape=ACTION),
+    replaced_by(_TOKENS, "assume_role_with_saml", not_offered, shape=ACTION),
+)
