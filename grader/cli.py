@@ -136,9 +136,9 @@ def _parser() -> argparse.ArgumentParser:
 def _with_a_start() -> str:
     """The exercises that have a start (`start.py` in their folder): "05, 06"."""
     from grader.exercise_start import START_FILE
-    from grader.paths import EXERCISES_DIR
+    from grader.paths import exercises_dir
 
-    numbers = sorted(path.parent.name[:2] for path in EXERCISES_DIR.glob(f"*/{START_FILE}"))
+    numbers = sorted(path.parent.name[:2] for path in exercises_dir().glob(f"*/{START_FILE}"))
     return ", ".join(numbers) or "none yet"
 
 

@@ -1,10 +1,13 @@
-"""The course's exercises, each one folder under `exercises/`, loaded and validated.
+"""The course's exercises: found in their folders under `exercises/`, in course order.
 
-An exercise folder holds `exercise.toml` (its metadata: id, title, kind,
-lesson, graduated hints), `README.md` (the task), the checks (`test_*.py`)
-and, for hands-on exercises, `solution/` and `broken/`. The folder name is
-the exercise id, the progress key and the site page; its leading number is
-its place in the course.
+Every folder there is an exercise (`grader.exercise_folder` reads and validates
+one): its name, `NN-words-with-dashes`, is its id and its number its place in
+the course. Nothing else lists them: a course author adds an exercise by adding
+its folder. A folder that is no exercise (a name not of that form, no or a bad
+`exercise.toml`), two folders with one number, or an exercise that begins after
+one the course does not have, is a course author's mistake that every command
+names (ExerciseDefinitionError). Folders whose names start with `.` or `_` (an
+editor's, Python's caches) are not exercises.
 """
 
 from __future__ import annotations
@@ -12,118 +15,100 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from grader.errors import GradeError
-from grader.paths import EXERCISES_DIR
-
-# The numbered course path (a contract): an id here may not have a folder yet.
-COURSE_PATH = (
-    "00-setup", "01-shared-responsibility", "02-root-user", "03-stop-using-root",
-    "04-mfa", "05-cloudtrail", "06-billing-reports", "07-checkpoint", "08-key-leak",
-    "09-capstone",
+from grader.exercise_folder import (
+    KINDS,
+    Exercise,
+    ExerciseDefinitionError,
+    PlannedExercise,
+    load,
+    read_definition,
+    read_folder,
 )
-KINDS = ("hands-on", "quiz")
-_ID = re.compile(r"^(\d{2})-[a-z0-9]+(-[a-z0-9]+)*$")
-_KEYS = {"id", "title", "kind", "lesson", "summary", "hints", "questions"}
+from grader.paths import exercises_dir
+
+__all__ = ["KINDS", "CoursePath", "Exercise", "ExerciseDefinitionError", "PlannedExercise",
+           "all_exercises", "course_path", "find", "load", "read_definition"]
 
 
 @dataclass(frozen=True)
-class Exercise:
-    id: str
-    number: int
-    title: str
-    kind: str
-    lesson: str  # the lesson page on the site, e.g. "lessons/stop-using-root.md"
-    summary: str
-    hints: tuple[str, ...]
-    folder: Path
-    # A hands-on exercise's questions about the account (05: who did it, and when),
-    # answered in `answers.toml` in its folder, as `name = "answer"`.
-    questions: tuple[str, ...] = ()
+class CoursePath:
+    """The numbered course path: the exercises this version has, and those it plans."""
 
-    @property
-    def task(self) -> str:
-        return (self.folder / "README.md").read_text(encoding="utf-8")
+    exercises: tuple[Exercise, ...]
+    planned: tuple[PlannedExercise, ...]
 
 
-class ExerciseDefinitionError(GradeError):
-    """An exercise folder whose metadata is wrong (a course author's mistake)."""
+def course_path(root: Path | None = None) -> CoursePath:
+    """The exercises of the folder `root` (the course's, `grader.paths.exercises_dir`),
+    in course order (read once per process and folder)."""
+    return _discover((root or exercises_dir()).resolve())
 
 
-def read_definition(path: Path, error: type[GradeError]) -> dict[str, Any]:
-    """A course author's TOML file (exercise.toml, quiz.toml), or `error` saying why not."""
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as reason:
-        raise error(f"{path} cannot be read: {reason}.",
-                    "Fix the file (course authors).") from None
-
-
-def load(folder: Path) -> Exercise:
-    """Read and validate one exercise folder."""
-    meta_path = folder / "exercise.toml"
-    where = f"{meta_path}"
-    meta = read_definition(meta_path, ExerciseDefinitionError)
-    problems = []
-    unknown = set(meta) - _KEYS
-    if unknown:
-        problems.append(f"unknown keys {sorted(unknown)}")
-    missing = {"id", "title", "kind", "lesson", "summary", "hints"} - set(meta)
-    if missing:
-        problems.append(f"missing keys {sorted(missing)}")
-    if meta.get("id") != folder.name:
-        problems.append(f"id {meta.get('id')!r} differs from the folder name {folder.name!r}")
-    if not _ID.match(folder.name):
-        problems.append("the folder name must be NN-words-with-dashes")
-    if meta.get("kind") not in KINDS:
-        problems.append(f"kind must be one of {KINDS}")
-    hints = meta.get("hints", [])
-    if not isinstance(hints, list) or not hints or not all(
-            isinstance(h, str) and h.strip() for h in hints):
-        problems.append("hints must be a non-empty list of texts")
-    questions = meta.get("questions", [])
-    if not isinstance(questions, list) or not all(
-            isinstance(q, str) and re.fullmatch(r"[a-z][a-z0-9-]*", q) for q in questions):
-        problems.append("questions must be a list of names (lower case, digits, dashes)")
-    if questions and meta.get("kind") != "hands-on":
-        problems.append("only hands-on exercises have questions (a quiz has quiz.toml)")
-    if not (folder / "README.md").is_file():
-        problems.append("README.md (the task) is missing")
-    if problems:
-        raise ExerciseDefinitionError(f"{where}: " + "; ".join(problems) + ".",
-                                      "Fix the exercise's metadata (course authors).")
-    return Exercise(
-        id=folder.name, number=int(folder.name[:2]), title=str(meta["title"]),
-        kind=str(meta["kind"]), lesson=str(meta["lesson"]), summary=str(meta["summary"]),
-        hints=tuple(h.strip() for h in hints), folder=folder,
-        questions=tuple(questions),
-    )
+def all_exercises(root: Path | None = None) -> tuple[Exercise, ...]:
+    """Every exercise of the course, in course order (not the planned ones)."""
+    return course_path(root).exercises
 
 
 @functools.cache
-def all_exercises(root: Path = EXERCISES_DIR) -> tuple[Exercise, ...]:
-    """Every exercise of the course, in course order (read once per process)."""
-    folders = sorted(p for p in root.iterdir() if p.is_dir() and (p / "exercise.toml").exists())
-    return tuple(load(folder) for folder in folders)
+def _discover(root: Path) -> CoursePath:
+    if not root.is_dir():
+        raise ExerciseDefinitionError(
+            f"There is no exercises folder at {root}.",
+            "Set GRADE_EXERCISES to a folder of exercise folders, or unset it.")
+    found: list[Exercise | PlannedExercise] = []
+    refused: list[ExerciseDefinitionError] = []
+    for folder in sorted(p for p in root.iterdir()
+                         if p.is_dir() and not p.name.startswith((".", "_"))):
+        try:
+            found.append(read_folder(folder))
+        except ExerciseDefinitionError as error:
+            refused.append(error)
+    problems = [e.reason for e in refused] + _shared_numbers(found) + _unknown_beginnings(found)
+    if len(problems) == 1 and refused:
+        raise refused[0]  # with its own fix
+    if problems:
+        raise ExerciseDefinitionError(" ".join(problems),
+                                      "Fix the exercise folders (course authors).")
+    found.sort(key=lambda e: e.number)
+    return CoursePath(exercises=tuple(e for e in found if isinstance(e, Exercise)),
+                      planned=tuple(e for e in found if isinstance(e, PlannedExercise)))
 
 
-def find(name: str, root: Path = EXERCISES_DIR) -> Exercise:
+def _shared_numbers(found: list[Exercise | PlannedExercise]) -> list[str]:
+    by_number: dict[int, list[str]] = {}
+    for exercise in found:
+        by_number.setdefault(exercise.number, []).append(exercise.id)
+    return [f"{' and '.join(ids)} have the same number, {number:02d}: each exercise's number "
+            "is its own place in the course."
+            for number, ids in sorted(by_number.items()) if len(ids) > 1]
+
+
+def _unknown_beginnings(found: list[Exercise | PlannedExercise]) -> list[str]:
+    """The exercises that begin after an exercise the course does not have (or a quiz)."""
+    hands_on = {e.id for e in found if isinstance(e, Exercise) and e.kind == "hands-on"}
+    return [f"{e.folder / 'exercise.toml'}: begins_after names {e.begins_after}, which is "
+            "not a hands-on exercise of this course."
+            for e in found if isinstance(e, Exercise) and e.begins_after is not None
+            and e.begins_after not in hands_on]
+
+
+def find(name: str, root: Path | None = None) -> Exercise:
     """The exercise named by its id (`03-stop-using-root`), its number (`03`, `3`), or the
     start of its id that no other exercise's shares (`03-stop`, `stop-using`, `mfa`)."""
     wanted = name.strip().lower()
-    exercises = all_exercises(root)
+    path = course_path(root)
+    exercises = path.exercises
     for exercise in exercises:
         if wanted == exercise.id or (wanted.isdigit() and int(wanted) == exercise.number):
             return exercise
-    planned = [i for i in COURSE_PATH
-               if wanted == i or (wanted.isdigit() and int(wanted) == int(i[:2]))]
-    if planned:
-        raise GradeError(f"Exercise {planned[0]} is not in this version of the course yet.",
-                         "Run `grade list` to see the exercises you can do now.")
+    for planned in path.planned:
+        if wanted == planned.id or (wanted.isdigit() and int(wanted) == planned.number):
+            raise GradeError(f"Exercise {planned.id} is not in this version of the course yet.",
+                             "Run `grade list` to see the exercises you can do now.")
     starting = _starting_with(wanted, exercises)
     if len(starting) == 1:
         return starting[0]

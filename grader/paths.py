@@ -20,6 +20,13 @@ EXERCISES_DIR = COURSE_ROOT / "exercises"
 ERRORS_LOG = "grade-errors.log"
 
 
+def exercises_dir() -> Path:
+    """The folder of the exercise folders `grade` reads: `GRADE_EXERCISES` when set (a
+    course author trying exercises outside the course's own folder), else `exercises/`."""
+    configured = os.environ.get("GRADE_EXERCISES")
+    return Path(configured).expanduser().resolve() if configured else EXERCISES_DIR
+
+
 def grade_home() -> Path:
     """The folder where `grade` keeps everything, created private if missing."""
     configured = os.environ.get("GRADE_HOME")

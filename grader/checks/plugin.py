@@ -62,10 +62,10 @@ def mfa_state(target: Target,
 @pytest.fixture(scope="session")
 def answers(request: pytest.FixtureRequest) -> answers_module.LearnerAnswers:
     """The learner's answers to the exercise's questions (`answers.toml`)."""
-    from grader.exercises import find
+    from grader.exercises import load
 
-    folder = Path(str(request.config.rootpath))
-    return answers_module.read(request.config.stash[ANSWERS], find(folder.name).questions)
+    folder = Path(str(request.config.rootpath))  # the exercise's folder (`grader.runner`)
+    return answers_module.read(request.config.stash[ANSWERS], load(folder).questions)
 
 
 @pytest.fixture(scope="session")
