@@ -102,7 +102,7 @@ def graded_by_the_account(exercise: Exercise, answers: Path | None,
     from grader.sandbox import control
 
     running = running or control.require()
-    done = grade_here(running, exercise.id, answers)
+    done = grade_here(running, exercise, answers)
     if done is not None:
         document, before = done
         return ExerciseResult.from_json(document), before

@@ -1,4 +1,5 @@
-"""`POST /_sandbox/grade {"exercise": ID}`: an exercise's checks, run in the account's process.
+"""`POST /_sandbox/grade {"exercise": ID, "folder": PATH}`: an exercise's checks, run in the
+account's process.
 
 `grade NN` is a new process each time, and most of its time went into
 importing botocore and pytest and building botocore's clients before a single
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from grader.checks.target import Target
+    from grader.exercises import Exercise
     from grader.sandbox.account import Account
     from grader.sandbox.app import SandboxApp
     from grader.sandbox.control import Running
@@ -54,12 +56,11 @@ def install(app: SandboxApp, allowed: Any) -> None:
         if not allowed(request):
             return json_response({"error": "not allowed"}, 403)
         from grader.errors import GradeError
-        from grader.exercises import find
         from grader.runner import run_checks
 
         try:
             payload = json.loads(body or b"{}")
-            exercise = find(str(payload.get("exercise", "")))
+            exercise = _exercise(payload)
             if exercise.kind != "hands-on":
                 raise GradeError(f"{exercise.id} is not graded from the account.", "")
             with one_at_a_time:
@@ -99,9 +100,25 @@ def install(app: SandboxApp, allowed: Any) -> None:
     app.once_listening.append(warm_up)
 
 
-def grade_here(running: Running, exercise_id: str,
+def _exercise(payload: dict[str, Any]) -> Exercise:
+    """The exercise a request names: the folder `grade` found it in (`folder`: one added
+    since this process started, or outside the course's own folder, is graded too), else
+    its id (an older `grade` sends only that)."""
+    from grader.errors import GradeError
+    from grader.exercises import find, load
+
+    folder = payload.get("folder")
+    if not isinstance(folder, str):
+        return find(str(payload.get("exercise", "")))
+    exercise = load(Path(folder))
+    if exercise.id != payload.get("exercise"):
+        raise GradeError(f"{folder} is not the folder of {payload.get('exercise')}.", "")
+    return exercise
+
+
+def grade_here(running: Running, exercise: Exercise,
                answers: Path | None = None) -> tuple[dict[str, Any], int] | None:
-    """Have the running account grade `exercise_id` in its own process (the `grade
+    """Have the running account grade `exercise` in its own process (the `grade
     --json` document, and the events its record held before); None when this account's
     server does not offer it (one started by an older `grade`, or served alone).
     GradeError: the grading could not run, for the reason the account gives."""
@@ -110,7 +127,7 @@ def grade_here(running: Running, exercise_id: str,
 
     request = urllib.request.Request(
         f"{running.endpoint}/_sandbox/{GRADE_PATH}", method="POST",
-        data=json.dumps({"exercise": exercise_id,
+        data=json.dumps({"exercise": exercise.id, "folder": str(exercise.folder),
                          "answers": str(answers) if answers else None}).encode(),
         headers={"Content-Type": "application/json", GRADER_TOKEN: running.account.grader_secret})
     try:

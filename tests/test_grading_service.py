@@ -64,8 +64,11 @@ def test_the_verdict_is_the_one_a_separate_process_reaches(fresh: Course) -> Non
 def test_what_cannot_be_graded_is_refused_with_the_reason(fresh: Course) -> None:
     endpoint = fresh.sandbox_env()["AWS_ENDPOINT_URL"]
     token = {"X-Grade-Token": fresh.account()["grader_secret"]}
+    elsewhere = str(EXERCISES / "00-setup")
     for payload, said in [({"exercise": "01"}, "not graded from the account"),
-                          ({"exercise": "nope"}, "no exercise")]:
+                          ({"exercise": "nope"}, "no exercise"),
+                          ({"exercise": "03-stop-using-root", "folder": elsewhere},
+                           "is not the folder of 03-stop-using-root")]:
         status, _, body = send(endpoint, "POST", GRADE, json.dumps(payload).encode(),
                                JSON | token)
         assert status == 409 and said in json.loads(body)["error"], body
