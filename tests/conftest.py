@@ -21,6 +21,11 @@ import pytest
 
 from grader.netguard import forbid_remote
 
+# The helpers that hold the exercises' driver's assertions (tests/test_hands_on_exercises.py):
+# rewritten as a test module's are, so that a failing one shows its values.
+pytest.register_assert_rewrite("tests.exercise_verdicts", "tests.exercise_extras",
+                               "tests.exercise_runs", "tests.exercise_starts")
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 EXERCISES = ROOT / "exercises"

@@ -14,8 +14,8 @@ import json
 import subprocess
 from pathlib import Path
 
+from tests.admin_user import after_03
 from tests.conftest import Course
-from tests.test_exercise_04 import after_03
 
 PROFILE = "sandbox-admin"
 MFA_PROFILE = "sandbox-mfa"

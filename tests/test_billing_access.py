@@ -9,9 +9,10 @@ import json
 
 from botocore.exceptions import ClientError
 
+from grader.exercises import find
+from tests.admin_user import after_03
 from tests.conftest import Course, client
-from tests.test_exercise_03 import verdicts
-from tests.test_exercise_04 import after_03
+from tests.exercise_verdicts import check_ids, verdicts
 from tests.test_mfa import restart
 
 
@@ -66,7 +67,7 @@ def test_off_until_root_turns_it_on(fresh: Course) -> None:
     restart(fresh)
     assert console(fresh, "status") == (0, "on"), "kept across a restart (the record)"
     assert billing_refused(admin) is None
-    _, passed = verdicts(fresh)
+    _, passed, _ = verdicts(fresh, "03", checks=check_ids(find("03")))
     assert passed["root-not-used-after-admin"], "a root-only task: 03 accepts it"
     assert console(fresh, "disable")[0] == 0
     assert billing_refused(admin) in ("AccessDeniedException", "AccessDenied")

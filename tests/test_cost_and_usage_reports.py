@@ -8,10 +8,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from tests.admin_user import after_03
 from tests.conftest import Course, client
 from tests.test_billing_access import console
 from tests.test_data_exports import refused
-from tests.test_exercise_04 import after_03
 from tests.test_mfa import restart
 
 BUCKET = "legacy-cur-reports"

@@ -76,7 +76,7 @@ def test_after_03_the_terminal_is_the_admins_profile_never_root(fresh: Course,
 
 def test_without_a_profile_after_03_nothing_suggests_root(fresh: Course,
                                                           tmp_path: Path) -> None:
-    from tests.test_exercise_04 import after_03
+    from tests.admin_user import after_03
 
     forget_course_config(fresh)
     after_03(fresh)

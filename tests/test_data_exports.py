@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.admin_user import after_03
 from tests.conftest import Course, client
 from tests.test_billing_access import console
-from tests.test_exercise_04 import after_03
 from tests.test_mfa import restart
 
 EXPORT: dict[str, Any] = {

@@ -1,9 +1,7 @@
-"""06-billing-reports through the real `grade` command on a real simulated account, started
-where exercise 03 leaves it (an IAM admin user with its own access key): that account fails
-every check, every wrong solution fails exactly the checks it names, every reference
-solution passes (the AWS CLI, boto3, a notebook) and so does another correct way; a legacy
-CUR report instead of an export fails with the reason; 03 still passes, except after root
-made the export."""
+"""06-billing-reports' verdicts beyond right and wrong solutions: a legacy CUR report
+instead of an export fails with the reason; mistakes made on a solved account fail the
+check they break (and answers written otherwise but right pass); a real account (live
+mode, no inbox) takes an alert in ALARM as the e-mail sent."""
 
 from __future__ import annotations
 
@@ -13,94 +11,22 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tests.conftest import EXERCISES, Course
-from tests.exercise_verdicts import (
-    Verdicts,
-    passes_with_03,
-    run_solution_notebook,
-    the_server_agrees,
-)
-from tests.exercise_verdicts import verdicts as shared_verdicts
-from tests.test_exercise_03 import declared_failures
-from tests.test_exercise_04 import after_03
+from grader.exercises import find
+from tests.admin_user import after_03
+from tests.conftest import EXERCISES, Course, client
+from tests.exercise_verdicts import Verdicts, check_ids
+from tests.exercise_verdicts import verdicts as graded
+from tests.live_profile import live_profile
 
 FOLDER = EXERCISES / "06-billing-reports"
-CHECKS = ["billing-access-turned-on-by-root", "cur2-export", "export-bucket-locked-down",
-          "export-delivered", "billing-set-up-by-admin", "cost-budget-email-alert",
-          "budget-alert-arrived", "first-report-answers"]
-BROKEN = sorted(p for p in (FOLDER / "broken").glob("*.py") if not p.name.startswith("_"))
 
 
-def verdicts(course: Course, answers: Path | None, exercise: str = "06") -> Verdicts:
-    return shared_verdicts(course, exercise, answers, CHECKS if exercise == "06" else None)
-
-
-def passes(course: Course, answers: Path) -> None:
-    passes_with_03(course, "06", CHECKS, answers)
-
-
-def run_script(course: Course, script: Path, answers: Path, user: str = "admin") -> None:
-    admin = after_03(course, user) if user != "admin" else after_03(course)
-    done = course.run([sys.executable, str(script)], cwd=script.parent,
-                      env=admin | {"ANSWERS": str(answers)})
-    assert done.returncode == 0, done.stderr[-3000:]
-
-
-def test_starting_account_fails_every_check(fresh: Course, tmp_path: Path) -> None:
-    after_03(fresh)
-    status, passed, said = verdicts(fresh, tmp_path / "answers.toml")
-    assert status == 1 and not any(passed.values()), said
-
-
-def test_boto3_solution_passes(fresh: Course, tmp_path: Path) -> None:
-    answers = tmp_path / "answers.toml"
-    run_script(fresh, FOLDER / "solution" / "solution_boto3.py", answers)
-    passes(fresh, answers)
-    the_server_agrees(fresh, "06", answers)
-
-
-def test_cli_solution_passes_with_the_mfa_profile(fresh: Course, tmp_path: Path) -> None:
-    """After 04, the CLI solution works with the MFA profile: a code before the start
-    (which uses the AWS CLI's session), one after its three days, one after the day
-    the export waits for: three sessions over four days of the account's time."""
-    from tests.mfa_profile import after_04_with_profile, run_detached
-    from tests.test_exercise_05 import events_of
-
-    mfa = after_04_with_profile(fresh, tmp_path / "home")
-    answers = tmp_path / "answers.toml"
-    done = run_detached(fresh, ["bash", str(FOLDER / "solution" / "solution.sh")],
-                        env=mfa | {"ANSWERS": str(answers)})
-    assert done.returncode == 0, done.stderr[-3000:]
-    passes(fresh, answers)
-    sessions = [e for e in events_of(fresh) if "errorCode" not in e]
-    assert len(sessions) == 3, [e["eventTime"] for e in sessions]
-
-
-def test_notebook_solution_passes(fresh: Course, tmp_path: Path) -> None:
-    answers = tmp_path / "answers.toml"
-    run_solution_notebook(fresh, FOLDER, after_03(fresh), answers)
-    passes(fresh, answers)
-
-
-@pytest.mark.parametrize("script", BROKEN, ids=[p.stem for p in BROKEN])
-def test_each_wrong_solution_fails_what_it_declares(fresh: Course, tmp_path: Path,
-                                                     script: Path) -> None:
-    answers = tmp_path / "answers.toml"
-    run_script(fresh, script, answers)
-    status, passed, said = verdicts(fresh, answers)
-    failing = sorted(name for name, ok in passed.items() if not ok)
-    assert status == 1
-    assert failing == sorted(declared_failures(script)), said
-    if script.stem == "export_made_by_root":
-        _, passed_03, _ = verdicts(fresh, None, "03")
-        assert not passed_03["root-not-used-after-admin"], "root's export fails 03's rule too"
+def verdicts(course: Course, answers: Path) -> Verdicts:
+    return graded(course, "06", answers, check_ids(find("06")))
 
 
 def test_a_legacy_report_instead_of_an_export_says_why(fresh: Course, tmp_path: Path) -> None:
     """A legacy Cost and Usage Report (`aws cur`) is not the CUR 2.0 export asked for."""
-    from tests.conftest import client
     from tests.test_billing_access import console
     from tests.test_export_deliveries import data_exports_policy
 
@@ -128,8 +54,6 @@ def test_later_mistakes_on_a_solved_account(fresh: Course, tmp_path: Path) -> No
     """Graded on the boto3 solution's account, one mistake at a time: another account let
     in, Block Public Access turned off, a budget that can only fire too late, an amount
     written with a decimal comma (right), the service's full name (right)."""
-    from tests.conftest import client
-
     answers = tmp_path / "answers.toml"
     env = after_03(fresh)
     script = FOLDER / "solution" / "solution_boto3.py"
@@ -179,14 +103,10 @@ def test_later_mistakes_on_a_solved_account(fresh: Course, tmp_path: Path) -> No
     assert status == 0 and all(passed.values()), said
 
 
-
 def test_a_real_account_says_alarm_for_an_alert_sent(fresh: Course, tmp_path: Path) -> None:
     """Live mode has no inbox: there, a notification in ALARM is AWS's word that the e-mail
     went. The alert the bill never reaches is not in ALARM; lowered below the month's
     spend, it is at once, while the simulated account's inbox waits for a midnight."""
-    from tests.conftest import client
-    from tests.test_exercise_05 import live_profile
-
     answers = tmp_path / "answers.toml"
     admin = after_03(fresh)
     script = FOLDER / "broken" / "alert_the_bill_never_reaches.py"
