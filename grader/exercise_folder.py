@@ -25,7 +25,9 @@ from grader.errors import GradeError
 KINDS = ("hands-on", "quiz")
 FOLDER_NAME = re.compile(r"^(\d{2})-[a-z0-9]+(-[a-z0-9]+)*$")
 _REQUIRED = {"id", "title", "kind", "lesson", "summary", "hints"}
-_KEYS = _REQUIRED | {"questions", "begins_after"}
+_KEYS = _REQUIRED | {"questions", "begins_after", "reuses"}
+# A check of another exercise, named in `reuses`: "03-stop-using-root/admin-group".
+REUSED = re.compile(r"^(\d{2}-[a-z0-9]+(?:-[a-z0-9]+)*)/([a-z0-9]+(?:-[a-z0-9]+)*)$")
 _PLANNED_KEYS = {"id", "title", "planned"}
 _FIX = "Fix the exercise's metadata (course authors)."
 
@@ -46,6 +48,10 @@ class Exercise:
     # The earlier hands-on exercise whose end is where this one begins (05 begins where
     # 04 leaves the account: an admin user with MFA); None: a new account, as root.
     begins_after: str | None = None
+    # Checks of other hands-on exercises this one grades too, written once where they are
+    # (`reuses = ["03-stop-using-root/admin-group"]`): (exercise id, check id) each, graded
+    # before its own checks, in this order (`grader.runner`).
+    reuses: tuple[tuple[str, str], ...] = ()
 
     @property
     def task(self) -> str:
@@ -101,6 +107,8 @@ def read_folder(folder: Path) -> Exercise | PlannedExercise:
         hints=tuple(h.strip() for h in meta["hints"]), folder=folder,
         questions=tuple(meta.get("questions", [])),
         begins_after=str(begins_after) if begins_after is not None else None,
+        reuses=tuple((found.group(1), found.group(2)) for found in (
+            REUSED.match(str(name)) for name in meta.get("reuses", [])) if found),
     )
 
 
@@ -156,6 +164,7 @@ def _problems(folder: Path, meta: dict[str, Any]) -> list[str]:
     if questions and meta.get("kind") != "hands-on":
         problems.append("only hands-on exercises have questions (a quiz has quiz.toml)")
     problems += _begins_after_problems(folder, meta)
+    problems += _reuses_problems(folder, meta)
     if not (folder / "README.md").is_file():
         problems.append("README.md (the task) is missing")
     return problems
@@ -174,3 +183,23 @@ def _begins_after_problems(folder: Path, meta: dict[str, Any]) -> list[str]:
     if int(earlier[:2]) >= int(folder.name[:2]):
         return [f"begins_after must name an earlier exercise than this one, not {earlier!r}"]
     return []
+
+
+def _reuses_problems(folder: Path, meta: dict[str, Any]) -> list[str]:
+    """`reuses` names checks of other exercises, each once (that the exercise and the check
+    exist is for the grading to tell: `grader.runner`)."""
+    if "reuses" not in meta:
+        return []
+    named = meta["reuses"]
+    if meta.get("kind") != "hands-on":
+        return ["only hands-on exercises reuse checks (they grade an account)"]
+    if not isinstance(named, list) or not named or not all(
+            isinstance(n, str) and REUSED.match(n) for n in named):
+        return ["reuses must list checks as exercise-id/check-id "
+                "(03-stop-using-root/admin-group)"]
+    problems = []
+    if len(set(named)) != len(named):
+        problems.append("reuses names a check twice")
+    if any(n.split("/")[0] == folder.name for n in named):
+        problems.append("reuses names a check of this exercise itself")
+    return problems

@@ -13,6 +13,7 @@ from grader.errors import GradeError
 from grader.exercises import Exercise, ExerciseDefinitionError
 from grader.paths import append_private, grade_home
 from grader.results import ExerciseResult
+from grader.reused_checks import reused_checks, reused_files
 
 
 def run_checks(exercise: Exercise, target: Target,
@@ -24,10 +25,13 @@ def run_checks(exercise: Exercise, target: Target,
     from grader.checks import plugin as fixtures
     from grader.checks.plugin import GradingPlugin
 
-    plugin = GradingPlugin(target, answers)
+    reused = reused_checks(exercise)
+    plugin = GradingPlugin(target, answers, exercise.folder, reused)
     args = [
-        # Only the exercise's folder: pytest neither walks the folders above it (the
-        # course, a learner's home) nor loads a conftest.py found there.
+        # The check files of the exercises it reuses checks of (only those checks are
+        # kept: `GradingPlugin`), then the exercise's folder. pytest neither walks the
+        # folders above them (the course, a learner's home) nor loads a conftest.py there.
+        *[str(path) for path in reused_files(reused)],
         str(exercise.folder), "-c", os.devnull, "--rootdir", str(exercise.folder),
         "--confcutdir", str(exercise.folder),
         "--import-mode=importlib",  # checks of different exercises may share file names
@@ -51,10 +55,10 @@ def run_checks(exercise: Exercise, target: Target,
     try:
         with contextlib.redirect_stderr(errors):
             code = pytest.main(args, plugins=[plugin, fixtures])
-    finally:  # an exercise's check modules must not linger for the next grading
+    finally:  # the exercises' check modules must not linger for the next grading
+        folders = tuple(str(f) for f in (exercise.folder, *reused))
         for name in set(sys.modules) - loaded:
-            if str(getattr(sys.modules[name], "__file__", "") or "").startswith(
-                    str(exercise.folder)):
+            if str(getattr(sys.modules[name], "__file__", "") or "").startswith(folders):
                 del sys.modules[name]
     if code == pytest.ExitCode.INTERNAL_ERROR and plugin.error is None:
         log = grade_home() / "grade-errors.log"

@@ -30,9 +30,10 @@ def verdicts(course: Course, exercise: str, answers: Path | None = None,
 
 
 def check_ids(exercise: Exercise) -> list[str]:
-    """The ids of `exercise`'s checks, in the order `grade` reports them: each
-    `@check(id=...)` of its `test_*.py` files, file by file (as pytest collects them)."""
-    found = []
+    """The ids of `exercise`'s checks, in the order `grade` reports them: those it reuses
+    (`reuses`, in the order named), then each `@check(id=...)` of its `test_*.py` files,
+    file by file (as pytest collects them)."""
+    found = [check_id for _, check_id in exercise.reuses]
     for path in sorted(exercise.folder.glob("test_*.py")):
         for node in ast.parse(path.read_text(encoding="utf-8")).body:
             if not isinstance(node, ast.FunctionDef):

@@ -114,9 +114,15 @@ def recorded(target: Target) -> Callable[..., list[recorded_module.Call] | None]
 class GradingPlugin:
     """One grading: the target account in, check results out."""
 
-    def __init__(self, target: Target, answers: Path | None = None) -> None:
+    def __init__(self, target: Target, answers: Path | None = None,
+                 folder: Path | None = None, reused: dict[Path, list[str]] | None = None,
+                 ) -> None:
         self._target = target
         self._answers = answers
+        # The exercise's own folder (None: every check collected); other exercises'
+        # folders, and the ids of their checks it reuses.
+        self._folder = folder.resolve() if folder else None
+        self._reused = {f.resolve(): ids for f, ids in (reused or {}).items()}
         self.results: list[CheckResult] = []
         self.error: GradeError | None = None
         self.collection_errors: list[str] = []
@@ -131,12 +137,40 @@ class GradingPlugin:
 
     # -- results --------------------------------------------------------------
 
-    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+    def pytest_collection_modifyitems(self, config: pytest.Config,
+                                      items: list[pytest.Item]) -> None:
         for item in items:
             function = getattr(item, "function", None)
             if info_of(function) is None:
                 self.collection_errors.append(
                     f"{item.nodeid} has no @check(...) metadata")
+        if self._folder is None or self.collection_errors:
+            return
+        kept, left = self._reused_first(items)
+        if left:
+            config.hook.pytest_deselected(items=left)
+        items[:] = kept
+
+    def _reused_first(self, items: list[pytest.Item]) -> tuple[list[pytest.Item],
+                                                                list[pytest.Item]]:
+        """The reused checks of other exercises, in the order named, then the exercise's
+        own; and the other exercises' checks it does not reuse (`grader.reused_checks`)."""
+        own = [i for i in items if i.path.parent == self._folder]
+        by_place = {(i.path.parent, _id_of(i)): i for i in items if i not in own}
+        reused = []
+        for folder, ids in self._reused.items():
+            for check_id in ids:
+                found = by_place.pop((folder, check_id), None)
+                if found is None:
+                    self.collection_errors.append(
+                        f"it reuses {folder.name}/{check_id}, which {folder.name} does not have")
+                else:
+                    reused.append(found)
+        mine = {_id_of(i) for i in own}
+        twice = sorted(_id_of(i) for i in reused if _id_of(i) in mine)
+        if twice:
+            self.collection_errors.append(f"it reuses checks with the ids of its own: {twice}")
+        return reused + own, list(by_place.values())
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -170,6 +204,11 @@ class GradingPlugin:
                 hint=info.hint, why=info.why,
                 permanent=isinstance(failure, PermanentFailure),
             ))
+
+
+def _id_of(item: pytest.Item) -> str:
+    info = info_of(getattr(item, "function", None))
+    return info.id if info else ""
 
 
 def _message(error: BaseException) -> str:
