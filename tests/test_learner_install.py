@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import functools
 import json
+import os
 import subprocess
 import sys
 import tomllib
@@ -91,7 +92,8 @@ def _blocked(folder: Path) -> dict[str, str]:
         f"for _name in {sorted(_server_only_modules())!r}:\n"
         "    sys.modules[_name] = None  # `import` raises ModuleNotFoundError\n",
         encoding="utf-8")
-    return {"PYTHONPATH": str(folder)}
+    kept = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    return {"PYTHONPATH": os.pathsep.join([str(folder), *kept])}
 
 
 def test_a_learners_install_leaves_out_the_server_and_motos_extras() -> None:
