@@ -38,6 +38,10 @@ def _requirements() -> tuple[list[str], list[str]]:
     return list(project["dependencies"]), list(project["optional-dependencies"]["dev"])
 
 
+def _server_requirements() -> list[str]:
+    return list(_pyproject()["project"]["optional-dependencies"]["server"])
+
+
 def _constraints() -> dict[str, str]:
     pins = {}
     for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines():
@@ -69,7 +73,7 @@ def test_every_install_file_pins_registry_packages_only() -> None:
 def test_pyproject_and_constraints_are_one_set_of_versions() -> None:
     pins = _constraints()
     learner, dev = _requirements()
-    for requirement in learner + dev:
+    for requirement in learner + _server_requirements() + dev:
         name = _name(requirement)
         assert name in pins, f"{name} is not in constraints.txt"
         version = requirement.split("==", 1)[1]
@@ -84,6 +88,36 @@ def test_the_learners_install_leaves_out_the_test_tools() -> None:
     course = (ROOT / "scripts" / "course").read_text(encoding="utf-8")
     assert "./scripts/install\n" in course and "--dev" not in course
     assert '-e "$target"' in script and "-c constraints.txt" in script
+
+
+def test_the_learners_install_leaves_out_the_instructor_server() -> None:
+    """The server's packages are an extra: `--server` and `--dev` install it, a learner's
+    install (`./scripts/course`) does not; `grade-server` looks for exactly those."""
+    from grader.server.entry import PACKAGES
+
+    learner, _ = _requirements()
+    server = {_name(r) for r in _server_requirements()}
+    assert {"sqlalchemy", "alembic", "psycopg", "starlette", "uvicorn"} <= server
+    assert not server & {_name(r) for r in learner}
+    assert set(PACKAGES) == server
+    script = (ROOT / "scripts" / "install").read_text(encoding="utf-8")
+    course = (ROOT / "scripts" / "course").read_text(encoding="utf-8")
+    assert 'target=".[server]"' in script and 'target=".[dev,server]"' in script
+    assert "--server" not in course
+    scripts = _pyproject()["project"]["scripts"]
+    assert scripts["grade-server"] == "grader.server.entry:main"
+
+
+def test_moto_comes_without_what_the_course_does_not_run() -> None:
+    """moto's `server` extra (and `all`, `proxy`, `cloudformation`...) brings cfn-lint,
+    sympy, networkx, pydantic, graphql and docker: the course names Flask itself instead,
+    and moto's extras for the services it serves."""
+    learner, _ = _requirements()
+    moto = next(r for r in learner if _name(r) == "moto")
+    extras = set(re.search(r"\[([a-z0-9,_-]+)\]", moto).group(1).split(","))  # type: ignore[union-attr]
+    assert extras.isdisjoint({"server", "all", "proxy", "cloudformation", "awslambda",
+                              "resourcegroupstaggingapi", "appsync", "batch"})
+    assert {"flask", "flask-cors"} <= {_name(r) for r in learner}
 
 
 def test_everything_installed_here_is_pinned() -> None:

@@ -15,9 +15,11 @@ sqlite:///GRADE_SERVER_HOME/server.sqlite, GRADE_SERVER_HOME defaulting to
 ~/.grade-server); postgresql+psycopg://USER:PASSWORD@HOST/DB for PostgreSQL.
 Exit status: 0 done, 2 bad input (one line on stderr saying what to do), 3 the
 database cannot be reached or is not ready, 4 the SQLite database's files belong to
-another user. `init` and `instructor add` read the password from a terminal (twice), or
-with --password-stdin from standard input's first line; they check it before they
-create anything. Every file the server writes is owner-only (umask 077).
+another user, 5 the server's packages are not installed (`grader/server/entry.py`, the
+command's entry point, looks before anything here is imported). `init` and `instructor
+add` read the password from a terminal (twice), or with --password-stdin from standard
+input's first line; they check it before they create anything. Every file the server
+writes is owner-only (umask 077).
 """
 
 from __future__ import annotations
