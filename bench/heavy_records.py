@@ -30,12 +30,13 @@ def heavy_record(events: int) -> tuple[dict[str, Any], Rows]:
     from botocore.credentials import Credentials
 
     from grader.sandbox.account import new_account
-    from grader.sandbox.app import _iam, environ_for
+    from grader.sandbox.app import iam_of
     from grader.sandbox.bootstrap import first_history
     from grader.sandbox.iam.models import root_of
     from grader.sandbox.rebuild import forget_accounts
     from grader.sandbox.record import RECORD_FILE, Record
     from grader.sandbox.server import assemble, install_services
+    from grader.sandbox.wsgi import environ_for
 
     install_services()
     forget_accounts()
@@ -44,7 +45,7 @@ def heavy_record(events: int) -> tuple[dict[str, Any], Rows]:
     record = Record(folder / RECORD_FILE)
     app = assemble(account, record, None)
     first_history(app)
-    root = root_of(_iam(account.account_id))
+    root = root_of(iam_of(account.account_id))
     assert root is not None
     key = root.access_keys[0]
     credentials = Credentials(key.access_key_id, key.secret_access_key)

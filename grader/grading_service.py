@@ -36,7 +36,7 @@ GRADE_PATH = "grade"  # `grade` imports this module for it: nothing heavy at the
 def install(app: SandboxApp, allowed: Any) -> None:
     """Offer gradings at `/_sandbox/grade` (`allowed(request)`: it comes from `grade`): an
     extension of the account's process (`grader.sandbox.server.assemble`'s `extensions`)."""
-    from grader.sandbox.app import json_response
+    from grader.sandbox.wsgi import json_response
 
     account: Account = app.account
     one_at_a_time = threading.Lock()

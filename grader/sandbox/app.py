@@ -1,27 +1,29 @@
 """The simulated account's WSGI application: moto, plus who did what.
 
-Every request goes through `SandboxApp.handle`, one at a time:
+Every request goes through `SandboxApp.handle`, one at a time, in named steps:
 
-1. find who signed it (`callers`) and refuse unknown or inactive keys;
-2. find which operation it is (`operations`) and refuse, fast and with a
-   4xx, what the simulated account does not model;
-3. freeze time, for moto, at the request's moment (the account's time,
-   `clock`) and seed moto's random ids from its place in the record, then
-   let moto (patched by the services, `registry`) answer it;
-4. append it to the record (`record`) before the answer leaves.
+1. `_at_the_door`: find who signed it (`authentication`, `callers`,
+   `signatures`) and refuse unknown or inactive keys, stale or forged
+   signatures, and Regions where the account's keys do not exist;
+2. `_operation_of`: find which operation it is (`operations`) and refuse, fast
+   and with a 4xx, what the simulated account does not model;
+3. refuse input AWS refuses (`validation`) and what the caller's policies do not
+   allow (`_authorize`: `authorization`);
+4. `_run`: freeze time, for moto, at the request's moment (the account's time,
+   `clock`) and seed moto's random ids from its place in the record, then let
+   moto (patched by the services, `registry`) answer it (`moto_dispatch`);
+5. `_remember`: append it to the record (`record`) before the answer leaves.
 
-Replaying the record through steps 3 and 4 with the recorded times and
+Replaying the record through steps 4 and 5 with the recorded times and
 places rebuilds the same account: same ids, same secrets (`replay`).
 `advance_clock` moves the account's time forward, and records that too.
+Requests under `/_sandbox/` go to the account's control endpoints instead
+(`control_endpoints`, and what the services and the course add to `control`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import importlib
-import io
-import json
 import secrets
 import threading
 import uuid
@@ -30,7 +32,6 @@ from typing import Any
 
 import time_machine
 from moto.moto_api._internal import mock_random
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.wrappers import Request, Response
 
 from grader.readonly import is_read_only
@@ -52,21 +53,17 @@ from grader.sandbox.clock import (
 )
 from grader.sandbox.cloudtrail.events import hide_secrets, resources_of
 from grader.sandbox.grader_key import creates_credentials, grader_key_may_call
+from grader.sandbox.moto_dispatch import dispatch, moto_apps, moto_has
 from grader.sandbox.record import CLOCK_EVENT, Event, Record
 from grader.sandbox.server import GRADER_TOKEN
 from grader.sandbox.signatures import MISMATCH, signature_matches
+from grader.sandbox.wsgi import raw_request, read_body
 
 CONTROL_PREFIX = "/_sandbox/"
 StartResponse = Callable[..., Any]
 
 
-def _create_backend_app(service: Any) -> Any:
-    app = create_backend_app(service)
-    app.config["PROPAGATE_EXCEPTIONS"] = True  # let `handle` turn them into 4xx
-    return app
-
-
-def _iam(account_id: str) -> Any:
+def iam_of(account_id: str) -> Any:
     from moto.iam.models import iam_backends
 
     return iam_backends[account_id]["aws"]
@@ -78,7 +75,7 @@ class SandboxApp:
     def __init__(self, account: Account, record: Record) -> None:
         self.account = account
         self.record = record
-        self.moto = DomainDispatcherApplication(_create_backend_app)
+        self.moto = moto_apps()
         self.lock = threading.RLock()
         self.next_seq = record.count() + 1
         self.replaying_seq: int | None = None  # the event being replayed, if any
@@ -107,7 +104,7 @@ class SandboxApp:
         path = environ.get("PATH_INFO", "")
         try:
             authentication.check_addressed_here(environ)
-            body = _read_body(environ, authentication.body_limit(environ))
+            body = read_body(environ, authentication.body_limit(environ))
         except authentication.Refused as refused:
             return refused.response(environ, start_response)
         if path.startswith(CONTROL_PREFIX):
@@ -149,116 +146,92 @@ class SandboxApp:
         # makes itself at `at`, before any advance, was signed at that moment.)
         signed_by = wall_clock() if at is None else at - self.clock.offset
         try:
-            credentials = authentication.credentials_of(environ)
-            if door:
-                authentication.check_time(environ, credentials, signed_by)
+            credentials, caller = self._at_the_door(environ, body, signed_by, door)
+            operation = self._operation_of(environ, body, credentials.service, caller)
         except authentication.Refused as refused:
             return refused.response
-        service = credentials.service
-        wrong_region = validation.refuse_region(service, credentials.region)
-        if wrong_region is not None:  # its keys do not exist there: not this account's event
-            return wrong_region
-        caller = callers.resolve(credentials.access_key_id, _iam(self.account.account_id),
-                                 self.account.grader_key_id, self.account.grader_secret)
-        if caller.kind == "Invalid":
-            return aws_errors.invalid_key(service)
-        if door:
-            if not signature_matches(environ, body, str(caller.secret)):
-                return aws_errors.error_response(service, 403, "SignatureDoesNotMatch",
-                                                 MISMATCH)
-            if caller.session_token is not None and \
-                    environ.get("HTTP_X_AMZ_SECURITY_TOKEN") != caller.session_token:
-                return aws_errors.invalid_key(service)
-        if not _moto_has(service):
-            return aws_errors.unsupported(service, "")
-        try:
-            operation = operations.identify(service, environ, body)
-        except authentication.Refused as refused:
-            return refused.response
-        if not operation.implemented_by_model:
-            return aws_errors.unsupported(service, operation.name)
-        if caller.kind == "Grader" and not grader_key_may_call(service, operation.name):
-            return aws_errors.error_response(
-                service, 403, "AccessDenied",
-                f"The grader's key only reads; it may not call {operation.name}.")
-        region = credentials.region
-        invalid = validation.refuse_invalid(service, operation.name, operation.parameters,
-                                            region)
+        invalid = validation.refuse_invalid(credentials.service, operation.name,
+                                            operation.parameters, credentials.region)
         if invalid is not None:
             if door and caller.recorded:
                 self._remember(environ, body, moment, credentials, caller, operation, invalid)
             return invalid
-        if caller.kind in authorization.AUTHORIZED or caller.temporary:
-            denied = self._authorize(caller, operation, credentials, environ, moment)
-            if denied is not None:
-                if door:
-                    self._remember(environ, body, moment, credentials, caller, operation,
-                                   denied)
-                return denied
+        denied = self._authorize(caller, operation, credentials, environ, moment)
+        if denied is not None:
+            if door:
+                self._remember(environ, body, moment, credentials, caller, operation, denied)
+            return denied
         seq = replay_seq if replay_seq is not None else self.next_seq
-        self.seed_random(seq if caller.recorded else None)
-        with time_machine.travel(moment, tick=False), request_made_at(signed_by), \
-                authorization.asking(_iam(self.account.account_id), caller, region,
-                                     environ.get("REMOTE_ADDR") or "127.0.0.1", moment):
-            response = self._dispatch(environ, body, service, operation.name)
+        response = self._run(environ, body, moment, signed_by, credentials, caller, operation,
+                             seq)
         if caller.recorded and door:
             self._remember(environ, body, moment, credentials, caller, operation, response)
         return response
+
+    def _at_the_door(self, environ: dict[str, Any], body: bytes, signed_by: dt.datetime,
+                     door: bool) -> tuple[authentication.Credentials, callers.Caller]:
+        """Who signed the request, for which service and Region (`authentication.Refused`
+        when the account does not let it in). With `door`, its date, signature and
+        session token are judged too."""
+        credentials = authentication.credentials_of(environ)
+        if door:
+            authentication.check_time(environ, credentials, signed_by)
+        service = credentials.service
+        wrong_region = validation.refuse_region(service, credentials.region)
+        if wrong_region is not None:  # its keys do not exist there: not this account's event
+            raise authentication.Refused(wrong_region)
+        caller = callers.resolve(credentials.access_key_id, iam_of(self.account.account_id),
+                                 self.account.grader_key_id, self.account.grader_secret)
+        if caller.kind == "Invalid":
+            raise authentication.Refused(aws_errors.invalid_key(service))
+        if door:
+            if not signature_matches(environ, body, str(caller.secret)):
+                raise authentication.Refused(aws_errors.error_response(
+                    service, 403, "SignatureDoesNotMatch", MISMATCH))
+            if caller.session_token is not None and \
+                    environ.get("HTTP_X_AMZ_SECURITY_TOKEN") != caller.session_token:
+                raise authentication.Refused(aws_errors.invalid_key(service))
+        return credentials, caller
+
+    def _operation_of(self, environ: dict[str, Any], body: bytes, service: str,
+                      caller: callers.Caller) -> operations.Operation:
+        """Exactly which operation the request is (`authentication.Refused` for what the
+        account does not model, and for what the grader's key may not call)."""
+        if not moto_has(service):
+            raise authentication.Refused(aws_errors.unsupported(service, ""))
+        operation = operations.identify(service, environ, body)
+        if not operation.implemented_by_model:
+            raise authentication.Refused(aws_errors.unsupported(service, operation.name))
+        if caller.kind == "Grader" and not grader_key_may_call(service, operation.name):
+            raise authentication.Refused(aws_errors.error_response(
+                service, 403, "AccessDenied",
+                f"The grader's key only reads; it may not call {operation.name}."))
+        return operation
+
+    def _run(self, environ: dict[str, Any], body: bytes, moment: dt.datetime,
+             signed_by: dt.datetime, credentials: authentication.Credentials,
+             caller: callers.Caller, operation: operations.Operation, seq: int) -> Response:
+        """Let moto answer the request at `moment`, its random ids seeded from the place
+        `seq` the request has (or would have) in the record, the caller's policies asked
+        by the services that judge them themselves."""
+        self.seed_random(seq if caller.recorded else None)
+        with time_machine.travel(moment, tick=False), request_made_at(signed_by), \
+                authorization.asking(iam_of(self.account.account_id), caller, credentials.region,
+                                     environ.get("REMOTE_ADDR") or "127.0.0.1", moment):
+            return dispatch(self.moto, environ, body, credentials.service, operation.name)
 
     def _authorize(self, caller: callers.Caller, operation: operations.Operation,
                    credentials: authentication.Credentials, environ: dict[str, Any],
                    moment: dt.datetime) -> Response | None:
         """AccessDenied when the caller's policies do not allow the request (ExpiredToken
-        for a session past its expiration; AWS's refusals of what sessions may not call)."""
+        for a session past its expiration; AWS's refusals of what sessions may not call);
+        None when they do, or when the caller is not one whose policies are judged."""
+        if caller.kind not in authorization.AUTHORIZED and not caller.temporary:
+            return None
         return authorization.refusal(
-            _iam(self.account.account_id), caller, credentials.service, operation.name,
+            iam_of(self.account.account_id), caller, credentials.service, operation.name,
             operation.parameters, credentials.region, environ.get("REMOTE_ADDR") or "127.0.0.1",
             moment)
-
-    def _dispatch(self, environ: dict[str, Any], body: bytes, service: str,
-                  operation: str) -> Response:
-        inner = dict(environ)
-        inner["wsgi.input"] = io.BytesIO(body)
-        inner["CONTENT_LENGTH"] = str(len(body))
-        captured: dict[str, Any] = {}
-
-        def start_response(status: str, headers: list[tuple[str, str]], *_: Any) -> Any:
-            captured["status"] = int(status.split()[0])
-            captured["headers"] = headers
-            return lambda data: None
-
-        token = operations.EXPECTED.set(operation)
-        try:
-            chunks = self._service_app(service)(inner, start_response)
-            payload = b"".join(chunks)
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
-        except NotImplementedError:
-            return aws_errors.unsupported(service, operation)
-        except operations.OperationMismatch as mismatch:
-            return aws_errors.error_response(
-                service, 400, "InvalidAction",
-                f"The request is ambiguous: {mismatch}. Nothing was done.")
-        except Exception as error:
-            return aws_errors.error_response(
-                service, 400, "SimulatorError",
-                f"The simulated account failed on {operation or 'this request'}: {error!r}",
-            )
-        finally:
-            operations.EXPECTED.reset(token)
-        return Response(payload, captured["status"], captured["headers"])
-
-    def _service_app(self, service: str) -> Any:
-        """moto's application for the service the request was signed for: the service
-        that runs it is the one whose name the signature carries, whatever else the
-        request says (moto's own routing would also look at the body and the path)."""
-        with self.moto.lock:
-            app = self.moto.app_instances.get(service)
-            if app is None:
-                app = self.moto.create_app(service)  # type: ignore[arg-type]
-                self.moto.app_instances[service] = app
-        return app
 
     def _remember(self, environ: dict[str, Any], body: bytes, moment: dt.datetime,
                   credentials: authentication.Credentials, caller: callers.Caller,
@@ -375,93 +348,3 @@ class SandboxApp:
                                   (generation is not None and generation != self.generation),
                                   timeout)
             return self.next_seq - 1, self.generation
-
-
-@functools.cache
-def _moto_has(service: str) -> bool:
-    """Whether moto models `service` (moto lists its folders: once per service) and can
-    serve it here: what its models import is installed. The course installs moto with its
-    extras for the services the course uses only (pyproject.toml), so moto's CloudFormation,
-    API Gateway, AppSync... are refused as not supported, not failed on."""
-    from moto.backends import list_of_moto_modules
-
-    from grader.sandbox.added_services import ADDED
-
-    if service in ADDED:
-        return True
-    if service not in set(list_of_moto_modules()):
-        return False
-    if service not in _IMPORTABLE:  # once per service moto has: never a request's own name
-        try:
-            importlib.import_module(f"moto.{service}.urls")
-            _IMPORTABLE[service] = True
-        except ModuleNotFoundError:
-            _IMPORTABLE[service] = False
-    return _IMPORTABLE[service]
-
-
-_IMPORTABLE: dict[str, bool] = {}
-
-
-def _read_body(environ: dict[str, Any], limit: int) -> bytes:
-    """The request's body, at most `limit` bytes (`Refused` beyond, or for a bad length)."""
-    stream = environ["wsgi.input"]
-    if environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked":
-        body = bytes(stream.read(limit + 1))
-        if len(body) > limit:
-            raise authentication.too_large(environ, limit)
-        return body
-    text = (environ.get("CONTENT_LENGTH") or "0").strip()
-    if not text.isdigit():
-        raise authentication.Refused(aws_errors.error_response(
-            authentication.service_guess(environ), 400, "InvalidRequest",
-            f"Content-Length {text[:40]!r} is not a number of bytes."))
-    length = int(text)
-    if length > limit:
-        raise authentication.too_large(environ, limit)
-    return bytes(stream.read(length)) if length > 0 else b""
-
-
-_KEPT_ENVIRON = ("REQUEST_METHOD", "PATH_INFO", "QUERY_STRING", "CONTENT_TYPE")
-
-
-def raw_request(environ: dict[str, Any], body: bytes) -> dict[str, Any]:
-    """The parts of a request needed to send it again."""
-    headers = {k: str(v) for k, v in environ.items() if k.startswith("HTTP_")}
-    if environ.get("CONTENT_TYPE"):
-        headers["CONTENT_TYPE"] = environ["CONTENT_TYPE"]
-    return {
-        "method": environ.get("REQUEST_METHOD", "GET"),
-        "path": environ.get("PATH_INFO", "/"),
-        "query": environ.get("QUERY_STRING", ""),
-        "headers": headers,
-        "body": body,
-    }
-
-
-def environ_for(method: str, path: str, query: str, headers: dict[str, str],
-                body: bytes) -> dict[str, Any]:
-    """A WSGI environ for a recorded request (the inverse of `raw_request`)."""
-    environ: dict[str, Any] = dict(headers)
-    environ.update({
-        "REQUEST_METHOD": method,
-        "PATH_INFO": path,
-        "QUERY_STRING": query,
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "CONTENT_LENGTH": str(len(body)),
-        "wsgi.input": io.BytesIO(body),
-        "wsgi.url_scheme": "http",
-        "wsgi.errors": io.StringIO(),
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-        "wsgi.version": (1, 0),
-    })
-    return environ
-
-
-def json_response(data: Any, status: int = 200) -> Response:
-    return Response(json.dumps(data, default=str), status, content_type="application/json")

@@ -21,8 +21,9 @@ from moto.moto_api._internal import mock_random
 from werkzeug.wrappers import Request
 
 from grader.sandbox import registry
-from grader.sandbox.app import SandboxApp, _iam, environ_for
+from grader.sandbox.app import SandboxApp, iam_of
 from grader.sandbox.iam.models import RootUser, create_root, create_root_key, root_of
+from grader.sandbox.wsgi import environ_for
 
 
 def create_backends(account_id: str, region: str) -> None:
@@ -52,7 +53,7 @@ def open_account(app: SandboxApp) -> RootUser:
     for service in registry.eager():  # moto's per-service apps draw random ids when made
         if service not in app.moto.app_instances:
             app.moto.app_instances[service] = app.moto.create_app(service)  # type: ignore[arg-type]
-    iam = _iam(account.account_id)
+    iam = iam_of(account.account_id)
     existing = root_of(iam)
     if existing is not None:
         return existing
@@ -67,7 +68,7 @@ def first_history(app: SandboxApp, now: dt.datetime | None = None) -> None:
     """The root user's first sign-in and its key's first uses, into the record."""
     account = app.account
     now = now or dt.datetime.now(dt.UTC)
-    root = root_of(_iam(account.account_id))
+    root = root_of(iam_of(account.account_id))
     assert root is not None
     key = root.access_keys[0]
     signin = json.dumps({"user": "root", "password": account.root_password}).encode()

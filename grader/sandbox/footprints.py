@@ -23,9 +23,9 @@ def as_found(account_id: str) -> Iterator[None]:
     """Whatever reads run inside leave account `account_id` as it was found."""
     from moto.core.base_backend import BackendDict
 
-    from grader.sandbox.app import _iam
+    from grader.sandbox.app import iam_of
 
-    iam = _iam(account_id)
+    iam = iam_of(account_id)
     report = {name: getattr(iam, name, None) for name in _REPORT}
     regions: dict[Any, set[str] | None] = {
         backends: set(dict.__getitem__(backends, account_id).keys())

@@ -27,8 +27,9 @@ from typing import Any
 from moto.iam.models import AccessKeyLastUsed
 from werkzeug.wrappers import Request
 
-from grader.sandbox.app import CONTROL_PREFIX, SandboxApp, _iam, environ_for
+from grader.sandbox.app import CONTROL_PREFIX, SandboxApp, iam_of
 from grader.sandbox.record import REPLAYING, Event
+from grader.sandbox.wsgi import environ_for
 
 # Refused by the front desk before moto saw them (authorization, input validation),
 # so they did not mark their key as used.
@@ -46,7 +47,7 @@ def replay(app: SandboxApp) -> int:
 
 
 def _replay(app: SandboxApp) -> int:
-    iam = _iam(app.account.account_id)
+    iam = iam_of(app.account.account_id)
     replayed = 0
     for event in app.record.events(clock=True):
         moment = dt.datetime.fromisoformat(event.event_time)

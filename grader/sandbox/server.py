@@ -7,14 +7,9 @@ rebuilds what the record says happened, and serves on 127.0.0.1 only. Once
 it answers, it writes `runtime.json` (pid, port, start time) beside the
 record; on SIGTERM it finishes the request in hand and removes that file.
 
-Besides AWS's API it answers a few control endpoints under `/_sandbox/`:
-`health` (for anyone on this machine: whether it runs, and the account's
-time), and, for `grade` only (the grader's secret in `X-Grade-Token`),
-`credentials` (root's keys, for `grade sandbox env`), `changes` (a long
-poll, for `grade watch`), `clock` (the account's time; POST moves it
-forward: `grade sandbox advance`), `inbox` (the e-mails SNS sent:
-`grade sandbox inbox`) and `requests` (the record's calls of some operations, for
-the checks: `grader.checks.recorded`).
+Besides AWS's API it answers a few control endpoints under `/_sandbox/`
+(`control_endpoints`): its health, and, for `grade` only, root's keys, the
+record's changes, a reset, the account's clock, its inbox and the record's calls.
 
 For its whole life it holds an exclusive lock on `record.sqlite.lock` (its
 pid written in it): a second process for the same record exits at once
@@ -39,9 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from grader.netguard import forbid_remote
 from grader.paths import write_private
-from grader.sandbox.clock import ADVANCE_PATH, BadDuration, check
 from grader.sandbox.record import RECORD_FILE
-from grader.sandbox.start_over import START_OVER_PATH
 
 if TYPE_CHECKING:
     from grader.sandbox.account import Account
@@ -120,6 +113,7 @@ def assemble(account: Account, record: Record, folder: Path | None,
     from grader.sandbox import registry
     from grader.sandbox.app import SandboxApp
     from grader.sandbox.bootstrap import open_account
+    from grader.sandbox.control_endpoints import install as install_control
 
     os.environ["MOTO_ACCOUNT_ID"] = account.account_id
     app = SandboxApp(account, record)
@@ -127,161 +121,10 @@ def assemble(account: Account, record: Record, folder: Path | None,
         app.moto = moto
     registry.attach(app)  # every registered service's part of the account
     open_account(app)
-    allowed = _install_control(app, folder)
+    allowed = install_control(app, folder)
     for extend in extensions:
         extend(app, allowed)
     return app
-
-
-def _install_control(app: SandboxApp, folder: Path | None) -> Callable[[Any], bool]:
-    """The control endpoints under `/_sandbox/`; returns whether a request comes from
-    `grade` (it carries the grader's secret)."""
-    from grader.sandbox.app import _iam, json_response
-    from grader.sandbox.fresh_start import start_over
-    from grader.sandbox.iam.models import root_of
-    from grader.sandbox.sns.models import inbox_of
-
-    account = app.account
-
-    def health(_request: Any, _body: bytes) -> Any:
-        return json_response({
-            "status": "running",
-            "accountId": account.account_id,
-            "startedAt": app.started_at.isoformat(),
-            "pid": os.getpid(),
-            "events": app.next_seq - 1,
-            "accountTime": app.clock.now().isoformat(),
-        })
-
-    def allowed(request: Any) -> bool:
-        """Whether `request` comes from `grade` (it carries the grader's secret)."""
-        return bool(request.headers.get(GRADER_TOKEN) == account.grader_secret)
-
-    def credentials(request: Any, _body: bytes) -> Any:
-        """Root's access keys with their secrets, and the ids of what the learner's AWS CLI
-        profiles may name (users' active keys, roles, users' MFA devices): for `grade
-        sandbox env` only."""
-        if not allowed(request):
-            return json_response({"error": "not allowed"}, 403)
-        iam = _iam(account.account_id)
-        root_user = root_of(iam)
-        keys = root_user.access_keys if root_user else []
-        return json_response({
-            "rootAccessKeys": [{"accessKeyId": k.access_key_id,
-                                "secretAccessKey": k.secret_access_key, "status": k.status}
-                               for k in keys],
-            # What the learner's AWS CLI profiles may name, as it is now (no secrets).
-            "userAccessKeys": sorted(k.access_key_id for u in iam.users.values()
-                                     for k in u.access_keys if k.status == "Active"),
-            "roles": sorted(r.arn for r in iam.roles.values()),
-            "mfaDevices": sorted(serial for u in iam.users.values() for serial in u.mfa_devices),
-        })
-
-    def changes(request: Any, _body: bytes) -> Any:
-        """`?after=N&wait=S[&generation=G]`: answers once the record holds more than N events,
-        or once the account is no longer generation G (started over), or after S s, so that
-        `grade watch` re-grades as soon as the learner changes something (an advance of the
-        account's clock is a change: it is in the record)."""
-        if not allowed(request):
-            return json_response({"error": "not allowed"}, 403)
-        try:
-            after = int(request.args.get("after", "0"))
-            wait = min(max(float(request.args.get("wait", "0")), 0.0), 60.0)
-        except ValueError:
-            return json_response({"error": "after and wait must be numbers"}, 400)
-        events, generation = app.wait_for_change(after, wait, request.args.get("generation"))
-        return json_response({"events": events, "generation": generation})
-
-    def reset(request: Any, _body: bytes) -> Any:
-        """Start the account over in this process (`grade sandbox reset`)."""
-        if not allowed(request) or request.method != "POST" or folder is None:
-            return json_response({"error": "not allowed"}, 403)
-        archive = start_over(app, folder)
-        return json_response({"events": app.next_seq - 1, "archive": archive.name})
-
-    def clock(request: Any, body: bytes, _at: Any = None, replaying: bool = False) -> Any:
-        """GET: the account's time. POST `{"seconds": N}`: move it forward by N seconds
-        (`grade sandbox advance`), recorded; replaying the record applies it again."""
-        if replaying:
-            app.clock.replay(_advance_of(body))
-            return json_response({})
-        if not allowed(request):
-            return json_response({"error": "not allowed"}, 403)
-        if request.method == "POST":
-            try:
-                app.advance_clock(_advance_of(body), request, body)
-            except BadDuration as refused:
-                return json_response({"error": refused.reason, "fix": refused.fix}, 400)
-        elif request.method != "GET":
-            return json_response({"error": "GET reads the account's time, POST advances it"},
-                                 405)
-        return json_response({"accountTime": app.clock.now().isoformat(),
-                              "offsetSeconds": app.clock.offset.total_seconds()})
-
-    def inbox(request: Any, _body: bytes) -> Any:
-        """The e-mails SNS sent from the account (`grade sandbox inbox`)."""
-        if not allowed(request):
-            return json_response({"error": "not allowed"}, 403)
-        return json_response({"mails": [mail.shown() for mail in inbox_of(account.account_id)]})
-
-    def started_over(_request: Any, _body: bytes, _at: Any = None,
-                     replaying: bool = False) -> Any:
-        """The mark of a start over (`start_over`): made by `grade`, never asked for over
-        HTTP; replaying the record (or judging it again) has nothing to do for it."""
-        if replaying:
-            return json_response({})
-        return json_response({"error": "not allowed"}, 403)
-
-    app.control[START_OVER_PATH] = started_over
-
-    def requests(request: Any, _body: bytes) -> Any:
-        """`?operation=GetObject&operation=ListPublicKeys`: the record's calls of those
-        operations, oldest first, without the requests themselves. S3's object reads are
-        among them, which CloudTrail's event history leaves out (data events): the one
-        trace of a step like validating a trail's logs (`grader.checks.recorded`)."""
-        if not allowed(request):
-            return json_response({"error": "not allowed"}, 403)
-        return json_response({"requests": recorded_calls(
-            app.record, request.args.getlist("operation"))})
-
-    app.control["health"] = health
-    app.control["inbox"] = inbox
-    app.control["requests"] = requests
-    app.control["credentials"] = credentials
-    app.control["reset"] = reset
-    app.control["changes"] = changes
-    app.control[ADVANCE_PATH] = clock
-    app.control_unlocked.add("changes")
-    return allowed
-
-
-def recorded_calls(record: Record, operations: list[str]) -> list[dict[str, Any]]:
-    """The calls of `operations` in `record`, oldest first, each as the record keeps it
-    (who, when, what, with which parameters, and how it ended)."""
-    if not operations:
-        return []
-    marks = ",".join("?" for _ in operations)
-    return [{"time": event.event_time, "identityType": event.identity_type,
-             "principalArn": event.principal_arn, "service": event.service,
-             "operation": event.operation, "region": event.region,
-             "parameters": event.parameters, "status": event.status,
-             "errorCode": event.error_code, "userAgent": event.user_agent}
-            for event in record.events(f"operation IN ({marks})", tuple(operations),
-                                       without_request=True)]
-
-
-def _advance_of(body: bytes) -> dt.timedelta:
-    """The duration a POST to `clock` asks for: `{"seconds": N}`; `BadDuration` otherwise."""
-    try:
-        seconds = json.loads(body)["seconds"]
-        if isinstance(seconds, bool) or not isinstance(seconds, int | float):
-            raise TypeError(seconds)
-        by = dt.timedelta(seconds=seconds)
-    except (ValueError, KeyError, TypeError, OverflowError):
-        raise BadDuration("The request does not say by how many seconds to advance.",
-                          'Send {"seconds": N}, N a positive number.') from None
-    check(by)
-    return by
 
 
 def port_refusal(port: int) -> str | None:

@@ -37,12 +37,12 @@ from typing import TYPE_CHECKING, Any
 import time_machine
 from werkzeug.wrappers import Request, Response
 
-from grader.sandbox.app import json_response, raw_request
 from grader.sandbox.clock import request_made_at, wall_clock
 from grader.sandbox.console import billing_access, root_keys, root_mfa, signin
 from grader.sandbox.console.signin import SESSION_COOKIE, Identity, Sessions
 from grader.sandbox.console.typed_password import kept_body, password_in
 from grader.sandbox.record import Event
+from grader.sandbox.wsgi import json_response, raw_request
 
 if TYPE_CHECKING:
     from grader.sandbox.app import SandboxApp
@@ -89,9 +89,9 @@ class Console:
 
     @property
     def iam(self) -> Any:
-        from grader.sandbox.app import _iam
+        from grader.sandbox.app import iam_of
 
-        return _iam(self.app.account.account_id)
+        return iam_of(self.app.account.account_id)
 
     def page(self, _request: Request, _body: bytes) -> Response:
         """The console's small web page (it calls the endpoints above)."""

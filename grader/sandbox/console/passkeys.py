@@ -55,7 +55,6 @@ from typing import TYPE_CHECKING, Any
 from moto.moto_api._internal import mock_random
 from werkzeug.wrappers import Request, Response
 
-from grader.sandbox.app import json_response
 from grader.sandbox.console import (
     ROOT_ONLY,
     Change,
@@ -71,6 +70,7 @@ from grader.sandbox.console.typed_password import password_in
 from grader.sandbox.iam import root_mfa
 from grader.sandbox.iam.models import Passkey, RootUser, root_of
 from grader.sandbox.record import CHALLENGE_EVENT
+from grader.sandbox.wsgi import json_response
 
 if TYPE_CHECKING:
     from grader.sandbox.console import Console
