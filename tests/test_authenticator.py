@@ -428,12 +428,12 @@ def test_without_the_qr_code_readers_it_says_to_give_the_seed(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """pypng and zxing-cpp are installed with the course (`./scripts/install`); an
     install that lost them gets a clear refusal from --qr, not a traceback."""
-    from grader import authenticator
+    from grader import qr_codes
     from grader.errors import GradeError
 
     qr = qr_png(tmp_path / "qr.png", aws_uri(SEED))
-    assert authenticator.qr_text(qr) == aws_uri(SEED)
+    assert qr_codes.qr_text(qr) == aws_uri(SEED)
     monkeypatch.setitem(sys.modules, "zxingcpp", None)
     with pytest.raises(GradeError, match="needs the `zxingcpp` module") as refused:
-        authenticator.qr_text(qr)
+        qr_codes.qr_text(qr)
     assert "--secret" in refused.value.fix
