@@ -54,8 +54,3 @@ def forbid_remote() -> None:
     """From now on, this process connects only to loopback addresses."""
     socket.socket.connect = _guarded_connect  # type: ignore[method-assign,assignment]
     socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign,assignment]
-
-
-def allow_remote() -> None:
-    socket.socket.connect = _original_connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = _original_connect_ex  # type: ignore[method-assign]

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from grader.exercises import Exercise
 from grader.quiz.facts import normalise
-from grader.quiz.model import Question, Quiz, answer_hash, right_letters
+from grader.quiz.model import Question, Quiz, answer_hash
 from grader.results import CheckResult, ExerciseResult
 from grader.site import page_url
 
@@ -50,5 +50,3 @@ def score(exercise: Exercise, quiz: Quiz, answers: dict[str, str],
     return ExerciseResult(exercise.id, exercise.title, "quiz", checks)
 
 
-def right_answer_text(quiz: Quiz, question: Question) -> str:
-    return describe(question, right_letters(quiz.exercise, question))

@@ -106,16 +106,6 @@ def unpack(blob: bytes) -> list[StoredEvent]:
     return events
 
 
-def events_up_to(connection: Connection, incarnation_id: int, seq: int) -> list[StoredEvent]:
-    """The incarnation's events 1..seq, in order."""
-    rows = connection.execute(
-        sa.select(record_slices.c.events)
-        .where(record_slices.c.incarnation_id == incarnation_id,
-               record_slices.c.first_seq <= seq)
-        .order_by(record_slices.c.first_seq)).all()
-    return [e for row in rows for e in unpack(row.events) if e.seq <= seq]
-
-
 def _events_between(connection: Connection, incarnation_id: int, first: int,
                     last: int) -> dict[int, str]:
     """seq -> link of the incarnation's events first..last."""
@@ -138,15 +128,6 @@ def link_at(connection: Connection, incarnation_id: int, seq: int) -> str | None
 
 def _head(row: Any) -> Head:
     return Head(row.account_id, int(row.head_seq), str(row.head_link))
-
-
-def current_head(connection: Connection, learner_id: int, account_id: str) -> Head:
-    """The head of the account's incarnation updated last (seq 0 when there is none)."""
-    row = connection.execute(
-        sa.select(incarnations).where(incarnations.c.learner_id == learner_id,
-                                      incarnations.c.account_id == account_id)
-        .order_by(incarnations.c.updated_at.desc(), incarnations.c.id.desc()).limit(1)).first()
-    return _head(row) if row else Head(account_id, 0, GENESIS)
 
 
 def extend(connection: Connection, learner_id: int, account_id: str, piece: RecordSlice,

@@ -27,10 +27,6 @@ def exercises() -> tuple[tuple[str, str], ...]:
     return tuple((e.id, e.title) for e in all_exercises())
 
 
-def exercise_ids() -> list[str]:
-    return [e for e, _ in exercises()]
-
-
 def own_cohorts(connection: Connection, instructor_id: int) -> list[Any]:
     counted = (sa.select(sa.func.count()).where(learners.c.cohort_id == cohorts.c.id)
                .scalar_subquery())

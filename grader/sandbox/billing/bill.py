@@ -16,12 +16,10 @@ deliveries, budgets' alerts), hangs on `Bill.on_day_settled`.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from grader.billing.products import Product
 from grader.sandbox.billing.resources import billed_resources
 from grader.sandbox.billing.usage import Usage, hourly_usage
 
@@ -88,12 +86,6 @@ class Bill:
 
     def total(self, days: list[dt.date]) -> Decimal:
         return sum((item.cost for item in self.usage(days)), Decimal(0))
-
-    def by_product(self, days: list[dt.date]) -> dict[Product, Decimal]:
-        totals: dict[Product, Decimal] = defaultdict(Decimal)
-        for item in self.usage(days):
-            totals[item.meter.product] += item.cost
-        return dict(totals)
 
 
 def bill_of(account_id: str) -> Bill | None:

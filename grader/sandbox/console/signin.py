@@ -43,10 +43,6 @@ class Identity:
     def is_root(self) -> bool:
         return self.kind == "Root"
 
-    def as_record(self) -> dict[str, Any]:
-        return {"kind": self.kind, "name": self.name, "arn": self.arn,
-                "principal_id": self.principal_id}
-
 
 @dataclass
 class Outcome:
@@ -178,8 +174,3 @@ class Sessions:
     def close_every_one(self) -> None:
         """Sign everyone out (the account started over: these sessions were the old one's)."""
         self._open.clear()
-
-    def close_all(self, identity: Identity) -> None:
-        """Sign `identity` out everywhere (its password or MFA changed)."""
-        for token in [t for t, s in self._open.items() if s.identity == identity]:
-            del self._open[token]

@@ -122,11 +122,6 @@ def account_label(backend: IAMBackend) -> str:
     return aliases[0] if aliases else str(backend.account_id)
 
 
-def device_name(serial: str) -> str:
-    """A virtual device's name: the last part of its ARN (after its path)."""
-    return serial.rsplit("/", 1)[-1]
-
-
 def otpauth_uri(name: str, account: str, seed: str) -> str:
     """The text of AWS's QR code (Google Authenticator's Key URI format)."""
     issuer = quote(ISSUER)

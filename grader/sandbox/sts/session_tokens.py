@@ -100,10 +100,6 @@ class UserSession:
     def mfa(self) -> bool:
         return self.mfa_serial is not None
 
-    def mfa_age(self, now: dt.datetime) -> int:
-        """`aws:MultiFactorAuthAge`: whole seconds since the code was checked."""
-        return max(0, int((now - self.created).total_seconds()))
-
 
 def user_sessions(backend: STSBackend) -> dict[str, UserSession]:
     """The sessions one account's GetSessionToken issued, by access key id."""
