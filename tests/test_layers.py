@@ -144,3 +144,15 @@ def test_the_account_process_composes_grading_on_the_account() -> None:
     assert control.ACCOUNT_PROCESS == "grader.account_process"
     assert {"grader.grading_service", "grader.sandbox.server"} <= set(
         imports_of("grader.account_process"))
+
+
+def test_the_package_map_names_every_room_of_the_account() -> None:
+    """`grader.sandbox`'s docstring is its map: every folder and module is named in it."""
+    import grader.sandbox
+
+    text = grader.sandbox.__doc__ or ""
+    sandbox = GRADER / "sandbox"
+    rooms = {p.name + "/" for p in sandbox.iterdir() if (p / "__init__.py").exists()}
+    rooms |= {p.stem for p in sandbox.glob("*.py") if p.stem != "__init__"}
+    missing = sorted(room for room in rooms if f"`{room}`" not in text)
+    assert not missing, f"not in grader/sandbox/__init__.py's map: {missing}"
