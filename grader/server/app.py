@@ -28,6 +28,7 @@ from grader.server.api import Api
 from grader.server.dashboard import Dashboard
 from grader.server.database import UnsafeDatabase, connect, is_sqlite, reading, url_from_env
 from grader.server.ingest import Ingest
+from grader.server.learner_pages import LearnerPages
 from grader.server.sessions import Sessions, secret_key
 from grader.server.worker import Worker
 
@@ -160,6 +161,7 @@ def create_app(database_url: str | None = None, regrade: bool | None = None) -> 
     async def health(_request: Request) -> Response:
         return JSONResponse({"ok": True, "pid": os.getpid()})
 
+    learner_pages = LearnerPages(dashboard)
     routes: list[Any] = [
         Route("/api/join", api.join, methods=["POST"]),
         Route("/api/submissions", api.submit, methods=["POST"]),
@@ -170,9 +172,9 @@ def create_app(database_url: str | None = None, regrade: bool | None = None) -> 
         Route("/login", dashboard.login_form, methods=["GET"]),
         Route("/login", dashboard.login, methods=["POST"]),
         Route("/logout", dashboard.logout, methods=["POST"]),
-        Route("/learner", dashboard.learner_form, methods=["GET"]),
-        Route("/learner", dashboard.learner_signin, methods=["POST"]),
-        Route("/me", dashboard.me, methods=["GET"]),
+        Route("/learner", learner_pages.learner_form, methods=["GET"]),
+        Route("/learner", learner_pages.learner_signin, methods=["POST"]),
+        Route("/me", learner_pages.me, methods=["GET"]),
         Route("/cohorts", dashboard.cohorts, methods=["GET"]),
         Route("/cohorts", dashboard.create_cohort, methods=["POST"]),
         Route("/cohorts/{cohort:int}", dashboard.cohort, methods=["GET"]),

@@ -28,7 +28,6 @@ from grader.server import (
     enrolment,
     exports,
     heartbeats,
-    progress,
     rate_limits,
     standing,
     views,
@@ -197,70 +196,6 @@ class Dashboard:
         response = RedirectResponse("/login", 303)
         self.sessions.clear(response)
         return response
-
-    async def learner_form(self, request: Request) -> Response:
-        return self.page(request, await self.sessions.load(request), "learner_signin.html",
-                         title="Learners: see your record")
-
-    async def learner_signin(self, request: Request) -> Response:
-        session = await self.sessions.load(request)
-        try:
-            fields = await self.form(request, session)
-        except Forbidden:
-            return self.forbidden(request, session)
-        address = client_address(request)
-        wait = self.learner_signins.take(address)
-        if wait:
-            return self.too_many(request, session, wait)
-        key = guess_key("learner-token", address)
-
-        def check() -> tuple[float, Any]:
-            with writing(self.engine) as connection:
-                waiting = self.throttle.check_and_count(connection, key, GUESSES)
-            if waiting:
-                return waiting, None
-            found = self.ingest.learner(fields.get("token", "").strip()[:200])
-            if found is not None:
-                with writing(self.engine) as connection:
-                    self.throttle.forgive(connection, key)  # only wrong tokens count
-            return 0.0, found
-
-        wait, learner = await run_in_threadpool(check)
-        if wait:
-            return self.too_many(request, session, wait)
-        if learner is None:
-            return self.page(request, session, "learner_signin.html", status=401,
-                             title="Learners: see your record",
-                             error="That token is unknown or was revoked.")
-        fresh = await self.sessions.start(learner=int(learner.id))
-        csrf.token(fresh)
-        response = RedirectResponse("/me", 303)
-        self.sessions.save(request, response, fresh)
-        return response
-
-    async def me(self, request: Request) -> Response:
-        session = await self.sessions.load(request)
-        who = session.get("learner")
-        if not isinstance(who, int):
-            return RedirectResponse("/learner", 303)
-
-        def load() -> Any:
-            with reading(self.engine) as connection:
-                person = views.learner_by_id(connection, who)
-                if person is None:
-                    return None
-                return person, views.attempts(connection, who), \
-                    views.learner_incidents(connection, who), views.cells_of(connection, who), \
-                    progress.accepts_live(connection, person.cohort_id)
-
-        found = await run_in_threadpool(load)
-        if found is None:
-            return RedirectResponse("/learner", 303)
-        person, tries, incidents, cells, accept_live = found
-        return self.page(request, session, "learner.html", title=f"Your record: {person.name}",
-                         person=person, attempts=tries, incidents=incidents, cohort=None,
-                         cells=cells, accept_live=accept_live, exercises=views.exercises(),
-                         sides=views.checks_side_by_side)
 
     # -- instructors' pages ------------------------------------------------------------
 
