@@ -156,3 +156,10 @@ def test_the_package_map_names_every_room_of_the_account() -> None:
     rooms |= {p.stem for p in sandbox.glob("*.py") if p.stem != "__init__"}
     missing = sorted(room for room in rooms if f"`{room}`" not in text)
     assert not missing, f"not in grader/sandbox/__init__.py's map: {missing}"
+
+
+def test_no_module_is_over_400_lines() -> None:
+    """A module holds one idea: past 400 lines it holds several (split it by concept)."""
+    long = {name: n for name, path in _modules().items()
+            if (n := len(path.read_text(encoding="utf-8").splitlines())) > 400}
+    assert not long, long
