@@ -155,7 +155,7 @@ class GradingPlugin:
                                                                 list[pytest.Item]]:
         """The reused checks of other exercises, in the order named, then the exercise's
         own; and the other exercises' checks it does not reuse (`grader.reused_checks`)."""
-        own = [i for i in items if i.path.parent == self._folder]
+        own = [i for i in items if self._folder in i.path.parents]  # its subfolders too
         by_place = {(i.path.parent, _id_of(i)): i for i in items if i not in own}
         reused = []
         for folder, ids in self._reused.items():
