@@ -1,10 +1,10 @@
 """The README's course command, in a fresh clone, for a learner with nothing set up.
 
 A clean temporary HOME (no ~/.aws, no ~/.grade), the committed files only (a
-`git clone` of this repository), and pip's download cache allowed, so that
-this is the install a new learner gets, minus the downloads and pip's
-byte-compiling of every file (Python compiles what it imports). Then the
-learner's loop for 00 and 03 through the real AWS CLI installed there.
+`git clone` of this repository), and uv's download cache allowed (the one this
+suite's own install filled), so that this is the install a new learner gets,
+minus the downloads. Then the learner's loop for 00 and 03 through the real AWS
+CLI installed there.
 
 (The README's other command, `./scripts/test`, is what CI runs on a fresh
 clone of its own machine: running it here again, inside the suite it runs,
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import BIN, ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -35,17 +35,14 @@ class Machine:
         self.home = tmp / "home"
         self.home.mkdir()
         subprocess.run(["git", "clone", "--quiet", str(ROOT), str(self.clone)], check=True)
-        cache = subprocess.run(["python3", "-m", "pip", "cache", "dir"], text=True,
+        cache = subprocess.run([str(BIN / "uv"), "cache", "dir"], text=True,
                                capture_output=True, check=False).stdout.strip()
         kept = {k: v for k, v in os.environ.items()
                 if not k.startswith(("AWS_", "GRADE_", "MOTO_", "VIRTUAL_ENV", "PYTHON"))}
         self.env = kept | {"HOME": str(self.home), "PORT": str(_free_port()),
                            "PATH": _without_venv(kept.get("PATH", ""))}
         if cache:
-            self.env["PIP_CACHE_DIR"] = cache
-        # pip byte-compiles every file it installs (moto, botocore, the AWS CLI: 2 CPU-
-        # minutes of the suite); here Python compiles what the learner's loop imports.
-        self.env["PIP_COMPILE"] = "0"
+            self.env["UV_CACHE_DIR"] = cache
 
     def shell(self, script: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
         """`script` in bash, in the clone, as the learner types it."""
