@@ -224,7 +224,8 @@ def test_everything_grade_creates_is_private(tmp_path) -> None:  # type: ignore[
     grade("sandbox", "reset", "--yes")
     grade("sandbox", "stop")
     crash = subprocess.run(  # an unexpected error: its details go to grade-errors.log
-        [sys.executable, "-c", "import grader.cli as c; c.run = lambda args: 1 / 0; c.main([])"],
+        [sys.executable, "-c",
+         "import grader.command.main as c; c.run = lambda args: 1 / 0; c.main([])"],
         env=course.env, umask=0o002, cwd=ROOT, capture_output=True, text=True, timeout=60,
         check=False)
     assert crash.returncode == 2 and "grade-errors.log" in crash.stderr, crash.stderr

@@ -18,8 +18,8 @@ import pytest
 from tests.conftest import ROOT
 
 GRADER = ROOT / "grader"
-GRADING = ("grader.checks", "grader.runner", "grader.grading_service", "grader.grading",
-           "grader.account_process", "pytest", "_pytest")
+GRADING = ("grader.checks", "grader.runner", "grader.grading_service",
+           "grader.command.grade_exercise", "grader.account_process", "pytest", "_pytest")
 FORBIDDEN = {
     "grader.policy": ("grader.checks", "grader.sandbox", "grader.cloudtrail", "grader.billing"),
     "grader.cloudtrail": ("grader.checks", "grader.sandbox"),
@@ -124,13 +124,14 @@ def test_an_import_inside_a_function_counts(tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """The test sees a lazy import of grading, and one reached through another module."""
     probe = tmp_path / "_layer_probe.py"
-    probe.write_text("def later() -> None:\n    from grader import grading\n")
+    probe.write_text("def later() -> None:\n    from grader.command import grade_exercise\n")
     known = {**_modules(), "grader.sandbox._layer_probe": probe}
     monkeypatch.setattr(sys.modules[__name__], "_modules", lambda: known)
     imports_of.cache_clear()
     try:
         via = reached_from("grader.sandbox._layer_probe")
-        assert "grader.grading" in via and "grader.checks.target" in via  # through grading
+        assert "grader.command.grade_exercise" in via  # and, through it, grading's
+        assert "grader.checks.target" in via
         with pytest.raises(AssertionError, match="_layer_probe reaches"):
             test_the_layers_reach_only_what_they_stand_on("grader.sandbox")
     finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from grader.report import render_result
+from grader.command.report import render_result
 from grader.results import CheckResult, ExerciseResult
 
 RESULT = ExerciseResult("03-stop-using-root", "Stop using the root user", "sandbox", [

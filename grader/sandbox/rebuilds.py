@@ -53,7 +53,7 @@ def reset(folder: Path | None = None) -> tuple[Running, str]:
     return running, archive.name
 
 
-# The learner's AWS CLI profiles for the account (`grader.aws_config`), beside the
+# The learner's AWS CLI profiles for the account (`grader.command.aws_config`), beside the
 # sandbox folder: they name its users, keys and roles, so they go and come with it.
 PROFILES = "aws"
 

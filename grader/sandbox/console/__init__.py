@@ -4,7 +4,7 @@ Some things in AWS are done only in the AWS Management Console: signing in
 with a password (and an MFA code, once the user has MFA), managing the root
 user's access keys, and assigning the root user an MFA device. The
 simulated account offers them at `/_sandbox/console/...`, to its web page
-(`page/index.html`) and to `grade console ...` (`grader.console_cli`):
+(`page/index.html`) and to `grade console ...` (`grader.command.console`):
 
     signin             {user, password, mfaCode?}: opens a console session (a cookie)
     signout            closes it

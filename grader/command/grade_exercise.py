@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from grader.checks.target import Target, live_target, sandbox_target
+from grader.command.report import render_result
 from grader.errors import GradeError
 from grader.exercises import Exercise, find
 from grader.progress.store import Progress
-from grader.report import render_result
 from grader.results import ExerciseResult
 from grader.runner import run_checks
 

@@ -3,7 +3,7 @@
 `aws iam create-virtual-mfa-device --bootstrap-method QRCodePNG --outfile FILE`
 writes a PNG image of a QR code whose text is the device's `otpauth://totp/` URI;
 `qr_text` reads that text (pypng decodes the image, zxing-cpp finds the code), for
-`grade authenticator add NAME --qr FILE` (`grader.authenticator`).
+`grade authenticator add NAME --qr FILE` (`grader.command.authenticator`).
 """
 
 from __future__ import annotations

@@ -23,10 +23,10 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from grader.command.report import render_result, wrap
 from grader.errors import GradeError
 from grader.exercises import Exercise
 from grader.progress.store import Progress
-from grader.report import render_result, wrap
 from grader.results import ExerciseResult
 
 if TYPE_CHECKING:
@@ -82,7 +82,7 @@ def watch(exercise: Exercise, answers: Path | None = None) -> int:
 
 
 def _grade(exercise: Exercise, running: Running, answers: Path | None) -> ExerciseResult:
-    from grader.grading import answers_file, graded_by_the_account, keep_start_point
+    from grader.command.grade_exercise import answers_file, graded_by_the_account, keep_start_point
 
     result, before = graded_by_the_account(exercise, answers_file(exercise, answers), running)
     keep_start_point(result, before)

@@ -7,11 +7,11 @@ import json
 import sys
 from pathlib import Path
 
-from grader import cli_sessions
+from grader.command import aws_cli_sessions
+from grader.command.report import render_progress, width, wrap
 from grader.errors import GradeError
 from grader.exercises import Exercise, all_exercises, find
 from grader.progress.store import Progress
-from grader.report import render_progress, width, wrap
 from grader.sandbox import clock, control
 from grader.site import page_url
 
@@ -51,8 +51,8 @@ def list_exercises() -> int:
 
 def print_markdown(text: str) -> None:
     """Markdown rendered for a terminal (plain text, no colour, in a pipe): prose wrapped
-    between words, code blocks never wrapped (`grader.terminal_markdown`)."""
-    from grader.terminal_markdown import render
+    between words, code blocks never wrapped (`grader.command.terminal_markdown`)."""
+    from grader.command.terminal_markdown import render
 
     sys.stdout.write(render(text, width(), sys.stdout.isatty()))
 
@@ -125,7 +125,7 @@ def _language(suffix: str) -> str:
 
 
 def watch(name: str, answers: Path | None = None) -> int:
-    from grader.watch import watch as run_watch
+    from grader.command.watch import watch as run_watch
 
     return run_watch(find(name), answers)
 
@@ -135,7 +135,7 @@ def sandbox(action: str, port: int = 0, as_json: bool = False,
     if action == "advance":
         return advance(value or "", as_json)
     if action in ("reset", "archives", "restore"):
-        from grader import archive_commands
+        from grader.command import archive_commands
 
         if action == "reset":
             return archive_commands.reset(assume_yes)
@@ -162,7 +162,7 @@ def sandbox(action: str, port: int = 0, as_json: bool = False,
         print("Stopped the simulated AWS account." if control.stop()
               else "The simulated AWS account was not running.")
         return 0
-    from grader.sandbox_env import main as print_env
+    from grader.command.sandbox_env import main as print_env
 
     return print_env(as_json)
 
@@ -243,7 +243,7 @@ def advance(duration: str, as_json: bool = False) -> int:
         raise GradeError(bad.reason, bad.fix) from None
     running = control.require()
     reading = control.advance(running, by)
-    forgotten = cli_sessions.said(cli_sessions.forget_expired(running.account.account_id,
+    forgotten = aws_cli_sessions.said(aws_cli_sessions.forget_expired(running.account.account_id,
                                                               reading.now))
     if as_json:
         print(json.dumps({"accountTime": reading.now.isoformat(),

@@ -95,10 +95,10 @@ def start(name: str) -> int:
 
 def _forget_expired_sessions(running: Any) -> None:
     """The start moved the account's clock: the AWS CLI's sessions it expired go."""
-    from grader import cli_sessions
+    from grader.command import aws_cli_sessions
     from grader.sandbox import control
 
-    forgotten = cli_sessions.said(cli_sessions.forget_expired(
+    forgotten = aws_cli_sessions.said(aws_cli_sessions.forget_expired(
         running.account.account_id, control.account_time(running).now))
     if forgotten:
         print(forgotten)
@@ -119,12 +119,12 @@ def _learner_session() -> Any:
     import botocore.session
     from botocore.exceptions import UnknownCredentialError
 
-    from grader import cli_sessions
+    from grader.command import aws_cli_sessions
 
     session = botocore.session.Session()
     with contextlib.suppress(UnknownCredentialError):  # as awscli.customizations.assumerole
         session.get_component("credential_provider").get_provider("assume-role").cache = \
-            cli_sessions.file_cache()
+            aws_cli_sessions.file_cache()
     if session.get_credentials() is None:
         raise NO_CREDENTIALS
     return session

@@ -1,6 +1,6 @@
 """The arguments of `grade`, the learner's command: every command's, as argparse parses
 them (`parser`, `grade_parser`); a mistake in them is a `UsageError`. What each command
-does is `grader.cli`'s (and the modules it calls).
+does is `grader.command.main`'s (and the modules it calls).
 """
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ def parser() -> argparse.ArgumentParser:
 
 def _with_a_start() -> str:
     """The exercises that have a start (`start.py` in their folder): "05, 06"."""
-    from grader.exercise_start import START_FILE
+    from grader.command.exercise_start import START_FILE
     from grader.paths import exercises_dir
 
     numbers = sorted(path.parent.name[:2] for path in exercises_dir().glob(f"*/{START_FILE}"))

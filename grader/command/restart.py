@@ -11,11 +11,11 @@ question is asked again.
 
 from __future__ import annotations
 
-from grader.asking import confirmed
+from grader.command.asking import confirmed
+from grader.command.report import wrap
 from grader.errors import GradeError
 from grader.exercises import Exercise, find
 from grader.paths import sandbox_dir
-from grader.report import wrap
 from grader.sandbox import archives, checkpoints, control, rebuilds
 
 

@@ -4,7 +4,7 @@
 
 Always: `AWS_ENDPOINT_URL`, `AWS_DEFAULT_REGION`, and the course's own AWS
 configuration files (`AWS_CONFIG_FILE`, `AWS_SHARED_CREDENTIALS_FILE`:
-`grader.aws_config`), so that the learner's real `~/.aws` is neither used nor
+`grader.command.aws_config`), so that the learner's real `~/.aws` is neither used nor
 written to. Then, whose credentials:
 
 - while root has an access key (exercises 00 to 03): root's key, and no
@@ -19,7 +19,7 @@ written to. Then, whose credentials:
   never to use root.
 
 It also forgets the AWS CLI's cached sessions of this account that its clock
-says have expired (`grader.cli_sessions`): running it again is the way out of
+says have expired (`grader.command.aws_cli_sessions`): running it again is the way out of
 "ExpiredToken".
 
 `--json` prints the same variables as one JSON object (those it would unset
@@ -34,7 +34,7 @@ import shlex
 import sys
 from collections.abc import Callable
 
-from grader import aws_config, cli_sessions
+from grader.command import aws_cli_sessions, aws_config
 from grader.sandbox import control
 
 # Variables that would make the AWS CLI or boto3 use other credentials than the ones
@@ -84,7 +84,7 @@ def _in_the_account(names: control.Names) -> Callable[[aws_config.Profile], bool
 
 def _forget_expired_sessions(running: control.Running) -> str:
     reading = control.account_time(running)
-    return cli_sessions.said(cli_sessions.forget_expired(running.account.account_id,
+    return aws_cli_sessions.said(aws_cli_sessions.forget_expired(running.account.account_id,
                                                          reading.now))
 
 

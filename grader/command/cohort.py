@@ -14,10 +14,10 @@ import datetime as dt
 import getpass
 import json
 
+from grader.command.report import wrap
 from grader.errors import GradeError
 from grader.progress import membership, outbox, server_api
 from grader.progress.membership import Membership
-from grader.report import wrap
 
 
 def join(url: str, code: str, name: str | None, as_json: bool = False) -> int:

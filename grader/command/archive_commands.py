@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 
-from grader.asking import confirmed
+from grader.command.asking import confirmed
+from grader.command.report import wrap
 from grader.errors import GradeError
 from grader.paths import sandbox_dir
-from grader.report import wrap
 from grader.sandbox import archives, checkpoints, control, rebuilds
 
 
@@ -50,9 +50,9 @@ def _forget_sessions(account_id: str) -> None:
     account now (a new record, or another one), yet the CLI would send them."""
     import datetime as dt
 
-    from grader import cli_sessions
+    from grader.command import aws_cli_sessions
 
-    cli_sessions.forget_expired(account_id, dt.datetime.max.replace(tzinfo=dt.UTC))
+    aws_cli_sessions.forget_expired(account_id, dt.datetime.max.replace(tzinfo=dt.UTC))
 
 
 def show_archives(as_json: bool) -> int:

@@ -46,9 +46,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pyotp
 
+from grader.command.qr_codes import PNG_SIGNATURE, QR_FIX, qr_text, read_limited
 from grader.errors import GradeError
 from grader.paths import grade_home, write_private
-from grader.qr_codes import PNG_SIGNATURE, QR_FIX, qr_text, read_limited
 
 AUTHENTICATOR_FILE = "authenticator.json"
 FILE_FORMAT = "grade authenticator"
