@@ -105,9 +105,9 @@ def test_a_check_without_data_stops_the_grading(tmp_path) -> None:  # type: igno
     import pytest
 
     from grader.checks.target import sandbox_target
+    from grader.course.exercises import find
     from grader.errors import GradeError
-    from grader.exercises import find
-    from grader.runner import run_checks
+    from grader.grading.runner import run_checks
 
     nobody = sandbox_target("http://127.0.0.1:9", "us-east-1", "AKIAEXAMPLE", "secret")
     with pytest.raises(GradeError, match="Could not reach the account"):
@@ -122,9 +122,9 @@ def test_a_conftest_above_the_exercise_is_not_loaded(tmp_path) -> None:  # type:
     import pytest
 
     from grader.checks.target import sandbox_target
+    from grader.course.exercises import load
     from grader.errors import GradeError
-    from grader.exercises import load
-    from grader.runner import run_checks
+    from grader.grading.runner import run_checks
 
     above = tmp_path / "somewhere"
     folder = above / "00-setup"
@@ -149,9 +149,9 @@ def test_a_check_that_breaks_is_not_a_verdict(tmp_path, fresh: Course) -> None: 
     import pytest
 
     from grader.checks.target import sandbox_target
+    from grader.course.exercises import load
     from grader.errors import GradeError
-    from grader.exercises import load
-    from grader.runner import run_checks
+    from grader.grading.runner import run_checks
 
     folder = tmp_path / "09-broken-check"
     shutil.copytree(EXERCISES / "00-setup", folder)

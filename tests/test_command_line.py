@@ -40,8 +40,8 @@ def test_the_start_of_one_exercises_name_is_that_exercise(home: Course) -> None:
 
 
 def test_the_start_of_several_names_lists_them(tmp_path: Path) -> None:
+    from grader.course.exercises import find
     from grader.errors import GradeError
-    from grader.exercises import find
 
     for folder in ("01-cloud-basics", "02-cloudtrail"):
         (tmp_path / folder).mkdir()

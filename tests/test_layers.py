@@ -3,8 +3,8 @@ included: they run too, only later): the simulated account and the checks both s
 `grader.policy`, and neither reaches the other (nor does the policy code reach them).
 
 The account knows nothing of grading: its process hosts gradings only because the
-command that serves it composes them on top (`grader.account_process` installs
-`grader.grading_service` through `assemble`'s `extensions`)."""
+command that serves it composes them on top (`grader.grading.account_process` installs
+`grader.grading.in_account` through `assemble`'s `extensions`)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ import pytest
 from tests.conftest import ROOT
 
 GRADER = ROOT / "grader"
-GRADING = ("grader.checks", "grader.runner", "grader.grading_service",
-           "grader.command.grade_exercise", "grader.account_process", "pytest", "_pytest")
+GRADING = ("grader.checks", "grader.grading", "grader.command.grade_exercise", "pytest",
+           "_pytest")
 FORBIDDEN = {
     "grader.policy": ("grader.checks", "grader.sandbox", "grader.cloudtrail", "grader.billing"),
     "grader.cloudtrail": ("grader.checks", "grader.sandbox"),
@@ -142,9 +142,9 @@ def test_the_account_process_composes_grading_on_the_account() -> None:
     """What `grade sandbox start` runs is the account with gradings on top."""
     from grader.sandbox import control
 
-    assert control.ACCOUNT_PROCESS == "grader.account_process"
-    assert {"grader.grading_service", "grader.sandbox.server"} <= set(
-        imports_of("grader.account_process"))
+    assert control.ACCOUNT_PROCESS == "grader.grading.account_process"
+    assert {"grader.grading.in_account", "grader.sandbox.server"} <= set(
+        imports_of("grader.grading.account_process"))
 
 
 def test_the_package_map_names_every_room_of_the_account() -> None:

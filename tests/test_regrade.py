@@ -145,7 +145,7 @@ def test_live_gradings_are_self_reported_and_unknown_exercises_unreplayable() ->
 
 
 def test_a_quiz_is_scored_again_from_the_answers_sent() -> None:
-    from grader.exercises import find
+    from grader.course.exercises import find
     from grader.quiz.model import load_quiz, right_letters
 
     exercise = find("01")

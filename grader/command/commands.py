@@ -9,11 +9,11 @@ from pathlib import Path
 
 from grader.command import aws_cli_sessions
 from grader.command.report import render_progress, width, wrap
+from grader.course.exercises import Exercise, all_exercises, find
+from grader.course.site import page_url
 from grader.errors import GradeError
-from grader.exercises import Exercise, all_exercises, find
 from grader.progress.store import Progress
 from grader.sandbox import clock, control
-from grader.site import page_url
 
 
 def progress() -> int:

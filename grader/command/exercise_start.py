@@ -28,8 +28,8 @@ import importlib.util
 from dataclasses import dataclass, field
 from typing import Any
 
+from grader.course.exercises import find
 from grader.errors import GradeError
-from grader.exercises import find
 
 START_FILE = "start.py"
 

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 
 from grader.checks.target import Target, live_target, sandbox_target
 from grader.command.report import render_result
+from grader.course.exercises import Exercise, find
 from grader.errors import GradeError
-from grader.exercises import Exercise, find
+from grader.grading.results import ExerciseResult
+from grader.grading.runner import run_checks
 from grader.progress.store import Progress
-from grader.results import ExerciseResult
-from grader.runner import run_checks
 
 if TYPE_CHECKING:
     from grader.sandbox.control import Running
@@ -97,8 +97,8 @@ def keep_start_point(result: ExerciseResult, before: int | None) -> None:
 def graded_by_the_account(exercise: Exercise, answers: Path | None,
                           running: Running | None = None) -> tuple[ExerciseResult, int | None]:
     """Grade `exercise` in the simulated account: in its own process when it offers it
-    (`grader.grading_service`), else here; and how many events its record held before."""
-    from grader.grading_service import grade_here
+    (`grader.grading.in_account`), else here; and how many events its record held before."""
+    from grader.grading.in_account import grade_here
     from grader.sandbox import control
 
     running = running or control.require()
@@ -128,7 +128,7 @@ def _send_to_instructor(result: ExerciseResult, before: int | None,
 
 def _next_step(done: str) -> str:
     """What to do after passing `done`: the first exercise not passed yet."""
-    from grader.exercises import all_exercises
+    from grader.course.exercises import all_exercises
     from grader.progress.gone_passes import gone_passes
 
     exercises = all_exercises()

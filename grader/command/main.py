@@ -146,7 +146,7 @@ def _unknown_word(word: str) -> None:
     (`grade lsit`): say which command it is like."""
     import difflib
 
-    from grader.exercises import find
+    from grader.course.exercises import find
 
     try:
         find(word)

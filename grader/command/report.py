@@ -10,9 +10,9 @@ import textwrap
 from collections.abc import Sequence, Set
 from typing import TextIO
 
-from grader.exercises import Exercise
+from grader.course.exercises import Exercise
+from grader.grading.results import ExerciseResult
 from grader.progress.store import ExerciseProgress
-from grader.results import ExerciseResult
 
 
 class Style:

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from grader.command.asking import confirmed
 from grader.command.report import wrap
+from grader.course.exercises import Exercise, find
 from grader.errors import GradeError
-from grader.exercises import Exercise, find
 from grader.paths import sandbox_dir
 from grader.sandbox import archives, checkpoints, control, rebuilds
 

@@ -3,7 +3,7 @@
 The simulated account knows when a request lands in its record; `watch`
 waits for that (a long poll on `/_sandbox/changes`), lets a burst of
 requests settle for a moment, and has the account grade again in its own
-process (`grader.grading_service`, as `grade NN` does), so the learner sees
+process (`grader.grading.in_account`, as `grade NN` does), so the learner sees
 the checks turn green as they work. Ctrl-C stops it.
 
 The account may be rebuilt under it: `grade sandbox reset` starts it over in
@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from grader.command.report import render_result, wrap
+from grader.course.exercises import Exercise
 from grader.errors import GradeError
-from grader.exercises import Exercise
+from grader.grading.results import ExerciseResult
 from grader.progress.store import Progress
-from grader.results import ExerciseResult
 
 if TYPE_CHECKING:
     from grader.sandbox.control import Change, Running

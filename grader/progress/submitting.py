@@ -17,6 +17,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from grader.grading.results import ExerciseResult
 from grader.progress import membership, outbox
 from grader.progress.submission import (
     GENESIS,
@@ -26,7 +27,6 @@ from grader.progress.submission import (
     account_identity,
     new_id,
 )
-from grader.results import ExerciseResult
 
 
 def after_grading(result: ExerciseResult, last_event: int | None,

@@ -1,7 +1,7 @@
 """The simulated account's process: `python -m grader.sandbox.server HOME [PORT]`.
 
 Started in the background by `grade sandbox start` (see `control`), as
-`grader.account_process`, which adds the course's gradings (`Extension`). It
+`grader.grading.account_process`, which adds the course's gradings (`Extension`). It
 loads moto with AWS's managed policies, gives the account its root user,
 rebuilds what the record says happened, and serves on 127.0.0.1 only. Once
 it answers, it writes `runtime.json` (pid, port, start time) beside the
@@ -50,7 +50,7 @@ HOST = "127.0.0.1"
 
 # What the process serving an account may add to it (`assemble`): given the account's
 # application and `allowed(request)` (the request carries the grader's secret), it adds
-# control endpoints. The gradings are one (`grader.account_process`): the account itself
+# control endpoints. The gradings are one (`grader.grading.account_process`): the account itself
 # knows nothing of grading.
 Extension = Callable[["SandboxApp", Callable[[Any], bool]], None]
 

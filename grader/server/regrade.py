@@ -3,7 +3,7 @@
 A learner's `grade` says what it found; the server does not take its word.
 For a grading of the simulated account it rebuilds the learner's account
 from the record they sent (`grader.sandbox.rebuild`: every event judged again
-as it is replayed) and runs the very same checks (`grader.runner.run_checks`)
+as it is replayed) and runs the very same checks (`grader.grading.runner.run_checks`)
 on it, in this process. A quiz is scored again from the answers sent (and,
 for questions about the learner's account, from the rebuilt account). A
 grading of a real AWS account (live mode) cannot be repeated: it is kept as
@@ -73,7 +73,7 @@ def regrade(exercise: str, mode: str, account: dict[str, Any] | None,
         return Regrade(SELF_REPORTED, None,
                        ["A grading of a real AWS account cannot be repeated by the server."],
                        standing.LIVE)
-    from grader.exercises import find
+    from grader.course.exercises import find
 
     try:
         found = find(exercise)
@@ -290,7 +290,7 @@ def _row(event: Any) -> tuple[int, tuple[Any, ...], str]:
 
 def _run_checks(exercise: Any, target: Any, answers: str | None,
                 folder: Path) -> dict[str, Any]:
-    from grader.runner import run_checks
+    from grader.grading.runner import run_checks
 
     answers_file = None
     if exercise.questions:

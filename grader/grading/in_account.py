@@ -5,7 +5,7 @@ account's process.
 importing botocore and pytest and building botocore's clients before a single
 check ran. The simulated account's server has all of that loaded already, so
 for the simulated account `grade` asks it to run the checks: the very same
-checks (`grader.runner.run_checks`), reading the account over HTTP with the
+checks (`grader.grading.runner.run_checks`), reading the account over HTTP with the
 grader's read-only key exactly as a separate process would, one grading at a
 time. The answer is the `grade --json` document and how many events the
 record held before the grading (for `checkpoints`). Only `grade` may ask: the
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from grader.checks.target import Target
-    from grader.exercises import Exercise
+    from grader.course.exercises import Exercise
     from grader.sandbox.account import Account
     from grader.sandbox.app import SandboxApp
     from grader.sandbox.control import Running
@@ -56,7 +56,7 @@ def install(app: SandboxApp, allowed: Any) -> None:
         if not allowed(request):
             return json_response({"error": "not allowed"}, 403)
         from grader.errors import GradeError
-        from grader.runner import run_checks
+        from grader.grading.runner import run_checks
 
         try:
             payload = json.loads(body or b"{}")
@@ -89,7 +89,7 @@ def install(app: SandboxApp, allowed: Any) -> None:
         import pytest  # noqa: F401
 
         import grader.checks.plugin
-        import grader.runner  # noqa: F401
+        import grader.grading.runner  # noqa: F401
 
         with one_at_a_time:
             for service in ("iam", "cloudtrail"):
@@ -104,8 +104,8 @@ def _exercise(payload: dict[str, Any]) -> Exercise:
     """The exercise a request names: the folder `grade` found it in (`folder`: one added
     since this process started, or outside the course's own folder, is graded too), else
     its id (an older `grade` sends only that)."""
+    from grader.course.exercises import find, load
     from grader.errors import GradeError
-    from grader.exercises import find, load
 
     folder = payload.get("folder")
     if not isinstance(folder, str):

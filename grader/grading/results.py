@@ -1,4 +1,4 @@
-"""The one result model of a grading, shown as text or JSON (`report`)."""
+"""The one result model of a grading, shown as text or JSON (`grader.command.report`)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The course site on the learner's machine: served by `./scripts/course`, found by `grade`.
 
-`python -m grader.site [PORT]` serves the lessons with mkdocs on
+`python -m grader.course.site [PORT]` serves the lessons with mkdocs on
 127.0.0.1 (port 8000 unless `PORT` or the argument says otherwise) and
 remembers where in `GRADE_HOME/site.json` while it runs, so that links
 that `grade` prints (quiz feedback, failure messages) point at the site

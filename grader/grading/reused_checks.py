@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from grader.exercise_folder import Exercise, ExerciseDefinitionError
+from grader.course.exercise_folder import Exercise, ExerciseDefinitionError
 
 # {the other exercise's folder: the ids of its checks reused, in the order named}
 Reused = dict[Path, list[str]]
@@ -20,8 +20,8 @@ Reused = dict[Path, list[str]]
 def reused_checks(exercise: Exercise) -> Reused:
     """The folders and check ids `exercise` reuses; ExerciseDefinitionError when one names
     an exercise the course does not have, or one that is not hands-on."""
+    from grader.course.exercises import find
     from grader.errors import GradeError
-    from grader.exercises import find
 
     found: Reused = {}
     for other_id, check_id in exercise.reuses:

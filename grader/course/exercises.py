@@ -1,6 +1,6 @@
 """The course's exercises: found in their folders under `exercises/`, in course order.
 
-Every folder there is an exercise (`grader.exercise_folder` reads and validates
+Every folder there is an exercise (`grader.course.exercise_folder` reads and validates
 one): its name, `NN-words-with-dashes`, is its id and its number its place in
 the course. Nothing else lists them: a course author adds an exercise by adding
 its folder. A folder that is no exercise (a name not of that form, no or a bad
@@ -18,8 +18,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.errors import GradeError
-from grader.exercise_folder import (
+from grader.course.exercise_folder import (
     KINDS,
     Exercise,
     ExerciseDefinitionError,
@@ -28,6 +27,7 @@ from grader.exercise_folder import (
     read_definition,
     read_folder,
 )
+from grader.errors import GradeError
 from grader.paths import exercises_dir
 
 __all__ = ["KINDS", "CoursePath", "Exercise", "ExerciseDefinitionError", "PlannedExercise",

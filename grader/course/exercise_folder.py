@@ -50,7 +50,7 @@ class Exercise:
     begins_after: str | None = None
     # Checks of other hands-on exercises this one grades too, written once where they are
     # (`reuses = ["03-stop-using-root/admin-group"]`): (exercise id, check id) each, graded
-    # before its own checks, in this order (`grader.runner`).
+    # before its own checks, in this order (`grader.grading.runner`).
     reuses: tuple[tuple[str, str], ...] = ()
 
     @property
@@ -172,7 +172,7 @@ def _problems(folder: Path, meta: dict[str, Any]) -> list[str]:
 
 def _begins_after_problems(folder: Path, meta: dict[str, Any]) -> list[str]:
     """`begins_after` names an earlier exercise (that it is a hands-on exercise of the
-    course is for the course to tell: `grader.exercises`)."""
+    course is for the course to tell: `grader.course.exercises`)."""
     if "begins_after" not in meta:
         return []
     earlier = meta["begins_after"]
@@ -187,7 +187,7 @@ def _begins_after_problems(folder: Path, meta: dict[str, Any]) -> list[str]:
 
 def _reuses_problems(folder: Path, meta: dict[str, Any]) -> list[str]:
     """`reuses` names checks of other exercises, each once (that the exercise and the check
-    exist is for the grading to tell: `grader.runner`)."""
+    exist is for the grading to tell: `grader.grading.runner`)."""
     if "reuses" not in meta:
         return []
     named = meta["reuses"]

@@ -9,11 +9,11 @@ import sys
 from pathlib import Path
 
 from grader.checks.target import Target
+from grader.course.exercises import Exercise, ExerciseDefinitionError
 from grader.errors import GradeError
-from grader.exercises import Exercise, ExerciseDefinitionError
+from grader.grading.results import ExerciseResult
+from grader.grading.reused_checks import reused_checks, reused_files
 from grader.paths import append_private, grade_home
-from grader.results import ExerciseResult
-from grader.reused_checks import reused_checks, reused_files
 
 
 def run_checks(exercise: Exercise, target: Target,
@@ -46,7 +46,7 @@ def run_checks(exercise: Exercise, target: Target,
         "--ignore", str(exercise.folder / "solution"), "--ignore", str(exercise.folder / "broken"),
     ]
     # Checks print nothing (`--capture=no`): pytest must not take over the process's
-    # output, which in the simulated account's server is its log (`grader.grading_service`).
+    # output, which in the simulated account's server is its log (`grader.grading.in_account`).
     # Checks need no third-party pytest plugin; not loading them saves time and keeps a
     # learner's own plugins from changing how their work is graded.
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
