@@ -16,7 +16,8 @@ from tests.conftest import ROOT
 
 
 def every_patch() -> list[Patch]:
-    from grader.sandbox import moto_core, operations, registry
+    from grader.sandbox import moto_core, registry
+    from grader.sandbox.front_desk import operations
     from grader.sandbox.server import install_services
 
     install_services()

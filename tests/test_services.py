@@ -197,7 +197,8 @@ def test_a_made_up_service_needs_its_folder_and_one_line(made_up: Any) -> None:
 
     from grader.cloudtrail.events import event_source, is_management_event
     from grader.readonly import grader_may_call
-    from grader.sandbox import authorization, grader_key, registry
+    from grader.sandbox import registry
+    from grader.sandbox.front_desk import authorization, grader_key
     from grader.sandbox.server import install_services
 
     install_services()  # once per process: the new folder's patches come with the list

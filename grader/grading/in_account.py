@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from grader.checks.target import Target
     from grader.course.exercises import Exercise
     from grader.sandbox.account import Account
-    from grader.sandbox.app import SandboxApp
     from grader.sandbox.control import Running
+    from grader.sandbox.front_desk.app import SandboxApp
 
 GRADE_PATH = "grade"  # `grade` imports this module for it: nothing heavy at the top
 
@@ -36,7 +36,7 @@ GRADE_PATH = "grade"  # `grade` imports this module for it: nothing heavy at the
 def install(app: SandboxApp, allowed: Any) -> None:
     """Offer gradings at `/_sandbox/grade` (`allowed(request)`: it comes from `grade`): an
     extension of the account's process (`grader.sandbox.server.assemble`'s `extensions`)."""
-    from grader.sandbox.wsgi import json_response
+    from grader.sandbox.front_desk.wsgi import json_response
 
     account: Account = app.account
     one_at_a_time = threading.Lock()

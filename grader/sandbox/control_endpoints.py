@@ -24,15 +24,15 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Response
 
-from grader.sandbox.app import iam_of
 from grader.sandbox.clock import ADVANCE_PATH, BadDuration, check
+from grader.sandbox.front_desk.app import iam_of
+from grader.sandbox.front_desk.wsgi import json_response
 from grader.sandbox.server import GRADER_TOKEN
 from grader.sandbox.start_over import START_OVER_PATH
-from grader.sandbox.wsgi import json_response
 
 if TYPE_CHECKING:
     from grader.sandbox.account import Account
-    from grader.sandbox.app import SandboxApp
+    from grader.sandbox.front_desk.app import SandboxApp
     from grader.sandbox.record import Record
 
 Handler = Callable[[Any, bytes], Response]

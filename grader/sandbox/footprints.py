@@ -23,7 +23,7 @@ def as_found(account_id: str) -> Iterator[None]:
     """Whatever reads run inside leave account `account_id` as it was found."""
     from moto.core.base_backend import BackendDict
 
-    from grader.sandbox.app import iam_of
+    from grader.sandbox.front_desk.app import iam_of
 
     iam = iam_of(account_id)
     report = {name: getattr(iam, name, None) for name in _REPORT}

@@ -223,7 +223,7 @@ def route_in_process(session: Any, app: Any) -> None:
     from botocore.awsrequest import AWSResponse
     from moto.core.botocore_stubber import MockRawResponse
 
-    from grader.sandbox.wsgi import environ_for
+    from grader.sandbox.front_desk.wsgi import environ_for
 
     def send(request: Any, **_: Any) -> Any:
         url = urlsplit(request.url)
@@ -265,8 +265,8 @@ def control_in_process(app: Any, secret: str, path: str) -> Any:
     ValueError when it refuses."""
     import json
 
+    from grader.sandbox.front_desk.wsgi import environ_for
     from grader.sandbox.server import GRADER_TOKEN
-    from grader.sandbox.wsgi import environ_for
 
     url = urlsplit(f"/_sandbox/{path}")
     headers = {"HTTP_HOST": urlsplit(IN_PROCESS_ENDPOINT).netloc,

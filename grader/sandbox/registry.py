@@ -43,7 +43,7 @@ from grader.sandbox.moto_patches import Patch
 from grader.services import DESCRIPTOR, ServiceData, ServiceFolder, load
 
 if TYPE_CHECKING:
-    from grader.sandbox.app import SandboxApp
+    from grader.sandbox.front_desk.app import SandboxApp
 
 # (operation, parameters, account id, caller's name) -> the resource's ARN, or "*"
 ResourceArn = Callable[[str, dict[str, Any], str, str], str]
@@ -162,7 +162,8 @@ def _loaded() -> tuple[list[Registered], dict[str, Registered]]:
 def install() -> None:
     """Apply every service's patches (and moto's core's), and register the services moto
     lacks; once per process (`moto_patches` applies each patch once)."""
-    from grader.sandbox import added_services, moto_core, moto_patches, operations
+    from grader.sandbox import added_services, moto_core, moto_patches
+    from grader.sandbox.front_desk import operations
 
     every = registered()
     patches = [*moto_core.PATCHES, *operations.PATCHES]

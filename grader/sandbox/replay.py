@@ -27,9 +27,9 @@ from typing import Any
 from moto.iam.models import AccessKeyLastUsed
 from werkzeug.wrappers import Request
 
-from grader.sandbox.app import CONTROL_PREFIX, SandboxApp, iam_of
+from grader.sandbox.front_desk.app import CONTROL_PREFIX, SandboxApp, iam_of
+from grader.sandbox.front_desk.wsgi import environ_for
 from grader.sandbox.record import REPLAYING, Event
-from grader.sandbox.wsgi import environ_for
 
 # Refused by the front desk before moto saw them (authorization, input validation),
 # so they did not mark their key as used.

@@ -38,7 +38,7 @@ from grader.sandbox.record import RECORD_FILE
 
 if TYPE_CHECKING:
     from grader.sandbox.account import Account
-    from grader.sandbox.app import SandboxApp
+    from grader.sandbox.front_desk.app import SandboxApp
     from grader.sandbox.record import Record
 
 RUNTIME_FILE = "runtime.json"
@@ -111,9 +111,9 @@ def assemble(account: Account, record: Record, folder: Path | None,
     with no `reset`). `moto`: moto's applications, kept from an account rebuilt before in
     this process (they hold no account's state, only each service's routes)."""
     from grader.sandbox import registry
-    from grader.sandbox.app import SandboxApp
     from grader.sandbox.bootstrap import open_account
     from grader.sandbox.control_endpoints import install as install_control
+    from grader.sandbox.front_desk.app import SandboxApp
 
     os.environ["MOTO_ACCOUNT_ID"] = account.account_id
     app = SandboxApp(account, record)

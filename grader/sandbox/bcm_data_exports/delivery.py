@@ -46,7 +46,7 @@ from grader.sandbox.billing.usage import Usage
 from grader.sandbox.s3.models import bucket_policy, write_as_service
 
 if TYPE_CHECKING:
-    from grader.sandbox.app import SandboxApp
+    from grader.sandbox.front_desk.app import SandboxApp
 
 def export_folder(export: Export) -> str:
     destination = export.document["DestinationConfigurations"]["S3Destination"]

@@ -24,7 +24,7 @@ from grader.sandbox.billing.resources import billed_resources
 from grader.sandbox.billing.usage import Usage, hourly_usage
 
 if TYPE_CHECKING:
-    from grader.sandbox.app import SandboxApp
+    from grader.sandbox.front_desk.app import SandboxApp
 
 DAY = dt.timedelta(days=1)
 BILLS: dict[str, Bill] = {}  # by account id: the bills of the accounts this process serves

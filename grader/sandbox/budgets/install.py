@@ -17,8 +17,8 @@ from grader.sandbox.budgets import models, responses
 from grader.sandbox.moto_patches import replaces
 
 if TYPE_CHECKING:
-    from grader.sandbox.app import SandboxApp
     from grader.sandbox.billing.bill import Bill
+    from grader.sandbox.front_desk.app import SandboxApp
 
 
 def _today() -> dt.date:

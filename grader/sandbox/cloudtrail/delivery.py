@@ -49,7 +49,7 @@ from grader.sandbox.record import Event
 from grader.sandbox.s3.models import bucket_policy, write_as_service
 
 if TYPE_CHECKING:
-    from grader.sandbox.app import SandboxApp
+    from grader.sandbox.front_desk.app import SandboxApp
 
 LOG_FILE_EVERY = dt.timedelta(minutes=5)
 DIGEST_EVERY = dt.timedelta(hours=1)

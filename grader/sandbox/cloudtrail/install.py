@@ -14,7 +14,7 @@ from grader.sandbox.cloudtrail import models, responses, status
 from grader.sandbox.moto_patches import replaces
 
 if TYPE_CHECKING:
-    from grader.sandbox.app import SandboxApp
+    from grader.sandbox.front_desk.app import SandboxApp
 
 
 def _create_trail(original: Callable[..., Any]) -> Callable[..., Any]:

@@ -18,7 +18,7 @@ from grader.sandbox.cloudtrail.signing_keys import keys_between
 from grader.sandbox.moto_patches import adds
 
 if TYPE_CHECKING:
-    from grader.sandbox.app import SandboxApp
+    from grader.sandbox.front_desk.app import SandboxApp
 
 _attached: dict[str, Any] = {}
 

@@ -41,11 +41,11 @@ from grader.sandbox.clock import request_made_at, wall_clock
 from grader.sandbox.console import billing_access, root_keys, root_mfa, signin
 from grader.sandbox.console.signin import SESSION_COOKIE, Identity, Sessions
 from grader.sandbox.console.typed_password import kept_body, password_in
+from grader.sandbox.front_desk.wsgi import json_response, raw_request
 from grader.sandbox.record import Event
-from grader.sandbox.wsgi import json_response, raw_request
 
 if TYPE_CHECKING:
-    from grader.sandbox.app import SandboxApp
+    from grader.sandbox.front_desk.app import SandboxApp
 
 CONSOLE_AGENT = "AWS Internal"
 ROOT_ONLY = "Sign in as the root user first: this page is the root user's."
@@ -89,7 +89,7 @@ class Console:
 
     @property
     def iam(self) -> Any:
-        from grader.sandbox.app import iam_of
+        from grader.sandbox.front_desk.app import iam_of
 
         return iam_of(self.app.account.account_id)
 

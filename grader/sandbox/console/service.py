@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from grader.sandbox.registry import Service
 
 if TYPE_CHECKING:
-    from grader.sandbox.app import SandboxApp
+    from grader.sandbox.front_desk.app import SandboxApp
 
 
 def attach(app: SandboxApp) -> None:

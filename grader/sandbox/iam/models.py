@@ -219,7 +219,7 @@ def credential_report(backend: IAMBackend) -> str:
 # 5,120 characters; a managed policy at most 6,144; "IAM does not count white
 # space when calculating the size of a policy"; 50 tags on a user, role or
 # customer managed policy. (A single request's 50 tags, 128-character keys and
-# 256-character values are in the model: `grader.sandbox.validation`.) The
+# 256-character values are in the model: `grader.sandbox.front_desk.validation`.) The
 # policy messages are AWS's, as its users quote them (LimitExceeded, HTTP 409);
 # the tags message is the one IAM-compatible services give (no quote of AWS's
 # own was found).

@@ -49,7 +49,7 @@ from moto.iam.exceptions import IAMException, NotFoundException
 from moto.iam.models import AccountPasswordPolicy, IAMBackend, User
 from werkzeug.exceptions import HTTPException
 
-from grader.sandbox.aws_errors import error_response
+from grader.sandbox.front_desk.aws_errors import error_response
 from grader.sandbox.iam.models import root_of
 from grader.sandbox.record import REPLAYING
 

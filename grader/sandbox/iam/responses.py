@@ -53,7 +53,8 @@ def _not_found(access_key_id: str) -> NotFoundException:
 
 
 def _caller_kind_and_name(self: IamResponse) -> tuple[str, str | None]:
-    from grader.sandbox.callers import identify  # the front desk's: it imports this package
+    # the front desk's: it imports this package
+    from grader.sandbox.front_desk.callers import identify
 
     caller = identify(self.get_access_key(), self.backend)
     return caller.kind, caller.name

@@ -33,7 +33,7 @@ logic" and "Methods to assume a role"):
 
 Sessions are kept on moto's STSBackend for the account's life: requests
 signed with their keys are authorized with them
-(`grader.sandbox.authorization`), and CloudTrail's record reads them
+(`grader.sandbox.front_desk.authorization`), and CloudTrail's record reads them
 (`userIdentity` and AssumeRole's `responseElements`).
 
 Not modelled: session tags, SourceIdentity.
@@ -56,12 +56,12 @@ from moto.sts.utils import SESSION_TOKEN_PREFIX
 from werkzeug.exceptions import HTTPException
 
 from grader.policy import Principal, Request, evaluate_with_resource_policy, parse_document
-from grader.sandbox.aws_errors import error_response
+from grader.sandbox.front_desk.aws_errors import error_response
 from grader.sandbox.iam.models import default_document, policies_of_user
 from grader.sandbox.record import REPLAYING
 
 if TYPE_CHECKING:
-    from grader.sandbox.callers import Caller
+    from grader.sandbox.front_desk.callers import Caller
 
 ROOT_REFUSED = "Roles may not be assumed by root accounts."
 DEFAULT_DURATION = 3600

@@ -2,7 +2,7 @@
 
 - AssumeRole: by `models.assume_role` (who may assume the role, for how
   long, with which session policies), with the request context the front
-  desk gives the caller's other requests (`grader.sandbox.authorization`),
+  desk gives the caller's other requests (`grader.sandbox.front_desk.authorization`),
   plus `sts:ExternalId` and `sts:RoleSessionName`, and the MFA keys when
   `SerialNumber` and `TokenCode` authenticate the caller.
 - GetSessionToken: by `session_tokens.get_session_token` (real credentials,
@@ -22,8 +22,8 @@ from typing import Any
 from moto.core.responses import ActionResult
 from moto.sts.responses import TokenResponse
 
-from grader.sandbox import authorization, callers
 from grader.sandbox.clock import machine_time
+from grader.sandbox.front_desk import authorization, callers
 from grader.sandbox.moto_patches import ACTION, replaced_by
 from grader.sandbox.sts import models, session_tokens
 

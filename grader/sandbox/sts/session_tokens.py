@@ -12,7 +12,7 @@ GetSessionToken; IAM User Guide, "Permissions for GetSessionToken" and
   refuses it. With the credentials of any session (its own kind or a role's):
   AccessDenied, "Cannot call GetSessionToken with session credentials";
 - DurationSeconds: for an IAM user 900 to 129600 seconds (the front desk
-  refuses others: `grader.sandbox.validation`), 43200 when not given; root's
+  refuses others: `grader.sandbox.front_desk.validation`), 43200 when not given; root's
   session lasts at most an hour, and an hour when not given ("If the
   duration is longer than one hour, the session for AWS account owners
   defaults to one hour");
@@ -30,7 +30,7 @@ GetSessionToken; IAM User Guide, "Permissions for GetSessionToken" and
   `sessionContext.attributes.mfaAuthenticated`; it is authorized as the
   user's, with `aws:MultiFactorAuthPresent` "true" and
   `aws:MultiFactorAuthAge` (seconds since the code was checked) for an MFA
-  session, "false" without (`grader.sandbox.authorization`);
+  session, "false" without (`grader.sandbox.front_desk.authorization`);
 - what they may not do (`refused_call`): "You cannot call any IAM API
   operations unless MFA authentication information is included in the
   request" (AWS's answer: InvalidClientTokenId, "The security token included
@@ -55,8 +55,8 @@ from moto.iam.models import IAMBackend, User
 from moto.sts.models import STSBackend
 from werkzeug.wrappers import Response
 
-from grader.sandbox import aws_errors
 from grader.sandbox.clock import machine_time
+from grader.sandbox.front_desk import aws_errors
 from grader.sandbox.iam import mfa
 from grader.sandbox.iam.models import RootUser, root_of
 from grader.sandbox.sts.models import (
@@ -67,7 +67,7 @@ from grader.sandbox.sts.models import (
 )
 
 if TYPE_CHECKING:
-    from grader.sandbox.callers import Caller
+    from grader.sandbox.front_desk.callers import Caller
 
 DEFAULT_DURATION = 43200
 ROOT_MAXIMUM = 3600

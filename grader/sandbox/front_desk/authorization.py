@@ -49,9 +49,9 @@ from moto.iam.models import IAMBackend
 from werkzeug.wrappers import Response
 
 from grader.policy import Decision, Principal, Request, evaluate
-from grader.sandbox import aws_errors
 from grader.sandbox.billing import models as billing
-from grader.sandbox.callers import Caller
+from grader.sandbox.front_desk import aws_errors
+from grader.sandbox.front_desk.callers import Caller
 from grader.sandbox.iam.models import policies_of_user
 from grader.sandbox.record import REPLAYING
 from grader.sandbox.sts.models import Session, policies_of_session, session_for_key

@@ -15,7 +15,7 @@ from typing import Any
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.wrappers import Response
 
-from grader.sandbox import aws_errors, operations
+from grader.sandbox.front_desk import aws_errors, operations
 
 
 def moto_apps() -> DomainDispatcherApplication:

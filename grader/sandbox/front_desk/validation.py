@@ -55,8 +55,8 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
-from grader.sandbox import aws_errors
-from grader.sandbox.java_patterns import java_pattern
+from grader.sandbox.front_desk import aws_errors
+from grader.sandbox.front_desk.java_patterns import java_pattern
 from grader.sandbox.record import REPLAYING
 
 # Services that no longer show the value that failed (IAM, since 2024 at least).

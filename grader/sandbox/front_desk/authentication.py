@@ -26,7 +26,7 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
-from grader.sandbox import aws_errors
+from grader.sandbox.front_desk import aws_errors
 
 SKEW = dt.timedelta(minutes=15)
 _AUTHORIZATION = re.compile(

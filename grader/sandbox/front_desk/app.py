@@ -35,14 +35,6 @@ from moto.moto_api._internal import mock_random
 from werkzeug.wrappers import Request, Response
 
 from grader.readonly import is_read_only
-from grader.sandbox import (
-    authentication,
-    authorization,
-    aws_errors,
-    callers,
-    operations,
-    validation,
-)
 from grader.sandbox.account import Account
 from grader.sandbox.clock import (
     ADVANCE,
@@ -52,12 +44,20 @@ from grader.sandbox.clock import (
     wall_clock,
 )
 from grader.sandbox.cloudtrail.events import hide_secrets, resources_of
-from grader.sandbox.grader_key import creates_credentials, grader_key_may_call
-from grader.sandbox.moto_dispatch import dispatch, moto_apps, moto_has
+from grader.sandbox.front_desk import (
+    authentication,
+    authorization,
+    aws_errors,
+    callers,
+    operations,
+    validation,
+)
+from grader.sandbox.front_desk.grader_key import creates_credentials, grader_key_may_call
+from grader.sandbox.front_desk.moto_dispatch import dispatch, moto_apps, moto_has
+from grader.sandbox.front_desk.signatures import MISMATCH, signature_matches
+from grader.sandbox.front_desk.wsgi import raw_request, read_body
 from grader.sandbox.record import CLOCK_EVENT, Event, Record
 from grader.sandbox.server import GRADER_TOKEN
-from grader.sandbox.signatures import MISMATCH, signature_matches
-from grader.sandbox.wsgi import raw_request, read_body
 
 CONTROL_PREFIX = "/_sandbox/"
 StartResponse = Callable[..., Any]

@@ -22,8 +22,8 @@ from urllib.parse import parse_qsl
 
 from werkzeug.datastructures import MultiDict
 
-from grader.sandbox import aws_errors
-from grader.sandbox.authentication import Refused
+from grader.sandbox.front_desk import aws_errors
+from grader.sandbox.front_desk.authentication import Refused
 from grader.sandbox.moto_patches import replaces
 
 # The operation the front desk identified for the request moto is handling.

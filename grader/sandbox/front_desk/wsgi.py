@@ -14,7 +14,7 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
-from grader.sandbox import authentication, aws_errors
+from grader.sandbox.front_desk import authentication, aws_errors
 
 
 def read_body(environ: dict[str, Any], limit: int) -> bytes:
