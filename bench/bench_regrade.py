@@ -38,7 +38,7 @@ BUDGET = 0.3
 
 def typical_03() -> tuple[dict[str, object], list[tuple[int, tuple[object, ...], str]]]:
     """The account identity and record of a learner who did 03."""
-    from grader.sandbox.record import RECORD_FILE, Record
+    from grader.sandbox.history.record import RECORD_FILE, Record
 
     home = Path(tempfile.mkdtemp(prefix="grade-bench-regrade-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "GRADE_"))}

@@ -72,7 +72,7 @@ def the_server_agrees(course: Course, exercise: str, answers: Path | None = None
     from grader.course.exercises import find
     from grader.progress.submission import account_identity
     from grader.sandbox.account import load_account
-    from grader.sandbox.record import Record
+    from grader.sandbox.history.record import Record
     from grader.server.regrade import REGRADED, regrade
 
     _, learners, _ = verdicts(course, exercise, answers)

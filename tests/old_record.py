@@ -96,8 +96,8 @@ def copy_of_record(folder: Path) -> Path:
 def rebuild_old_record(folder: Path) -> Any:
     """The committed record rebuilt in this process (its record copied into `folder`),
     graded at the time of its last event."""
-    from grader.sandbox.rebuild import identity, rebuild
-    from grader.sandbox.record import COLUMNS, Record
+    from grader.sandbox.history.rebuild import identity, rebuild
+    from grader.sandbox.history.record import COLUMNS, Record
 
     identity_sent = json.loads(IDENTITY.read_text(encoding="utf-8"))
     record = Record(copy_of_record(folder))

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.progress.submission import parse
-from grader.sandbox.record import Record
+from grader.sandbox.history.record import Record
 from tests.admin_user import PASSWORD, make_admin_user
 from tests.conftest import Course
 from tests.test_passkeys import Desk

@@ -8,7 +8,7 @@ import json
 import sqlite3
 import sys
 
-from grader.sandbox.record import RECORD_FILE
+from grader.sandbox.history.record import RECORD_FILE
 from tests.conftest import EXERCISES, Course
 from tests.front_desk import send
 

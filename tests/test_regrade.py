@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from grader.progress.submission import StoredEvent
-from grader.sandbox.record import COLUMNS, chain_link
+from grader.sandbox.history.record import COLUMNS, chain_link
 from grader.server.regrade import REGRADED, SELF_REPORTED, UNREPLAYABLE, regrade
 from tests.admin_user import PASSWORD, make_admin_user
 from tests.conftest import Course, client
@@ -26,7 +26,7 @@ def solved(course: Course) -> tuple[dict[str, Any], list[StoredEvent]]:
     """Exercise 03 solved as its reference solution does it, and the console sign-in."""
     from grader.progress.submission import account_identity
     from grader.sandbox.account import load_account
-    from grader.sandbox.record import Record
+    from grader.sandbox.history.record import Record
 
     course.reset()
     admin = make_admin_user(course, with_key=True)

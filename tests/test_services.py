@@ -185,7 +185,7 @@ def made_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     import made_up_course.secrets.service as module  # type: ignore[import-not-found]
 
     yield module
-    from grader.sandbox.rebuild import forget_accounts
+    from grader.sandbox.history.rebuild import forget_accounts
 
     forget_accounts()
     for name in [name for name in sys.modules if name.startswith("made_up_course")]:
@@ -226,9 +226,9 @@ def test_a_made_up_service_is_attached_made_eagerly_forgotten_and_parked(
     from moto.secretsmanager.models import secretsmanager_backends
 
     from grader.sandbox.account import new_account
-    from grader.sandbox.parking import park, unpark
-    from grader.sandbox.rebuild import forget_accounts
-    from grader.sandbox.record import Record
+    from grader.sandbox.history.parking import park, unpark
+    from grader.sandbox.history.rebuild import forget_accounts
+    from grader.sandbox.history.record import Record
     from grader.sandbox.server import assemble
 
     forget_accounts()
@@ -251,7 +251,7 @@ def test_a_made_up_service_is_attached_made_eagerly_forgotten_and_parked(
 
 def served_client(app: Any, service: str) -> Any:
     """A client of `service` signed with the account's grader key, answered by `app`."""
-    from grader.sandbox.rebuild import IN_PROCESS_ENDPOINT, route_in_process
+    from grader.sandbox.history.rebuild import IN_PROCESS_ENDPOINT, route_in_process
 
     session = botocore.session.get_session()
     route_in_process(session, app)

@@ -151,7 +151,7 @@ def test_a_replayed_trail_is_not_judged_again() -> None:
     """What a newer rule of the simulated account would refuse, the record keeps: a
     replayed CreateTrail is not checked (no bucket is even looked up)."""
     from grader.sandbox.cloudtrail.models import check_bucket, check_new_name
-    from grader.sandbox.record import REPLAYING
+    from grader.sandbox.history.record import REPLAYING
 
     token = REPLAYING.set(True)
     try:

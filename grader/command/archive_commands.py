@@ -9,7 +9,9 @@ from grader.command.asking import confirmed
 from grader.command.report import wrap
 from grader.errors import GradeError
 from grader.paths import sandbox_dir
-from grader.sandbox import archives, checkpoints, control, rebuilds
+from grader.sandbox import control
+from grader.sandbox.history import checkpoints
+from grader.sandbox.start_over import archives, replacing
 
 
 def reset(assume_yes: bool) -> int:
@@ -32,7 +34,7 @@ def reset(assume_yes: bool) -> int:
     if not assume_yes and not confirmed("grade sandbox reset", "Start the account over?"):
         print("Nothing was changed.")
         return 1
-    running, archive = rebuilds.reset(folder)
+    running, archive = replacing.reset(folder)
     _forget_sessions(running.account.account_id)
     print()
     print(f"The simulated AWS account is back to its starting state, at {running.endpoint}.")
@@ -92,8 +94,8 @@ def restore(name: str, assume_yes: bool) -> int:
     if not assume_yes and not confirmed("grade sandbox restore", "Restore it?"):
         print("Nothing was changed.")
         return 1
-    profiles = (chosen.folder / rebuilds.PROFILES).is_dir()
-    running, put_away = rebuilds.restore(chosen.name, folder)
+    profiles = (chosen.folder / replacing.PROFILES).is_dir()
+    running, put_away = replacing.restore(chosen.name, folder)
     _forget_sessions(running.account.account_id)
     print()
     print(wrap(f"The account archived as {chosen.name} is back, at {running.endpoint}. The one "

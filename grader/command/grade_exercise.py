@@ -89,7 +89,7 @@ def keep_start_point(result: ExerciseResult, before: int | None) -> None:
     (`grade restart`), and shows in `grade` that the account holds that work."""
     if result.passed and before is not None:
         from grader.paths import sandbox_dir
-        from grader.sandbox import checkpoints
+        from grader.sandbox.history import checkpoints
 
         checkpoints.mark(sandbox_dir(), result.exercise, before)
 

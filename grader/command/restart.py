@@ -16,7 +16,9 @@ from grader.command.report import wrap
 from grader.course.exercises import Exercise, find
 from grader.errors import GradeError
 from grader.paths import sandbox_dir
-from grader.sandbox import archives, checkpoints, control, rebuilds
+from grader.sandbox import control
+from grader.sandbox.history import checkpoints
+from grader.sandbox.start_over import archives, replacing
 
 
 def restart(name: str, assume_yes: bool = False) -> int:
@@ -59,7 +61,7 @@ def _restart_hands_on(exercise: Exercise, assume_yes: bool) -> int:
     if not assume_yes and not confirmed("grade restart", "Start over?"):
         print("Nothing was changed.")
         return 1
-    rebuilds.rewind(start.events, folder, reason=f"restart {number}")
+    replacing.rewind(start.events, folder, reason=f"restart {number}")
     print()
     print(wrap(f"{exercise.id} starts over. If your terminal used credentials made since "
                f"then, point it at the account again: eval \"$(grade sandbox env)\". Then "

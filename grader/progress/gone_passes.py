@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from grader.course.exercises import Exercise
 from grader.paths import sandbox_dir
 from grader.progress.store import ExerciseProgress, Progress
-from grader.sandbox import checkpoints
+from grader.sandbox.history import checkpoints
 
 
 def gone_passes(exercises: Sequence[Exercise],

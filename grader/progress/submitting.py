@@ -83,7 +83,7 @@ def local_slice(known: tuple[int, str] | None, last_event: int | None) -> Record
     the whole record, marked rewound, when it no longer has that event (cut back by `grade
     restart`, or started over since); None when there is no record."""
     from grader.paths import sandbox_dir
-    from grader.sandbox.record import RECORD_FILE, Record
+    from grader.sandbox.history.record import RECORD_FILE, Record
 
     path = sandbox_dir() / RECORD_FILE
     if not path.exists():

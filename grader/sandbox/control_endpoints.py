@@ -28,12 +28,12 @@ from grader.sandbox.clock import ADVANCE_PATH, BadDuration, check
 from grader.sandbox.front_desk.app import iam_of
 from grader.sandbox.front_desk.wsgi import json_response
 from grader.sandbox.server import GRADER_TOKEN
-from grader.sandbox.start_over import START_OVER_PATH
+from grader.sandbox.start_over.mark import START_OVER_PATH
 
 if TYPE_CHECKING:
     from grader.sandbox.account import Account
     from grader.sandbox.front_desk.app import SandboxApp
-    from grader.sandbox.record import Record
+    from grader.sandbox.history.record import Record
 
 Handler = Callable[[Any, bytes], Response]
 NOT_ALLOWED = {"error": "not allowed"}
@@ -133,7 +133,7 @@ def changes(app: SandboxApp) -> Handler:
 
 
 def reset(app: SandboxApp, folder: Path | None, allowed: Callable[[Any], bool]) -> Handler:
-    from grader.sandbox.fresh_start import start_over
+    from grader.sandbox.start_over.fresh_start import start_over
 
     def reset(request: Any, _body: bytes) -> Response:
         """Start the account over in this process (`grade sandbox reset`)."""
@@ -222,7 +222,7 @@ def recorded_calls(record: Record, operations: list[str]) -> list[dict[str, Any]
 
 def started_over(_request: Any, _body: bytes, _at: Any = None,
                  replaying: bool = False) -> Response:
-    """The mark of a start over (`start_over`): made by `grade`, never asked for over
+    """The mark of a start over (`start_over.mark`): made by `grade`, never asked for over
     HTTP; replaying the record (or judging it again) has nothing to do for it."""
     if replaying:
         return json_response({})

@@ -34,12 +34,12 @@ from typing import TYPE_CHECKING, Any
 
 from grader.netguard import forbid_remote
 from grader.paths import write_private
-from grader.sandbox.record import RECORD_FILE
+from grader.sandbox.history.record import RECORD_FILE
 
 if TYPE_CHECKING:
     from grader.sandbox.account import Account
     from grader.sandbox.front_desk.app import SandboxApp
-    from grader.sandbox.record import Record
+    from grader.sandbox.history.record import Record
 
 RUNTIME_FILE = "runtime.json"
 GRADER_TOKEN = "X-Grade-Token"  # the header that carries the grader's secret to `grade`'s endpoints
@@ -58,7 +58,7 @@ Extension = Callable[["SandboxApp", Callable[[Any], bool]], None]
 def build_app(folder: Path, extensions: Sequence[Extension] = ()) -> Any:
     """Everything but the socket: the account, rebuilt from its record."""
     from grader.sandbox.account import load_account
-    from grader.sandbox.record import RECORD_FILE, Record
+    from grader.sandbox.history.record import RECORD_FILE, Record
 
     account = load_account(folder)
     if account is None:
@@ -74,9 +74,9 @@ def build_app(folder: Path, extensions: Sequence[Extension] = ()) -> Any:
     # Only now, with every control endpoint in place: replaying sends the recorded
     # control requests (the console's, the clock's advances) to them too.
     if record.count() == 0:
-        from grader.sandbox import checkpoints
-        from grader.sandbox.bootstrap import first_history
-        from grader.sandbox.start_over import mark, take_pending
+        from grader.sandbox.history import checkpoints
+        from grader.sandbox.history.bootstrap import first_history
+        from grader.sandbox.start_over.mark import mark, take_pending
 
         first_history(app)
         replaced = take_pending(folder)  # a reset made while no process ran
@@ -84,7 +84,7 @@ def build_app(folder: Path, extensions: Sequence[Extension] = ()) -> Any:
             app.append(mark(replaced, app.clock.now(), account.region))
         checkpoints.mark(folder, checkpoints.OPENED, app.next_seq - 1)
     else:
-        from grader.sandbox.replay import replay
+        from grader.sandbox.history.replay import replay
 
         replay(app)
     return app
@@ -111,9 +111,9 @@ def assemble(account: Account, record: Record, folder: Path | None,
     with no `reset`). `moto`: moto's applications, kept from an account rebuilt before in
     this process (they hold no account's state, only each service's routes)."""
     from grader.sandbox import registry
-    from grader.sandbox.bootstrap import open_account
     from grader.sandbox.control_endpoints import install as install_control
     from grader.sandbox.front_desk.app import SandboxApp
+    from grader.sandbox.history.bootstrap import open_account
 
     os.environ["MOTO_ACCOUNT_ID"] = account.account_id
     app = SandboxApp(account, record)

@@ -45,7 +45,7 @@ from grader.sandbox.cloudtrail.digests import DeliveredDigest, DeliveredLog
 from grader.sandbox.cloudtrail.events import cloudtrail_record, event_time
 from grader.sandbox.cloudtrail.signing_keys import key_for
 from grader.sandbox.cloudtrail.status import logged_at, logged_between, logging_periods
-from grader.sandbox.record import Event
+from grader.sandbox.history.record import Event
 from grader.sandbox.s3.models import bucket_policy, write_as_service
 
 if TYPE_CHECKING:

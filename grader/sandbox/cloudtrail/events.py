@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Any
 
 from grader.cloudtrail.events import event_source, is_management_event
-from grader.sandbox.record import Event
+from grader.sandbox.history.record import Event
 
 HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"
 SECRET_PARAMETERS = {

@@ -17,7 +17,7 @@ from moto.core.exceptions import JsonRESTError
 
 from grader.cloudtrail.events import event_source, is_management_event
 from grader.sandbox.cloudtrail.events import cloudtrail_record, event_time, username
-from grader.sandbox.record import Event, Record
+from grader.sandbox.history.record import Event, Record
 
 ATTRIBUTES = {
     "EventId", "EventName", "ReadOnly", "Username", "ResourceType",

@@ -18,7 +18,7 @@ from typing import Any
 from moto.core.exceptions import JsonRESTError
 
 from grader.cloudtrail.bucket_policy import cloudtrail_may_deliver
-from grader.sandbox.record import REPLAYING
+from grader.sandbox.history.record import REPLAYING
 from grader.sandbox.s3.models import bucket_policy
 
 

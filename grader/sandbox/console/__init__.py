@@ -42,7 +42,7 @@ from grader.sandbox.console import billing_access, root_keys, root_mfa, signin
 from grader.sandbox.console.signin import SESSION_COOKIE, Identity, Sessions
 from grader.sandbox.console.typed_password import kept_body, password_in
 from grader.sandbox.front_desk.wsgi import json_response, raw_request
-from grader.sandbox.record import Event
+from grader.sandbox.history.record import Event
 
 if TYPE_CHECKING:
     from grader.sandbox.front_desk.app import SandboxApp

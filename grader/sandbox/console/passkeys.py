@@ -68,9 +68,9 @@ from grader.sandbox.console.relying_party import NotLocalhost, Refused
 from grader.sandbox.console.root_mfa import ROOT_USER_NAME
 from grader.sandbox.console.typed_password import password_in
 from grader.sandbox.front_desk.wsgi import json_response
+from grader.sandbox.history.record import CHALLENGE_EVENT
 from grader.sandbox.iam import root_mfa
 from grader.sandbox.iam.models import Passkey, RootUser, root_of
-from grader.sandbox.record import CHALLENGE_EVENT
 
 if TYPE_CHECKING:
     from grader.sandbox.console import Console

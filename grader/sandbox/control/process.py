@@ -29,7 +29,7 @@ from grader.sandbox.account import (
 )
 from grader.sandbox.control.calls import get
 from grader.sandbox.control.locks import exclusive, record_in_use
-from grader.sandbox.record import RECORD_FILE
+from grader.sandbox.history.record import RECORD_FILE
 from grader.sandbox.server import RECORD_IN_USE, RUNTIME_FILE
 
 LOG_FILE = "server.log"

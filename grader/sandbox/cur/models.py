@@ -22,7 +22,7 @@ from moto.core.base_backend import BackendDict, BaseBackend
 from moto.core.exceptions import JsonRESTError
 
 from grader.billing.bucket_policy import BILLING_REPORTS as SERVICE
-from grader.sandbox.record import REPLAYING
+from grader.sandbox.history.record import REPLAYING
 from grader.sandbox.s3.models import service_may
 
 LIMIT = 5  # report definitions per account (AWS CUR User Guide, "Quotas and restrictions")

@@ -34,7 +34,7 @@ from grader.policy import Principal, Request
 from grader.policy.resource import resource_policy_decision
 from grader.sandbox.cloudtrail.events import cloudtrail_record, event_time, zulu
 from grader.sandbox.cloudtrail.status import logged_at
-from grader.sandbox.record import ACCOUNT_EVENTS, Event
+from grader.sandbox.history.record import ACCOUNT_EVENTS, Event
 
 EVENTS_SERVICE = "events.amazonaws.com"
 API_CALL = "AWS API Call via CloudTrail"

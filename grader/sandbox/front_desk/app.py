@@ -56,7 +56,7 @@ from grader.sandbox.front_desk.grader_key import creates_credentials, grader_key
 from grader.sandbox.front_desk.moto_dispatch import dispatch, moto_apps, moto_has
 from grader.sandbox.front_desk.signatures import MISMATCH, signature_matches
 from grader.sandbox.front_desk.wsgi import raw_request, read_body
-from grader.sandbox.record import CLOCK_EVENT, Event, Record
+from grader.sandbox.history.record import CLOCK_EVENT, Event, Record
 from grader.sandbox.server import GRADER_TOKEN
 
 CONTROL_PREFIX = "/_sandbox/"

@@ -52,8 +52,8 @@ from grader.policy import Decision, Principal, Request, evaluate
 from grader.sandbox.billing import models as billing
 from grader.sandbox.front_desk import aws_errors
 from grader.sandbox.front_desk.callers import Caller
+from grader.sandbox.history.record import REPLAYING
 from grader.sandbox.iam.models import policies_of_user
-from grader.sandbox.record import REPLAYING
 from grader.sandbox.sts.models import Session, policies_of_session, session_for_key
 from grader.sandbox.sts.session_tokens import refused_call, user_session_for_key
 

@@ -57,7 +57,7 @@ from werkzeug.wrappers import Response
 
 from grader.sandbox.front_desk import aws_errors
 from grader.sandbox.front_desk.java_patterns import java_pattern
-from grader.sandbox.record import REPLAYING
+from grader.sandbox.history.record import REPLAYING
 
 # Services that no longer show the value that failed (IAM, since 2024 at least).
 _QUIET = frozenset({"iam"})

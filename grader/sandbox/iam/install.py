@@ -14,6 +14,7 @@ from moto.iam.policy_validation import IAMPolicyDocumentValidator
 from moto.sts.models import STSBackend
 from moto.utilities.utils import ARN_PARTITION_REGEX
 
+from grader.sandbox.history.record import REPLAYING
 from grader.sandbox.iam import managed_policies, mfa, password_policy, responses, root_mfa
 from grader.sandbox.iam.models import (
     check_inline_policy,
@@ -23,7 +24,6 @@ from grader.sandbox.iam.models import (
     root_of,
 )
 from grader.sandbox.moto_patches import PROPERTY, adds, replaced_by, replaces
-from grader.sandbox.record import REPLAYING
 
 _AWS_POLICY = re.compile(ARN_PARTITION_REGEX + ":iam::aws:policy")
 

@@ -78,8 +78,8 @@ from moto.iam.exceptions import (
 from moto.iam.models import IAMBackend, User, VirtualMfaDevice
 
 from grader.sandbox.clock import machine_time
+from grader.sandbox.history.record import REPLAYING
 from grader.sandbox.iam.models import RootUser
-from grader.sandbox.record import REPLAYING
 
 ISSUER = "Amazon Web Services"
 STEP_SECONDS = 30

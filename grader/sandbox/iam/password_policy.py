@@ -50,8 +50,8 @@ from moto.iam.models import AccountPasswordPolicy, IAMBackend, User
 from werkzeug.exceptions import HTTPException
 
 from grader.sandbox.front_desk.aws_errors import error_response
+from grader.sandbox.history.record import REPLAYING
 from grader.sandbox.iam.models import root_of
-from grader.sandbox.record import REPLAYING
 
 VIOLATION = "Password does not conform to the account password policy."
 SYMBOLS = frozenset("!@#$%^&*()_+-=[]{}|'")

@@ -23,8 +23,8 @@ from moto.s3.models import FakeBucket
 from grader.policy import Request
 from grader.policy.resource import resource_policy_decision
 from grader.sandbox.front_desk.authorization import ASKING
+from grader.sandbox.history.record import REPLAYING
 from grader.sandbox.moto_patches import replaced_by, replaces
-from grader.sandbox.record import REPLAYING
 
 _ACTIONS = {"s3:HeadObject": "s3:GetObject"}
 

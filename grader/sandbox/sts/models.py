@@ -57,8 +57,8 @@ from werkzeug.exceptions import HTTPException
 
 from grader.policy import Principal, Request, evaluate_with_resource_policy, parse_document
 from grader.sandbox.front_desk.aws_errors import error_response
+from grader.sandbox.history.record import REPLAYING
 from grader.sandbox.iam.models import default_document, policies_of_user
-from grader.sandbox.record import REPLAYING
 
 if TYPE_CHECKING:
     from grader.sandbox.front_desk.callers import Caller

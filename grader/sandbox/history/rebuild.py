@@ -40,7 +40,7 @@ from urllib.parse import unquote, urlsplit
 
 from grader.sandbox.account import Account
 from grader.sandbox.clock import AccountClock
-from grader.sandbox.record import COLUMNS
+from grader.sandbox.history.record import COLUMNS
 
 # Where the rebuilt account's clients send their requests: never contacted, the
 # requests are answered in this process (`route_in_process`).
@@ -108,8 +108,8 @@ def rebuild(account: Account, events: StoredEvents, folder: Path,
     its record kept in `folder`; ValueError when the events do not chain. `pause`: asked
     between steps of the judging; when it says so, the rebuild stops there, not
     `complete` (`go_on` finishes it)."""
-    from grader.sandbox.record import RECORD_FILE, Record
-    from grader.sandbox.replay import Judgement
+    from grader.sandbox.history.record import RECORD_FILE, Record
+    from grader.sandbox.history.replay import Judgement
     from grader.sandbox.server import assemble, install_services
 
     install_services()
@@ -157,7 +157,7 @@ def go_on(rebuilt: Rebuilt, events: StoredEvents, graded_at: dt.datetime,
 def _judge(rebuilt: Rebuilt, pause: Pause | None) -> Rebuilt:
     """Judge `rebuilt`'s record on to its end, in steps of `STEP` events, stopping early
     (not `complete`) when `pause` says so between two steps."""
-    from grader.sandbox.replay import judged_replay
+    from grader.sandbox.history.replay import judged_replay
 
     app, judgement, end = rebuilt.app, rebuilt.judgement, rebuilt.held
     while True:

@@ -29,7 +29,7 @@ from werkzeug.wrappers import Request
 
 from grader.sandbox.front_desk.app import CONTROL_PREFIX, SandboxApp, iam_of
 from grader.sandbox.front_desk.wsgi import environ_for
-from grader.sandbox.record import REPLAYING, Event
+from grader.sandbox.history.record import REPLAYING, Event
 
 # Refused by the front desk before moto saw them (authorization, input validation),
 # so they did not mark their key as used.

@@ -37,7 +37,7 @@ def park(account_id: str) -> Parked:
     from moto.core.base_backend import BackendDict, backend_lock
 
     from grader.sandbox import registry
-    from grader.sandbox.rebuild import forget_accounts
+    from grader.sandbox.history.rebuild import forget_accounts
 
     parked = Parked(account_id)
     with backend_lock:
@@ -54,7 +54,7 @@ def unpark(parked: Parked) -> None:
     from moto.core.base_backend import BackendDict, backend_lock
 
     from grader.sandbox import registry
-    from grader.sandbox.rebuild import forget_accounts
+    from grader.sandbox.history.rebuild import forget_accounts
 
     forget_accounts()
     with backend_lock:

@@ -43,7 +43,7 @@ RECORD_FILE = "record.sqlite"
 # CloudTrail never shows one. (AWS's own types: AwsApiCall, AwsConsoleSignIn.)
 CLOCK_EVENT = "AccountClock"
 # The event type that opens a new branch of the record: `grade restart`, `grade sandbox
-# reset` (`start_over`). Not an AWS call either; nothing to replay.
+# reset` (`start_over.mark`). Not an AWS call either; nothing to replay.
 START_OVER_EVENT = "AccountStartOver"
 # The event type of a WebAuthn challenge the console handed out (`console.passkeys`):
 # what judging a passkey's answer again needs. Not an AWS call either.

@@ -23,12 +23,12 @@ def start_over(app: SandboxApp, folder: Path) -> Path:
     from moto.core.base_backend import BackendDict
     from moto.core.model_instances import reset_model_data
 
-    from grader.sandbox import checkpoints
-    from grader.sandbox.bootstrap import first_history, open_account
     from grader.sandbox.clock import AccountClock
-    from grader.sandbox.rebuilds import archive_record
-    from grader.sandbox.record import RECORD_FILE, Record
-    from grader.sandbox.start_over import StartOver, mark
+    from grader.sandbox.history import checkpoints
+    from grader.sandbox.history.bootstrap import first_history, open_account
+    from grader.sandbox.history.record import RECORD_FILE, Record
+    from grader.sandbox.start_over.mark import StartOver, mark
+    from grader.sandbox.start_over.replacing import archive_record
 
     replaced = StartOver("reset", 0, app.next_seq - 1, app.record.head)
     app.record.close()

@@ -2,7 +2,7 @@
 `grade sandbox reset` (a new record), `grade restart NN` (`rewind`: the record cut back
 to where exercise NN began) and `grade sandbox restore NAME` (an archived account
 brought back). Each holds the account folder's control lock (`control.exclusive`) and
-leaves the record's start-over mark (`start_over`) where the record starts over."""
+leaves the record's start-over mark (`mark`) where the record starts over."""
 
 from __future__ import annotations
 
@@ -14,9 +14,7 @@ from pathlib import Path
 
 from grader.errors import GradeError
 from grader.paths import sandbox_dir
-from grader.sandbox import archives, start_over
 from grader.sandbox.account import ACCOUNT_FILE, load_account
-from grader.sandbox.checkpoints import CHECKPOINTS_FILE, forget_after
 from grader.sandbox.control import (
     Running,
     exclusive,
@@ -26,7 +24,9 @@ from grader.sandbox.control import (
     start_locked,
     stop_locked,
 )
-from grader.sandbox.record import RECORD_FILE
+from grader.sandbox.history.checkpoints import CHECKPOINTS_FILE, forget_after
+from grader.sandbox.history.record import RECORD_FILE
+from grader.sandbox.start_over import archives, mark
 
 
 def reset(folder: Path | None = None) -> tuple[Running, str]:
@@ -41,9 +41,9 @@ def reset(folder: Path | None = None) -> tuple[Running, str]:
                            {}, timeout=60.0)
             return running, str(answer.get("archive", ""))
         with record_untouched_by_others(folder):
-            seq, link = start_over.head_of(folder / RECORD_FILE)
+            seq, link = mark.head_of(folder / RECORD_FILE)
             if seq:  # the new record's first life begins by saying it replaced this one
-                start_over.leave_pending(folder, start_over.StartOver("reset", 0, seq, link))
+                mark.leave_pending(folder, mark.StartOver("reset", 0, seq, link))
             archive = archive_record(folder, "reset")
             try:
                 load_account(folder)
@@ -172,7 +172,7 @@ def _cut_record(folder: Path, events: int, reason: str) -> None:
     _keep_profiles(folder.parent, archive)  # a copy: the earlier work they name stays
     account = load_account(folder)
     try:
-        start_over.cut(folder / RECORD_FILE, events, reason,
+        mark.cut(folder / RECORD_FILE, events, reason,
                        account.region if account else "us-east-1")
     except sqlite3.DatabaseError as error:
         raise GradeError(f"The simulated account's record could not be rewound ({error}).",

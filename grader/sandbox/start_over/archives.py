@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.paths import private_dir, write_private
-from grader.sandbox import checkpoints
 from grader.sandbox.account import ACCOUNT_FILE
-from grader.sandbox.record import RECORD_FILE, START_OVER_EVENT
+from grader.sandbox.history import checkpoints
+from grader.sandbox.history.record import RECORD_FILE, START_OVER_EVENT
 
 ARCHIVE_FOLDER = "archive"
 MANIFEST = "archive.json"

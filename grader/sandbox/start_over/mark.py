@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.paths import write_private
-from grader.sandbox.record import START_OVER_EVENT, Event
+from grader.sandbox.history.record import START_OVER_EVENT, Event
 
 START_OVER_PATH = "start-over"  # its place among the control endpoints (`CONTROL_PREFIX`)
 START_OVER = "StartOver"  # its operation, in the record
@@ -91,7 +91,7 @@ def head_of(path: Path) -> tuple[int, str]:
     or cannot be read (a damaged record: nothing of it can go on anyway)."""
     import sqlite3
 
-    from grader.sandbox.record import GENESIS
+    from grader.sandbox.history.record import GENESIS
 
     if not path.exists():
         return 0, GENESIS
@@ -111,7 +111,7 @@ def cut(path: Path, events: int, reason: str, region: str) -> None:
     """Cut the record at `path` back to its first `events` events, and mark it (one
     transaction). The mark's time is the account's time once the cut is made: this
     machine's clock plus the advances kept, never before the last event kept."""
-    from grader.sandbox.record import CLOCK_EVENT, Record
+    from grader.sandbox.history.record import CLOCK_EVENT, Record
 
     replaced_seq, replaced_link = head_of(path)
     record = Record(path)
