@@ -35,8 +35,8 @@ def heavy_record(events: int) -> tuple[dict[str, Any], Rows]:
     from grader.sandbox.history.bootstrap import first_history
     from grader.sandbox.history.rebuild import forget_accounts
     from grader.sandbox.history.record import RECORD_FILE, Record
-    from grader.sandbox.iam.models import root_of
     from grader.sandbox.server import assemble, install_services
+    from grader.sandbox.services.iam.models import root_of
 
     install_services()
     forget_accounts()

@@ -54,7 +54,7 @@ def rebuilt_state(app: Any) -> dict[str, Any]:
     from moto.iam.models import iam_backends
     from moto.s3.models import s3_backends
 
-    from grader.sandbox.iam.models import root_of
+    from grader.sandbox.services.iam.models import root_of
 
     account_id = app.account.account_id
     iam = iam_backends[account_id]["aws"]

@@ -11,7 +11,7 @@ A learner without a phone still has to do the MFA exercise: this keeps each
 virtual MFA device's seed (RFC 6238 TOTP: the `otpauth://totp/` URI of the QR
 code that `aws iam create-virtual-mfa-device` writes) and shows its codes as
 an authenticator app would, from this machine's clock (`time.time()`), the
-clock the simulated account judges MFA codes by (`grader.sandbox.iam.mfa`).
+clock the simulated account judges MFA codes by (`grader.sandbox.services.iam.mfa`).
 `aws iam enable-mfa-device` takes two consecutive codes: `code --two` gives
 the previous step's and the current one's, and `--json` all three
 (`previousCode`, `code`, `nextCode`).

@@ -92,7 +92,7 @@ def health(app: SandboxApp) -> Handler:
 
 
 def credentials(app: SandboxApp) -> Handler:
-    from grader.sandbox.iam.models import root_of
+    from grader.sandbox.services.iam.models import root_of
 
     def credentials(_request: Any, _body: bytes) -> Response:
         """Root's access keys with their secrets, and the ids of what the learner's AWS CLI
@@ -183,7 +183,7 @@ def advance_of(body: bytes) -> dt.timedelta:
 
 
 def inbox(app: SandboxApp) -> Handler:
-    from grader.sandbox.sns.models import inbox_of
+    from grader.sandbox.services.sns.models import inbox_of
 
     def inbox(_request: Any, _body: bytes) -> Response:
         """The e-mails SNS sent from the account (`grade sandbox inbox`)."""

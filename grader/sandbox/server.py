@@ -98,7 +98,7 @@ def install_services() -> None:
     # No CORS headers: the console is same-origin, and no other site's page may
     # talk to the learner's account.
     os.environ["MOTO_DISABLE_GLOBAL_CORS"] = "true"
-    from grader.sandbox import registry
+    from grader.sandbox.services import registry
 
     registry.install()  # every registered service's (`grader.services.SERVICES`)
 
@@ -110,10 +110,10 @@ def assemble(account: Account, record: Record, folder: Path | None,
     the account lives (None: an account rebuilt elsewhere, as an instructor's server does,
     with no `reset`). `moto`: moto's applications, kept from an account rebuilt before in
     this process (they hold no account's state, only each service's routes)."""
-    from grader.sandbox import registry
     from grader.sandbox.control_endpoints import install as install_control
     from grader.sandbox.front_desk.app import SandboxApp
     from grader.sandbox.history.bootstrap import open_account
+    from grader.sandbox.services import registry
 
     os.environ["MOTO_ACCOUNT_ID"] = account.account_id
     app = SandboxApp(account, record)

@@ -43,7 +43,6 @@ from grader.sandbox.clock import (
     request_made_at,
     wall_clock,
 )
-from grader.sandbox.cloudtrail.events import hide_secrets, resources_of
 from grader.sandbox.front_desk import (
     authentication,
     authorization,
@@ -58,6 +57,7 @@ from grader.sandbox.front_desk.signatures import MISMATCH, signature_matches
 from grader.sandbox.front_desk.wsgi import raw_request, read_body
 from grader.sandbox.history.record import CLOCK_EVENT, Event, Record
 from grader.sandbox.server import GRADER_TOKEN
+from grader.sandbox.services.cloudtrail.events import hide_secrets, resources_of
 
 CONTROL_PREFIX = "/_sandbox/"
 StartResponse = Callable[..., Any]

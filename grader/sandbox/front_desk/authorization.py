@@ -23,11 +23,11 @@ parameters), with the request context AWS would give it (`request_context`):
 Any session (root's GetSessionToken session too) past its expiration, on the
 account's clock (the request's moment), is refused with AWS's ExpiredToken;
 and what AWS never lets a session's credentials call is refused before any
-policy is read (`grader.sandbox.sts.session_tokens.refused_call`: IAM without
+policy is read (`grader.sandbox.services.sts.session_tokens.refused_call`: IAM without
 MFA, most of STS).
 
 sts:AssumeRole is decided by STS itself, with the role's trust policy
-(`grader.sandbox.sts.models`). A request replayed from the record is not
+(`grader.sandbox.services.sts.models`). A request replayed from the record is not
 judged again: it was accepted when it was made (`REPLAYING`).
 
 Refusals are AWS's: AccessDenied (AccessDeniedException for JSON services,
@@ -49,13 +49,13 @@ from moto.iam.models import IAMBackend
 from werkzeug.wrappers import Response
 
 from grader.policy import Decision, Principal, Request, evaluate
-from grader.sandbox.billing import models as billing
 from grader.sandbox.front_desk import aws_errors
 from grader.sandbox.front_desk.callers import Caller
 from grader.sandbox.history.record import REPLAYING
-from grader.sandbox.iam.models import policies_of_user
-from grader.sandbox.sts.models import Session, policies_of_session, session_for_key
-from grader.sandbox.sts.session_tokens import refused_call, user_session_for_key
+from grader.sandbox.services.billing import models as billing
+from grader.sandbox.services.iam.models import policies_of_user
+from grader.sandbox.services.sts.models import Session, policies_of_session, session_for_key
+from grader.sandbox.services.sts.session_tokens import refused_call, user_session_for_key
 
 # The callers whose requests their policies decide (root is never limited).
 AUTHORIZED = frozenset({"IAMUser", "AssumedRole"})
@@ -72,7 +72,7 @@ EXPIRED = "The security token included in the request is expired"
 def action_name(service: str, operation: str) -> str:
     """The IAM action a request needs: as its service declares it (`iam_actions`), else
     the operation's own name."""
-    from grader.sandbox.registry import by_signing_name
+    from grader.sandbox.services.registry import by_signing_name
 
     declared = by_signing_name().get(service)
     actions = declared.service.iam_actions if declared is not None else {}
@@ -83,7 +83,7 @@ def resource_arn(service: str, operation: str, params: dict[str, Any], account_i
                  caller_name: str) -> str:
     """The resource a request acts on, as IAM policies name it: as its service declares it
     (`resource_arn`), "*" for a service that declares none or that moto serves as it is."""
-    from grader.sandbox.registry import by_signing_name
+    from grader.sandbox.services.registry import by_signing_name
 
     declared = by_signing_name().get(service)
     if declared is None or declared.service.resource_arn is None:
@@ -247,7 +247,7 @@ def expired_token(service: str) -> Response:
 class Asking:
     """Who makes the request being answered, as a resource policy names them, and the
     request's context: for the resource policies moto applies itself (S3's bucket
-    policies, `grader.sandbox.s3`)."""
+    policies, `grader.sandbox.services.s3`)."""
 
     principal: Principal
     context: dict[str, str | list[str]]

@@ -6,9 +6,9 @@ that is inactive; so does the simulated account. The grader signs with its
 own key, which is not an IAM key: its reads are not the learner's activity
 and keep working whatever keys the learner deletes. A role session's
 temporary key is known only with the session STS issued it for
-(`grader.sandbox.sts.models`): its name, its `assumed-role` ARN, its
+(`grader.sandbox.services.sts.models`): its name, its `assumed-role` ARN, its
 "ROLEID:SESSION" id and the token that must come with it. A temporary key
-from GetSessionToken (`grader.sandbox.sts.session_tokens`) is its user's (or
+from GetSessionToken (`grader.sandbox.services.sts.session_tokens`) is its user's (or
 root's): the same identity as the user's own keys, with the session's token
 that must come with it; a user deleted since (or made again under the same
 name) has no sessions.
@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 from moto.iam.models import IAMBackend
 
-from grader.sandbox.iam.models import root_for_key, root_of
-from grader.sandbox.sts.models import session_for_key
-from grader.sandbox.sts.session_tokens import user_session_for_key
+from grader.sandbox.services.iam.models import root_for_key, root_of
+from grader.sandbox.services.sts.models import session_for_key
+from grader.sandbox.services.sts.session_tokens import user_session_for_key
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ AWS's order:
    is wrong.
 
 What the model does not say (IAM's quotas on policy sizes and tags per
-resource) is IAM's own business: `grader.sandbox.iam`.
+resource) is IAM's own business: `grader.sandbox.services.iam`.
 
 AWS's patterns are Java regular expressions, matched against the whole
 value; they are translated for Python's `re` by `java_patterns`, and a pattern

@@ -20,10 +20,10 @@ from botocore.credentials import Credentials
 from moto.moto_api._internal import mock_random
 from werkzeug.wrappers import Request
 
-from grader.sandbox import registry
 from grader.sandbox.front_desk.app import SandboxApp, iam_of
 from grader.sandbox.front_desk.wsgi import environ_for
-from grader.sandbox.iam.models import RootUser, create_root, create_root_key, root_of
+from grader.sandbox.services import registry
+from grader.sandbox.services.iam.models import RootUser, create_root, create_root_key, root_of
 
 
 def create_backends(account_id: str, region: str) -> None:

@@ -36,8 +36,8 @@ def park(account_id: str) -> Parked:
     state left there: nothing stays live)."""
     from moto.core.base_backend import BackendDict, backend_lock
 
-    from grader.sandbox import registry
     from grader.sandbox.history.rebuild import forget_accounts
+    from grader.sandbox.services import registry
 
     parked = Parked(account_id)
     with backend_lock:
@@ -53,8 +53,8 @@ def unpark(parked: Parked) -> None:
     """Make `parked` the one account live in this process, as it was parked."""
     from moto.core.base_backend import BackendDict, backend_lock
 
-    from grader.sandbox import registry
     from grader.sandbox.history.rebuild import forget_accounts
+    from grader.sandbox.services import registry
 
     forget_accounts()
     with backend_lock:

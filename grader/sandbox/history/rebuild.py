@@ -183,7 +183,7 @@ def point_at(app: Any) -> None:
 
     from moto.moto_server import werkzeug_app
 
-    from grader.sandbox import registry
+    from grader.sandbox.services import registry
 
     os.environ["MOTO_ACCOUNT_ID"] = app.account.account_id
     setattr(werkzeug_app, "DEFAULT_ACCOUNT_ID", app.account.account_id)  # noqa: B010
@@ -204,7 +204,7 @@ def forget_accounts() -> None:
     from moto.core.base_backend import BackendDict, backend_lock
     from moto.core.model_instances import reset_model_data
 
-    from grader.sandbox import registry
+    from grader.sandbox.services import registry
 
     with backend_lock:  # dropped, not reset: moto's reset would make each backend again
         for backends in BackendDict._instances:  # type: ignore[misc]

@@ -137,7 +137,7 @@ def judged_replay(app: SandboxApp, judgement: Judgement | None = None,
     more events will follow). The account, judged in steps, comes out the same as when
     judged at once, as long as no event of a later step is dated before the time a step
     reached."""
-    from grader.sandbox.console.signin import SESSION_LENGTH
+    from grader.sandbox.services.console.signin import SESSION_LENGTH
 
     found = judgement or Judgement()
     root_signed_in = found.root_signed_in
@@ -205,7 +205,7 @@ def late_for_root(control: str | None, event: Event) -> bool:
             or event.status >= 400:
         return False
     if control == PASSKEY_CHALLENGE:  # a sign-in's is handed out before any session
-        from grader.sandbox.console import payload_of
+        from grader.sandbox.services.console import payload_of
 
         return payload_of(event.body).get("purpose") != "signin"
     return True
