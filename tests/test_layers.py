@@ -147,16 +147,34 @@ def test_the_account_process_composes_grading_on_the_account() -> None:
         imports_of("grader.grading.account_process"))
 
 
-def test_the_package_map_names_every_room_of_the_account() -> None:
-    """`grader.sandbox`'s docstring is its map: every folder and module is named in it."""
-    import grader.sandbox
+# The packages whose docstring is a map of their rooms: every folder and module in them
+# is named there (the others' docstrings say what they are, not every module they hold).
+MAPPED = ("grader", "grader.command", "grader.course", "grader.grading", "grader.sandbox",
+          "grader.sandbox.front_desk", "grader.sandbox.history", "grader.sandbox.start_over",
+          "grader.sandbox.services")
 
-    text = grader.sandbox.__doc__ or ""
-    sandbox = GRADER / "sandbox"
-    rooms = {p.name + "/" for p in sandbox.iterdir() if (p / "__init__.py").exists()}
-    rooms |= {p.stem for p in sandbox.glob("*.py") if p.stem != "__init__"}
+
+@pytest.mark.parametrize("package", MAPPED)
+def test_the_package_map_names_every_room(package: str) -> None:
+    """A mapped package's docstring names each of its folders and modules."""
+    import importlib
+
+    text = importlib.import_module(package).__doc__ or ""
+    folder = ROOT.joinpath(*package.split("."))
+    rooms = {p.name + "/" for p in folder.iterdir() if (p / "__init__.py").exists()}
+    rooms |= {p.stem for p in folder.glob("*.py") if p.stem != "__init__"}
     missing = sorted(room for room in rooms if f"`{room}`" not in text)
-    assert not missing, f"not in grader/sandbox/__init__.py's map: {missing}"
+    assert not missing, f"not in {package}'s map: {missing}"
+
+
+def test_the_readme_maps_every_room_of_grader_and_the_account() -> None:
+    """The README's map of the code names every folder of grader/ and grader/sandbox/."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    code_map = readme[readme.index("\ngrader/ "):readme.index("\ntests/ ")]
+    rooms = [p for room in (GRADER, GRADER / "sandbox") for p in room.iterdir()
+             if (p / "__init__.py").exists()]
+    missing = sorted(str(p.relative_to(ROOT)) for p in rooms if f"{p.name}/" not in code_map)
+    assert not missing, f"not in the README's map: {missing}"
 
 
 def test_no_module_is_over_400_lines() -> None:
