@@ -1,5 +1,5 @@
 """`grade sandbox reset | archives | restore NAME`: start the simulated account over,
-and bring back an account that a reset or a restart put away (`sandbox.archives`)."""
+and bring back an account that a reset or a restart put away (`sandbox.start_over.archives`)."""
 
 from __future__ import annotations
 

@@ -34,8 +34,8 @@ class Kept:
     identity: Any  # sandbox.account.Account: the same for the next submission, or a miss
     seq: int  # the last event its record holds
     link: str  # that event's link
-    rebuilt: Any  # sandbox.rebuild.Rebuilt
-    parked: Any  # sandbox.parking.Parked
+    rebuilt: Any  # sandbox.history.rebuild.Rebuilt
+    parked: Any  # sandbox.history.parking.Parked
     folder: Path  # where its record lives
 
     def discard(self) -> None:
