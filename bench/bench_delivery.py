@@ -71,7 +71,7 @@ def trail_logging(app: object, start: dt.datetime, bucket: str) -> None:
 
 
 def busy_day(app: object, start: dt.datetime) -> None:
-    from grader.sandbox.record import Event
+    from grader.sandbox.history.record import Event
 
     account = app.account  # type: ignore[attr-defined]
     step = dt.timedelta(days=1) / EVENTS

@@ -149,7 +149,7 @@ def main() -> None:
     lines += [
         "",
         "Where the time goes (cProfile and -X importtime, 2026-11-29): `grade NN` asks the",
-        "running account to run the checks in its own process (`grader/grading_service.py`),",
+        "running account to run the checks in its own process (`grader/grading/in_account.py`),",
         "where botocore, pytest and the grader's clients are loaded once, in the background,",
         "as the account starts. What is left is the `grade` process itself (Python, argparse,",
         "the progress store: about 0.25 s) and the checks' requests (about 10 ms each). The",

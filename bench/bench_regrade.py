@@ -38,7 +38,7 @@ BUDGET = 0.3
 
 def typical_03() -> tuple[dict[str, object], list[tuple[int, tuple[object, ...], str]]]:
     """The account identity and record of a learner who did 03."""
-    from grader.sandbox.record import RECORD_FILE, Record
+    from grader.sandbox.history.record import RECORD_FILE, Record
 
     home = Path(tempfile.mkdtemp(prefix="grade-bench-regrade-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "GRADE_"))}
@@ -143,7 +143,7 @@ rest is 03's checks, as for a short record. 03's checks read every management ev
 history between gradings and page LookupEvents only down to the newest event they hold \
 (`grader/checks/event_history.py`), so the read follows the new events, not the record's \
 length. Before that, the read was 200 pages for 10,000 events, 3.8 s a slice; and before \
-`grader/sandbox/cloudtrail/lookup.py` read a batch at a time, each page read the whole \
+`grader/sandbox/services/cloudtrail/lookup.py` read a batch at a time, each page read the whole \
 record, over 10 s a slice.
 """
 

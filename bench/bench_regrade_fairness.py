@@ -198,7 +198,7 @@ turn before it). Making the four records took {made:.0f} s (not measured).
 
 
 def _step() -> int:
-    from grader.sandbox.rebuild import STEP
+    from grader.sandbox.history.rebuild import STEP
 
     return STEP
 

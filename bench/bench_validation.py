@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_validation.py [--write bench/RESULTS.md]
 
-`grader.sandbox.validation.refuse_invalid` runs on every authenticated request,
+`grader.sandbox.front_desk.validation.refuse_invalid` runs on every authenticated request,
 before authorization and before moto. Budget: well under 1 ms for a typical
 request, so that one IAM read through the sandbox stays under its 20 ms. It is
 timed here in-process, on the parameters moto's parser gives for typical
@@ -25,7 +25,7 @@ from typing import Any
 
 from moto.core.utils import get_service_model
 
-from grader.sandbox.validation import _partitions, refuse_invalid
+from grader.sandbox.front_desk.validation import _partitions, refuse_invalid
 
 POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"],

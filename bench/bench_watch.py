@@ -86,7 +86,7 @@ def main() -> None:
         "",
         "Where the time goes: watch long-polls the account's record (`/_sandbox/changes`),",
         "which answers as the write is recorded; it waits 50 ms for a burst to settle, then the",
-        "account grades in its own process (`grader/grading_service.py`, as `grade NN` does:",
+        "account grades in its own process (`grader/grading/in_account.py`, as `grade NN` does:",
         "no pytest or botocore to import), and watch prints. Before (pytest in watch's own",
         "process, 0.3 s of settling): 0.7-1.1 s.",
     ]) + "\n"

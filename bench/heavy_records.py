@@ -30,13 +30,13 @@ def heavy_record(events: int) -> tuple[dict[str, Any], Rows]:
     from botocore.credentials import Credentials
 
     from grader.sandbox.account import new_account
-    from grader.sandbox.app import iam_of
-    from grader.sandbox.bootstrap import first_history
-    from grader.sandbox.iam.models import root_of
-    from grader.sandbox.rebuild import forget_accounts
-    from grader.sandbox.record import RECORD_FILE, Record
+    from grader.sandbox.front_desk.app import iam_of
+    from grader.sandbox.front_desk.wsgi import environ_for
+    from grader.sandbox.history.bootstrap import first_history
+    from grader.sandbox.history.rebuild import forget_accounts
+    from grader.sandbox.history.record import RECORD_FILE, Record
     from grader.sandbox.server import assemble, install_services
-    from grader.sandbox.wsgi import environ_for
+    from grader.sandbox.services.iam.models import root_of
 
     install_services()
     forget_accounts()

@@ -1,9 +1,10 @@
 """The simulated account's services: the one list of them, and what each declares as data.
 
-A service is a folder (`grader/sandbox/iam/`...) registered by one line in `SERVICES`. The
-folder holds everything the rest of the account needs to know about it: its code's part
-in `service.py` (a `grader.sandbox.registry.Service`: the moto attributes it
-patches, what it attaches to the account, its resource ARNs, its per-account state...)
+A service is a folder (`grader/sandbox/services/iam/`...) registered by one line in
+`SERVICES`. The folder holds everything the rest of the account needs to know about it:
+its code's part in `service.py` (a `grader.sandbox.services.registry.Service`: the moto
+attributes it patches, what it attaches to the account, its resource ARNs, its
+per-account state...)
 and, in `service.toml`, what is plain data (`ServiceData`): its API's signing name, its
 CloudTrail event source and data events, the operations that mint credentials, and the
 read calls the checks may make. The data file is read here, without importing any of the
@@ -23,7 +24,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-SANDBOX = Path(__file__).parent / "sandbox"
+SERVICES_FOLDER = Path(__file__).parent / "sandbox" / "services"
 DATA_FILE = "service.toml"
 DESCRIPTOR = "service"  # the module of the folder's package holding `SERVICE`
 
@@ -37,7 +38,7 @@ class ServiceFolder:
 
 
 def _in_sandbox(name: str) -> ServiceFolder:
-    return ServiceFolder(f"grader.sandbox.{name}", SANDBOX / name)
+    return ServiceFolder(f"grader.sandbox.services.{name}", SERVICES_FOLDER / name)
 
 
 # Every service of the simulated account, one line each. The order is the order they are

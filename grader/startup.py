@@ -11,7 +11,7 @@ them installed, not because anything here needs them:
 - `time_machine` (the account's clock, in the simulated account's process)
   imports pytest to offer a pytest fixture: about 0.2 s of every start of
   the account. The account does run pytest, later, for its gradings
-  (`grader.grading_service`), and imports it then, in the background.
+  (`grader.grading.in_account`), and imports it then, in the background.
 
 Marking a module as absent in `sys.modules` makes its import fail with
 ImportError, which both packages expect and handle.

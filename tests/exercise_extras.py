@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grader.exercises import Exercise
+from grader.course.exercises import Exercise
 from tests.conftest import Course, client
 from tests.exercise_starts import Begun
 from tests.exercise_verdicts import the_server_agrees, verdicts

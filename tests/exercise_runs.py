@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from grader.exercises import Exercise
+from grader.course.exercises import Exercise
 from tests.conftest import Course
 from tests.exercise_starts import Begun
 from tests.mfa_profile import run_detached

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.exercises import Exercise
+from grader.course.exercises import Exercise
 from tests.admin_user import after_03
 from tests.conftest import Course
 from tests.mfa_profile import after_03_with_profile, after_04_with_profile

@@ -10,7 +10,7 @@ import json
 import re
 from pathlib import Path
 
-from grader.exercises import Exercise
+from grader.course.exercises import Exercise
 from tests.conftest import Course
 
 Verdicts = tuple[int, dict[str, bool], dict[str, str]]
@@ -69,10 +69,10 @@ def passes(course: Course, exercise: Exercise, answers: Path | None,
 def the_server_agrees(course: Course, exercise: str, answers: Path | None = None) -> None:
     """An instructor's server re-grading this account from its record (in this process, as
     its worker does) finds every event true and gives every check the learner's verdict."""
-    from grader.exercises import find
+    from grader.course.exercises import find
     from grader.progress.submission import account_identity
     from grader.sandbox.account import load_account
-    from grader.sandbox.record import Record
+    from grader.sandbox.history.record import Record
     from grader.server.regrade import REGRADED, regrade
 
     _, learners, _ = verdicts(course, exercise, answers)

@@ -54,7 +54,7 @@ def rebuilt_state(app: Any) -> dict[str, Any]:
     from moto.iam.models import iam_backends
     from moto.s3.models import s3_backends
 
-    from grader.sandbox.iam.models import root_of
+    from grader.sandbox.services.iam.models import root_of
 
     account_id = app.account.account_id
     iam = iam_backends[account_id]["aws"]
@@ -96,8 +96,8 @@ def copy_of_record(folder: Path) -> Path:
 def rebuild_old_record(folder: Path) -> Any:
     """The committed record rebuilt in this process (its record copied into `folder`),
     graded at the time of its last event."""
-    from grader.sandbox.rebuild import identity, rebuild
-    from grader.sandbox.record import COLUMNS, Record
+    from grader.sandbox.history.rebuild import identity, rebuild
+    from grader.sandbox.history.record import COLUMNS, Record
 
     identity_sent = json.loads(IDENTITY.read_text(encoding="utf-8"))
     record = Record(copy_of_record(folder))

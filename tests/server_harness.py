@@ -1,6 +1,6 @@
 """Helpers for the instructor server's tests: a real `grade-server serve` (uvicorn) in a
 subprocess on 127.0.0.1, raw HTTP (http.client), learners' records and submissions made
-here (hash-chained as `grader.sandbox.record` chains them), and seeding by SQL."""
+here (hash-chained as `grader.sandbox.history.record` chains them), and seeding by SQL."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 import pytest
 
 from grader.progress.submission import GENESIS, RecordSlice, StoredEvent, Submission, sign
-from grader.sandbox.record import CLOCK_EVENT, COLUMNS, chain_link
+from grader.sandbox.history.record import CLOCK_EVENT, COLUMNS, chain_link
 from tests.conftest import BIN
 
 PASSWORD = "a long enough password"
@@ -50,7 +50,7 @@ def wait_for(condition: Callable[[], Any], timeout: float = 20.0, every: float =
 
 def event_values(seq: int, moment: dt.datetime, event_type: str = "AwsApiCall",
                  parameters: dict[str, Any] | None = None, salt: str = "") -> list[Any]:
-    """An event's stored columns (as `grader.sandbox.record` stores them)."""
+    """An event's stored columns (as `grader.sandbox.history.record` stores them)."""
     values: dict[str, Any] = {name: None for name in COLUMNS}
     values.update(
         event_id=str(uuid.UUID(int=seq + (hash(salt) & 0xFFFF) * 2**64)),

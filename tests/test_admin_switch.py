@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sys
 
-from grader.exercises import find
+from grader.course.exercises import find
 from tests.conftest import EXERCISES, Course
 from tests.exercise_verdicts import check_ids, verdicts
 

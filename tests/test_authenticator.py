@@ -120,7 +120,8 @@ def code_at(course: Course, moment: float, *options: str,
     import io
     from contextlib import redirect_stderr, redirect_stdout
 
-    from grader import authenticator, cli
+    from grader.command import authenticator
+    from grader.command.main import main
 
     now = [moment]
     slept: list[float] = []
@@ -135,7 +136,7 @@ def code_at(course: Course, moment: float, *options: str,
     os.environ["GRADE_HOME"] = str(course.home)
     try:
         with redirect_stdout(out), redirect_stderr(err), pytest.raises(SystemExit) as ended:
-            cli.main(["authenticator", "code", name, *options])
+            main(["authenticator", "code", name, *options])
     finally:
         authenticator._clock, authenticator._sleep = saved[0], saved[1]
         if saved[2] is None:
@@ -256,7 +257,8 @@ def test_a_failed_write_leaves_the_store_as_it_was(
         capsys: pytest.CaptureFixture[str]) -> None:
     """The file is replaced whole or not at all (here the rename fails, as a crash would
     stop it): the devices already kept are all still there."""
-    from grader import authenticator, paths
+    from grader import paths
+    from grader.command import authenticator
     from grader.errors import GradeError
 
     monkeypatch.setenv("GRADE_HOME", str(tmp_path / "home"))
@@ -428,7 +430,7 @@ def test_without_the_qr_code_readers_it_says_to_give_the_seed(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """pypng and zxing-cpp are installed with the course (`./scripts/install`); an
     install that lost them gets a clear refusal from --qr, not a traceback."""
-    from grader import qr_codes
+    from grader.command import qr_codes
     from grader.errors import GradeError
 
     qr = qr_png(tmp_path / "qr.png", aws_uri(SEED))

@@ -105,9 +105,9 @@ def test_a_check_without_data_stops_the_grading(tmp_path) -> None:  # type: igno
     import pytest
 
     from grader.checks.target import sandbox_target
+    from grader.course.exercises import find
     from grader.errors import GradeError
-    from grader.exercises import find
-    from grader.runner import run_checks
+    from grader.grading.runner import run_checks
 
     nobody = sandbox_target("http://127.0.0.1:9", "us-east-1", "AKIAEXAMPLE", "secret")
     with pytest.raises(GradeError, match="Could not reach the account"):
@@ -122,9 +122,9 @@ def test_a_conftest_above_the_exercise_is_not_loaded(tmp_path) -> None:  # type:
     import pytest
 
     from grader.checks.target import sandbox_target
+    from grader.course.exercises import load
     from grader.errors import GradeError
-    from grader.exercises import load
-    from grader.runner import run_checks
+    from grader.grading.runner import run_checks
 
     above = tmp_path / "somewhere"
     folder = above / "00-setup"
@@ -149,9 +149,9 @@ def test_a_check_that_breaks_is_not_a_verdict(tmp_path, fresh: Course) -> None: 
     import pytest
 
     from grader.checks.target import sandbox_target
+    from grader.course.exercises import load
     from grader.errors import GradeError
-    from grader.exercises import load
-    from grader.runner import run_checks
+    from grader.grading.runner import run_checks
 
     folder = tmp_path / "09-broken-check"
     shutil.copytree(EXERCISES / "00-setup", folder)
@@ -224,7 +224,8 @@ def test_everything_grade_creates_is_private(tmp_path) -> None:  # type: ignore[
     grade("sandbox", "reset", "--yes")
     grade("sandbox", "stop")
     crash = subprocess.run(  # an unexpected error: its details go to grade-errors.log
-        [sys.executable, "-c", "import grader.cli as c; c.run = lambda args: 1 / 0; c.main([])"],
+        [sys.executable, "-c",
+         "import grader.command.main as c; c.run = lambda args: 1 / 0; c.main([])"],
         env=course.env, umask=0o002, cwd=ROOT, capture_output=True, text=True, timeout=60,
         check=False)
     assert crash.returncode == 2 and "grade-errors.log" in crash.stderr, crash.stderr

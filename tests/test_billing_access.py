@@ -9,7 +9,7 @@ import json
 
 from botocore.exceptions import ClientError
 
-from grader.exercises import find
+from grader.course.exercises import find
 from tests.admin_user import after_03
 from tests.conftest import Course, client
 from tests.exercise_verdicts import check_ids, verdicts

@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from grader.exercises import find
+from grader.course.exercises import find
 from tests.admin_user import after_03
 from tests.conftest import EXERCISES, Course, client
 from tests.exercise_verdicts import Verdicts, check_ids

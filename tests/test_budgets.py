@@ -119,7 +119,7 @@ class _Bill:
 def test_a_months_last_day_counts_for_that_month() -> None:
     """At a month's last midnight the day settled is the month's, though the clock is
     already in the next: its alert must be judged on the month's spend, not on $0."""
-    from grader.sandbox.budgets import models
+    from grader.sandbox.services.budgets import models
 
     november = [dt.date(2026, 11, d) for d in range(1, 31)]
     bill = _Bill(november)

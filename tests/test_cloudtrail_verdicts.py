@@ -9,7 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-from grader.exercises import find
+from grader.course.exercises import find
 from tests.admin_user import after_03
 from tests.conftest import EXERCISES, Course, client
 from tests.exercise_verdicts import check_ids, passes, verdicts

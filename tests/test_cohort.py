@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from grader.sandbox.record import COLUMNS, Record, chain_link
+from grader.sandbox.history.record import COLUMNS, Record, chain_link
 from tests.admin_user import make_admin_user
 from tests.conftest import Course
 from tests.server_harness import Deployment, Server, deploy, wait_for

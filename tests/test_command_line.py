@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.report import wrap
+from grader.command.report import wrap
 from tests.conftest import Course
 
 
@@ -40,8 +40,8 @@ def test_the_start_of_one_exercises_name_is_that_exercise(home: Course) -> None:
 
 
 def test_the_start_of_several_names_lists_them(tmp_path: Path) -> None:
+    from grader.course.exercises import find
     from grader.errors import GradeError
-    from grader.exercises import find
 
     for folder in ("01-cloud-basics", "02-cloudtrail"):
         (tmp_path / folder).mkdir()
@@ -143,7 +143,7 @@ def test_show_renders_the_markdown(home: Course) -> None:
 
 def test_two_boxes_in_a_row_stay_two() -> None:
     """`grade show 04`: two tips one after the other ran together as one quote."""
-    from grader.terminal_markdown import render
+    from grader.command.terminal_markdown import render
 
     text = ('!!! tip "Codes are used once"\n    First tip.\n\n'
             '!!! tip "An expired session"\n    Second tip.\n')
@@ -159,7 +159,7 @@ def test_show_never_wraps_a_code_block(home: Course) -> None:
     comment after `grade authenticator add ...` in 04 stays on its line); prose still wraps."""
     from markdown_it import MarkdownIt
 
-    from grader.terminal_markdown import quote_admonitions
+    from grader.command.terminal_markdown import quote_admonitions
     from tests.conftest import EXERCISES
 
     env = {**home.env, "COLUMNS": "60"}
@@ -184,7 +184,7 @@ def test_show_never_wraps_a_code_block(home: Course) -> None:
 
 
 def test_code_blocks_in_a_terminal_keep_their_lines_and_colours() -> None:
-    from grader.terminal_markdown import render
+    from grader.command.terminal_markdown import render
 
     text = ("Run:\n\n```bash\naws iam list-users --output text   # a comment that goes on "
             "and on\n```\n\n1. In a list:\n\n    ```bash\n    echo one two three four five "

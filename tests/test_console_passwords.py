@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.progress.submission import parse
-from grader.sandbox.record import Record
+from grader.sandbox.history.record import Record
 from tests.admin_user import PASSWORD, make_admin_user
 from tests.conftest import Course
 from tests.test_passkeys import Desk
@@ -121,5 +121,5 @@ def test_a_password_digest_from_the_record_signs_nobody_in(fresh: Course) -> Non
 
 
 def test_the_web_pages_form_never_puts_a_password_in_an_address() -> None:
-    page = Path(__file__).parent.parent / "grader/sandbox/console/page/index.html"
+    page = Path(__file__).parent.parent / "grader/sandbox/services/console/page/index.html"
     assert '<form id="signin-form" method="post">' in page.read_text(encoding="utf-8")

@@ -12,7 +12,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from grader import cli_sessions
+from grader.command import aws_cli_sessions
 from tests.conftest import Course
 from tests.mfa_profile import (
     PROFILE,
@@ -113,11 +113,11 @@ def test_only_this_accounts_sessions_expired_on_its_clock_are_forgotten(
     }
     for name, text in files.items():
         (tmp_path / f"{name}.json").write_text(text)
-    gone = cli_sessions.forget_expired("111122223333", now, tmp_path)
+    gone = aws_cli_sessions.forget_expired("111122223333", now, tmp_path)
     assert sorted(p.stem for p in gone) == ["expired", "in-the-clis-window"]
     assert sorted(p.stem for p in tmp_path.glob("*.json")) == [
         "a-long-term-key", "another-account", "not-json", "still-good"]
-    assert cli_sessions.forget_expired("111122223333", now, tmp_path / "none") == []
+    assert aws_cli_sessions.forget_expired("111122223333", now, tmp_path / "none") == []
 
 
 def test_advance_says_when_it_forgets_a_session(fresh: Course, tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""`grade start NN` (grader/exercise_start.py): 05's start happens once, with the learner's
+"""`grade start NN` (grader/command/exercise_start.py): 05's start happens once, with the learner's
 credentials, and makes the colleagues' users; an exercise without a start says so."""
 
 from __future__ import annotations

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from grader.errors import GradeError
-from grader.exercises import (
+from grader.course.exercises import (
     ExerciseDefinitionError,
     all_exercises,
     course_path,
     find,
     load,
 )
+from grader.errors import GradeError
 from tests.conftest import EXERCISES
 
 # The numbered course path (a contract of DESIGN.md): later exercises may follow.

@@ -1,4 +1,4 @@
-"""Gradings run by the simulated account's own process (`grader.grading_service`):
+"""Gradings run by the simulated account's own process (`grader.grading.in_account`):
 only `grade` may ask, the verdict is the one a separate process reaches, and what
 cannot be graded is refused with the reason."""
 
@@ -8,7 +8,7 @@ import json
 import sqlite3
 import sys
 
-from grader.sandbox.record import RECORD_FILE
+from grader.sandbox.history.record import RECORD_FILE
 from tests.conftest import EXERCISES, Course
 from tests.front_desk import send
 
@@ -19,8 +19,8 @@ JSON = {"Content-Type": "application/json"}
 LOCAL_GRADING = """
 import json, sys
 from grader.checks.target import sandbox_target
-from grader.exercises import find
-from grader.runner import run_checks
+from grader.course.exercises import find
+from grader.grading.runner import run_checks
 endpoint, region, key, secret = sys.argv[1:5]
 target = sandbox_target(endpoint, region, key, secret)
 print(json.dumps(run_checks(find("03"), target).to_json()))

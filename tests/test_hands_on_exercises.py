@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.exercises import Exercise, all_exercises
+from grader.course.exercises import Exercise, all_exercises
 from tests.conftest import Course
 from tests.exercise_extras import EXTRAS, STARTING, Ran, also
 from tests.exercise_runs import NOT_SCRIPTS, reference_solutions, run, wrong_solutions

@@ -19,7 +19,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from grader.sandbox.java_patterns import java_pattern
+from grader.sandbox.front_desk.java_patterns import java_pattern
 from tests.conftest import Course, client
 
 NAME_MESSAGE = ("The specified value for userName is invalid. It must contain only "

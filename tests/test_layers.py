@@ -3,8 +3,8 @@ included: they run too, only later): the simulated account and the checks both s
 `grader.policy`, and neither reaches the other (nor does the policy code reach them).
 
 The account knows nothing of grading: its process hosts gradings only because the
-command that serves it composes them on top (`grader.account_process` installs
-`grader.grading_service` through `assemble`'s `extensions`)."""
+command that serves it composes them on top (`grader.grading.account_process` installs
+`grader.grading.in_account` through `assemble`'s `extensions`)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ import pytest
 from tests.conftest import ROOT
 
 GRADER = ROOT / "grader"
-GRADING = ("grader.checks", "grader.runner", "grader.grading_service", "grader.grading",
-           "grader.account_process", "pytest", "_pytest")
+GRADING = ("grader.checks", "grader.grading", "grader.command.grade_exercise", "pytest",
+           "_pytest")
 FORBIDDEN = {
     "grader.policy": ("grader.checks", "grader.sandbox", "grader.cloudtrail", "grader.billing"),
     "grader.cloudtrail": ("grader.checks", "grader.sandbox"),
@@ -124,13 +124,14 @@ def test_an_import_inside_a_function_counts(tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """The test sees a lazy import of grading, and one reached through another module."""
     probe = tmp_path / "_layer_probe.py"
-    probe.write_text("def later() -> None:\n    from grader import grading\n")
+    probe.write_text("def later() -> None:\n    from grader.command import grade_exercise\n")
     known = {**_modules(), "grader.sandbox._layer_probe": probe}
     monkeypatch.setattr(sys.modules[__name__], "_modules", lambda: known)
     imports_of.cache_clear()
     try:
         via = reached_from("grader.sandbox._layer_probe")
-        assert "grader.grading" in via and "grader.checks.target" in via  # through grading
+        assert "grader.command.grade_exercise" in via  # and, through it, grading's
+        assert "grader.checks.target" in via
         with pytest.raises(AssertionError, match="_layer_probe reaches"):
             test_the_layers_reach_only_what_they_stand_on("grader.sandbox")
     finally:
@@ -141,21 +142,39 @@ def test_the_account_process_composes_grading_on_the_account() -> None:
     """What `grade sandbox start` runs is the account with gradings on top."""
     from grader.sandbox import control
 
-    assert control.ACCOUNT_PROCESS == "grader.account_process"
-    assert {"grader.grading_service", "grader.sandbox.server"} <= set(
-        imports_of("grader.account_process"))
+    assert control.ACCOUNT_PROCESS == "grader.grading.account_process"
+    assert {"grader.grading.in_account", "grader.sandbox.server"} <= set(
+        imports_of("grader.grading.account_process"))
 
 
-def test_the_package_map_names_every_room_of_the_account() -> None:
-    """`grader.sandbox`'s docstring is its map: every folder and module is named in it."""
-    import grader.sandbox
+# The packages whose docstring is a map of their rooms: every folder and module in them
+# is named there (the others' docstrings say what they are, not every module they hold).
+MAPPED = ("grader", "grader.command", "grader.course", "grader.grading", "grader.sandbox",
+          "grader.sandbox.front_desk", "grader.sandbox.history", "grader.sandbox.start_over",
+          "grader.sandbox.services")
 
-    text = grader.sandbox.__doc__ or ""
-    sandbox = GRADER / "sandbox"
-    rooms = {p.name + "/" for p in sandbox.iterdir() if (p / "__init__.py").exists()}
-    rooms |= {p.stem for p in sandbox.glob("*.py") if p.stem != "__init__"}
+
+@pytest.mark.parametrize("package", MAPPED)
+def test_the_package_map_names_every_room(package: str) -> None:
+    """A mapped package's docstring names each of its folders and modules."""
+    import importlib
+
+    text = importlib.import_module(package).__doc__ or ""
+    folder = ROOT.joinpath(*package.split("."))
+    rooms = {p.name + "/" for p in folder.iterdir() if (p / "__init__.py").exists()}
+    rooms |= {p.stem for p in folder.glob("*.py") if p.stem != "__init__"}
     missing = sorted(room for room in rooms if f"`{room}`" not in text)
-    assert not missing, f"not in grader/sandbox/__init__.py's map: {missing}"
+    assert not missing, f"not in {package}'s map: {missing}"
+
+
+def test_the_readme_maps_every_room_of_grader_and_the_account() -> None:
+    """The README's map of the code names every folder of grader/ and grader/sandbox/."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    code_map = readme[readme.index("\ngrader/ "):readme.index("\ntests/ ")]
+    rooms = [p for room in (GRADER, GRADER / "sandbox") for p in room.iterdir()
+             if (p / "__init__.py").exists()]
+    missing = sorted(str(p.relative_to(ROOT)) for p in rooms if f"{p.name}/" not in code_map)
+    assert not missing, f"not in the README's map: {missing}"
 
 
 def test_no_module_is_over_400_lines() -> None:

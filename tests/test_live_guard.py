@@ -18,11 +18,11 @@ from botocore import xform_name
 from grader.checks.guard import WriteRefused, refuse_writes
 from grader.checks.iam_state import root_row
 from grader.checks.target import Target, live_target, sandbox_target
-from grader.exercises import all_exercises
+from grader.course.exercises import all_exercises
+from grader.grading.runner import run_checks
 from grader.quiz.facts import read_fact
 from grader.quiz.model import load_quiz
 from grader.readonly import grader_calls, is_read_only
-from grader.runner import run_checks
 from grader.services import apis
 from tests.conftest import EXERCISES, ROOT, Course
 

@@ -11,9 +11,9 @@ import pytest
 
 from grader.checks.guard import WriteRefused
 from grader.checks.target import Target, sandbox_target
-from grader.exercises import all_exercises
+from grader.course.exercises import all_exercises
+from grader.grading.runner import run_checks
 from grader.readonly import grader_calls
-from grader.runner import run_checks
 from tests.conftest import Course
 
 

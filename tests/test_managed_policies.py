@@ -1,7 +1,7 @@
-"""AWS's managed policies copied into each account's IAM (`grader.sandbox.iam.managed_policies`)
-make the very account moto makes: the same policies and documents, the same ids drawn, and
-moto's random generator left where moto leaves it (every later id, root's key included,
-depends on it)."""
+"""AWS's managed policies copied into each account's IAM
+(`grader.sandbox.services.iam.managed_policies`) make the very account moto makes: the same
+policies and documents, the same ids drawn, and moto's random generator left where moto
+leaves it (every later id, root's key included, depends on it)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ def test_the_copies_draw_what_moto_draws(seed: int) -> None:
     from moto.iam.models import IAMBackend
     from moto.moto_api._internal import mock_random
 
-    from grader.sandbox.iam import managed_policies
+    from grader.sandbox.services.iam import managed_policies
 
     backend = IAMBackend.__new__(IAMBackend)
     backend.account_id, backend.region_name, backend.partition = "123456789012", "aws", "aws"

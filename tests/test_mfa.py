@@ -29,7 +29,7 @@ import pyotp
 import pytest
 from botocore.exceptions import ClientError
 
-from grader.sandbox.record import RECORD_FILE
+from grader.sandbox.history.record import RECORD_FILE
 from tests.conftest import Course, client
 from tests.front_desk import grader_env
 from tests.test_policy_evaluation import FORCE_MFA

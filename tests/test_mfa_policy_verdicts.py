@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import sys
 
-from grader.exercises import find
+from grader.course.exercises import find
 from tests.admin_user import after_03
 from tests.conftest import EXERCISES, Course
 from tests.exercise_verdicts import passes

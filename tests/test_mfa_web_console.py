@@ -10,7 +10,7 @@ from typing import Any
 
 import pyotp
 
-from grader.exercises import find
+from grader.course.exercises import find
 from tests.admin_user import after_03
 from tests.conftest import EXERCISES, Course
 from tests.exercise_verdicts import passes

@@ -16,8 +16,10 @@ from tests.conftest import ROOT
 
 
 def every_patch() -> list[Patch]:
-    from grader.sandbox import moto_core, operations, registry
+    from grader.sandbox import moto_core
+    from grader.sandbox.front_desk import operations
     from grader.sandbox.server import install_services
+    from grader.sandbox.services import registry
 
     install_services()
     return [*moto_core.PATCHES, *operations.PATCHES,

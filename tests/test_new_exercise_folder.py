@@ -8,7 +8,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from grader.exercises import course_path
+from grader.course.exercises import course_path
 from tests.conftest import EXERCISES, Course, client
 from tests.exercise_verdicts import verdicts
 

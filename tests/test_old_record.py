@@ -14,7 +14,7 @@ from tests.old_record import EXPECTED, RECORD, copy_of_record, rebuild_old_recor
 
 
 def test_an_old_record_rebuilds_into_the_same_account(tmp_path: Path) -> None:
-    from grader.sandbox.rebuild import forget_accounts
+    from grader.sandbox.history.rebuild import forget_accounts
 
     rebuilt = rebuild_old_record(tmp_path)
     try:
@@ -30,7 +30,7 @@ def test_the_old_record_says_nothing_of_its_versions_and_a_new_one_says_them(
         tmp_path: Path) -> None:
     """The old record (made before records kept their versions) still loads; a record
     appended to now says which moto and botocore made its events from there on."""
-    from grader.sandbox.record import Record, made_by
+    from grader.sandbox.history.record import Record, made_by
 
     assert b"made_with" not in RECORD.read_bytes()  # made before records kept versions
     old = Record(copy_of_record(tmp_path))
@@ -43,7 +43,7 @@ def test_the_old_record_says_nothing_of_its_versions_and_a_new_one_says_them(
         record = rebuilt.app.record
         assert record.made_with() == []  # stored as sent: the learner's versions unknown
     finally:
-        from grader.sandbox.rebuild import forget_accounts
+        from grader.sandbox.history.rebuild import forget_accounts
 
         forget_accounts()
     appended = Record(copy_of_record(tmp_path))

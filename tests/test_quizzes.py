@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.exercises import Exercise, find
+from grader.course.exercises import Exercise, find
 from grader.quiz.answers import ANSWERS_FILE, AnswersFileError, blank_answers_file, write_blank
 from grader.quiz.facts import read_fact
 from grader.quiz.grading import grade_quiz

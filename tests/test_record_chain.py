@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from grader.sandbox.record import GENESIS, Event, Record
+from grader.sandbox.history.record import GENESIS, Event, Record
 
 
 def event(number: int) -> Event:
@@ -60,7 +60,7 @@ def test_a_change_an_insertion_or_a_removal_is_seen(tmp_path: Path) -> None:
 def test_an_event_inserted_with_its_own_link_is_seen(tmp_path: Path) -> None:
     """A forged row slipped in between two events, even with a link computed for it,
     breaks the next event's link."""
-    from grader.sandbox.record import chain_link
+    from grader.sandbox.history.record import chain_link
 
     path = tmp_path / "record.sqlite"
     record = filled(path)

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from grader.progress.submission import StoredEvent
-from grader.sandbox.record import COLUMNS, chain_link
+from grader.sandbox.history.record import COLUMNS, chain_link
 from grader.server.regrade import REGRADED, SELF_REPORTED, UNREPLAYABLE, regrade
 from tests.admin_user import PASSWORD, make_admin_user
 from tests.conftest import Course, client
@@ -26,7 +26,7 @@ def solved(course: Course) -> tuple[dict[str, Any], list[StoredEvent]]:
     """Exercise 03 solved as its reference solution does it, and the console sign-in."""
     from grader.progress.submission import account_identity
     from grader.sandbox.account import load_account
-    from grader.sandbox.record import Record
+    from grader.sandbox.history.record import Record
 
     course.reset()
     admin = make_admin_user(course, with_key=True)
@@ -145,7 +145,7 @@ def test_live_gradings_are_self_reported_and_unknown_exercises_unreplayable() ->
 
 
 def test_a_quiz_is_scored_again_from_the_answers_sent() -> None:
-    from grader.exercises import find
+    from grader.course.exercises import find
     from grader.quiz.model import load_quiz, right_letters
 
     exercise = find("01")

@@ -1,9 +1,9 @@
 """A re-grade judged on top of the account the worker kept (`grader.server.kept_accounts`)
 gives the verdict a re-grade from the whole record gives: the same checks' outcomes and
 messages, the same problems, a forged event in the new events caught all the same, and a
-branch after a start over (`grader.sandbox.start_over`) graded as its own record. Kept
-accounts never see each other (`grader.sandbox.parking`), and the checks' reads leave no
-trace in a kept account (`grader.sandbox.footprints`).
+branch after a start over (`grader.sandbox.start_over.mark`) graded as its own record. Kept
+accounts never see each other (`grader.sandbox.history.parking`), and the checks' reads leave no
+trace in a kept account (`grader.sandbox.history.footprints`).
 
 The records are real: exercise 03 done in a real simulated account (tests/test_regrade.py's
 `solved`), cut into the submissions a learner would have sent."""
@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from grader.progress.submission import StoredEvent
-from grader.sandbox.record import COLUMNS, chain_link
+from grader.sandbox.history.record import COLUMNS, chain_link
 from grader.server.held_events import HeldEvents
 from grader.server.kept_accounts import KEPT
 from grader.server.regrade import PAUSED, REGRADED, Regrade, regrade
@@ -128,8 +128,8 @@ def branch(events: Sequence[StoredEvent], kept: int, folder: Path) -> list[Store
     """`grade restart`'s record: the first `kept` events, the start-over mark, then the
     events after them again (their seqs one later: what they make is not what was recorded,
     so they bring problems of their own to be judged alike both ways)."""
-    from grader.sandbox.record import Record
-    from grader.sandbox.start_over import StartOver, mark
+    from grader.sandbox.history.record import Record
+    from grader.sandbox.start_over.mark import StartOver, mark
 
     record = Record(folder / "branch.sqlite")
     record.append_stored([(e.seq, e.columns, e.chain) for e in events[:kept]])
@@ -163,7 +163,7 @@ def test_a_branch_after_a_restart_is_graded_alike_both_ways(solved: Any,  # noqa
 
 def test_a_long_rebuild_paused_between_steps_goes_on_to_the_same_verdict(
         solved: Any, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
-    from grader.sandbox import rebuild
+    from grader.sandbox.history import rebuild
 
     account, events = solved
     alone = regrade(EXERCISE, "sandbox", account, events, None, at(events))
@@ -187,8 +187,8 @@ def test_kept_accounts_do_not_see_each_other() -> None:
     cannot reach the first's bucket; each is back as it was when taken up again."""
     from moto.s3.models import s3_backends
 
-    from grader.sandbox.parking import park, unpark
-    from grader.sandbox.rebuild import forget_accounts
+    from grader.sandbox.history.parking import park, unpark
+    from grader.sandbox.history.rebuild import forget_accounts
     from grader.sandbox.server import install_services
 
     install_services()
@@ -213,8 +213,8 @@ def test_the_checks_reads_leave_no_trace_in_a_kept_account() -> None:
     from moto.iam.models import iam_backends
     from moto.sns.models import sns_backends
 
-    from grader.sandbox.footprints import as_found
-    from grader.sandbox.rebuild import forget_accounts
+    from grader.sandbox.history.footprints import as_found
+    from grader.sandbox.history.rebuild import forget_accounts
     from grader.sandbox.server import install_services
 
     install_services()

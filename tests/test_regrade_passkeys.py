@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from grader.progress.submission import StoredEvent
-from grader.sandbox.record import COLUMNS, chain_link
+from grader.sandbox.history.record import COLUMNS, chain_link
 from grader.server.regrade import REGRADED, Regrade, regrade
 from tests.admin_user import PASSWORD, make_admin_user
 from tests.conftest import Course, client
@@ -42,7 +42,7 @@ def honest(course: Course) -> tuple[dict[str, Any], list[StoredEvent], str]:
     a passkey and signed in with it; its identity, its record, and the desk's origin."""
     from grader.progress.submission import account_identity
     from grader.sandbox.account import load_account
-    from grader.sandbox.record import Record
+    from grader.sandbox.history.record import Record
 
     course.reset()
     make_admin_user(course, with_key=True)

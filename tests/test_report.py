@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
-from grader.report import render_result
-from grader.results import CheckResult, ExerciseResult
+from grader.command.report import render_result
+from grader.grading.results import CheckResult, ExerciseResult
 
 RESULT = ExerciseResult("03-stop-using-root", "Stop using the root user", "sandbox", [
     CheckResult("a", "First", True, "", "do a", "risk a"),

@@ -21,7 +21,7 @@ from botocore.exceptions import ClientError
 
 from grader.checks.activity import collect
 from grader.checks.target import sandbox_target
-from grader.sandbox.record import RECORD_FILE, Event, Record
+from grader.sandbox.history.record import RECORD_FILE, Event, Record
 from tests.conftest import EXERCISES, Course, client
 from tests.front_desk import (
     FORM,

@@ -19,7 +19,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from grader.sandbox.record import RECORD_FILE
+from grader.sandbox.history.record import RECORD_FILE
 from tests.conftest import Course, client
 from tests.front_desk import grader_env, send
 from tests.test_mfa import Phone, qr_text, restart, uri, with_mfa, wrong

@@ -10,7 +10,7 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from grader.sandbox.iam.models import COLUMNS
+from grader.sandbox.services.iam.models import COLUMNS
 from tests.conftest import Course, boto3_session, client
 
 

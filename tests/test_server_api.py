@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from grader.progress.submission import MAX_SENT_BYTES, sign
-from grader.sandbox.record import CLOCK_EVENT, START_OVER_EVENT
+from grader.sandbox.history.record import CLOCK_EVENT, START_OVER_EVENT
 from tests.postgres import postgres_cluster_fixture  # noqa: F401
 from tests.server_harness import (
     Deployment,

@@ -27,7 +27,7 @@ import sqlalchemy as sa
 
 from grader.progress.submission import StoredEvent
 from grader.quiz.model import load_quiz, right_letters
-from grader.sandbox.record import COLUMNS, chain_link
+from grader.sandbox.history.record import COLUMNS, chain_link
 from grader.server import migrate, progress, standing, worker
 from grader.server.schema import metadata
 from tests.conftest import EXERCISES

@@ -16,15 +16,15 @@ import botocore.session
 import pytest
 
 from grader import services
-from grader.services import SANDBOX, ServiceData, ServiceDataError, ServiceFolder
+from grader.services import SERVICES_FOLDER, ServiceData, ServiceDataError, ServiceFolder
 from tests.conftest import ROOT
 
 SESSION = botocore.session.get_session()
 
 
 def registered() -> list[Any]:
-    from grader.sandbox import registry
     from grader.sandbox.server import install_services
+    from grader.sandbox.services import registry
 
     install_services()
     return registry.registered()
@@ -34,16 +34,14 @@ def operations_of(signing_name: str) -> set[str]:
     return set(SESSION.get_service_model(signing_name).operation_names)
 
 
-# The account's folders that are no service: `control` is the account from outside.
-NOT_SERVICES = frozenset({"control"})
-
-
 def test_every_folder_under_the_account_is_a_registered_service() -> None:
-    folders = {p.parent for p in SANDBOX.glob("*/__init__.py")
-               if p.parent.name not in NOT_SERVICES}
+    """Every folder of the account's `services/` is a registered service; the account's
+    other rooms (its front desk, history, control...) declare none."""
+    folders = {p.parent for p in SERVICES_FOLDER.glob("*/__init__.py")}
     assert {entry.folder for entry in services.SERVICES} == folders
-    for name in NOT_SERVICES:
-        assert not (SANDBOX / name / "service.py").exists(), name
+    elsewhere = [p for p in SERVICES_FOLDER.parent.rglob("service.py")
+                 if SERVICES_FOLDER not in p.parents]
+    assert not elsewhere, elsewhere
     for folder in folders:
         assert (folder / "service.py").exists() and (folder / "service.toml").exists(), folder
 
@@ -52,7 +50,7 @@ def test_every_registered_service_declares_what_the_account_needs() -> None:
     from moto.backends import get_backend
 
     from grader.sandbox import moto_patches
-    from grader.sandbox.registry import Service
+    from grader.sandbox.services.registry import Service
 
     found = registered()
     assert [entry.name for entry in found] == [p.folder.name for p in services.SERVICES]
@@ -79,7 +77,7 @@ def test_every_registered_service_declares_what_the_account_needs() -> None:
 
 
 def test_the_eager_services_are_made_in_the_order_replayed_ids_depend_on() -> None:
-    from grader.sandbox import registry
+    from grader.sandbox.services import registry
 
     registered()
     assert registry.eager() == ["iam", "sts", "s3", "cloudtrail", "bcm-data-exports", "cur"]
@@ -87,7 +85,7 @@ def test_the_eager_services_are_made_in_the_order_replayed_ids_depend_on() -> No
 
 @pytest.mark.parametrize("part", [f.name for f in fields(ServiceData)])
 def test_a_service_toml_without_one_of_its_parts_is_refused(part: str) -> None:
-    text = (SANDBOX / "iam" / "service.toml").read_text(encoding="utf-8")
+    text = (SERVICES_FOLDER / "iam" / "service.toml").read_text(encoding="utf-8")
     assert services.parse(text, "iam") is not None
     kept = [line for line in text.splitlines() if not line.startswith(f"{part} =")]
     if part in ("grader_calls", "data_events", "mints_credentials"):  # may span lines
@@ -120,7 +118,7 @@ def test_a_service_toml_that_declares_nothing_or_mistypes_is_refused(tmp_path: P
 
 
 def test_a_descriptor_without_one_of_its_parts_cannot_be_made() -> None:
-    from grader.sandbox.registry import Service
+    from grader.sandbox.services.registry import Service
 
     declared = {f.name: None for f in fields(Service)}
     Service(**declared)  # type: ignore[arg-type]
@@ -145,7 +143,7 @@ MADE_UP_SERVICE = textwrap.dedent('''
     """A made-up service, declared as any service folder declares itself."""
 
     from grader.sandbox.moto_patches import adds
-    from grader.sandbox.registry import PerAccount, Service
+    from grader.sandbox.services.registry import PerAccount, Service
 
     KEPT: dict = {}
     ATTACHED: list = []
@@ -185,7 +183,7 @@ def made_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     import made_up_course.secrets.service as module  # type: ignore[import-not-found]
 
     yield module
-    from grader.sandbox.rebuild import forget_accounts
+    from grader.sandbox.history.rebuild import forget_accounts
 
     forget_accounts()
     for name in [name for name in sys.modules if name.startswith("made_up_course")]:
@@ -197,8 +195,9 @@ def test_a_made_up_service_needs_its_folder_and_one_line(made_up: Any) -> None:
 
     from grader.cloudtrail.events import event_source, is_management_event
     from grader.readonly import grader_may_call
-    from grader.sandbox import authorization, grader_key, registry
+    from grader.sandbox.front_desk import authorization, grader_key
     from grader.sandbox.server import install_services
+    from grader.sandbox.services import registry
 
     install_services()  # once per process: the new folder's patches come with the list
     registry.install()
@@ -225,9 +224,9 @@ def test_a_made_up_service_is_attached_made_eagerly_forgotten_and_parked(
     from moto.secretsmanager.models import secretsmanager_backends
 
     from grader.sandbox.account import new_account
-    from grader.sandbox.parking import park, unpark
-    from grader.sandbox.rebuild import forget_accounts
-    from grader.sandbox.record import Record
+    from grader.sandbox.history.parking import park, unpark
+    from grader.sandbox.history.rebuild import forget_accounts
+    from grader.sandbox.history.record import Record
     from grader.sandbox.server import assemble
 
     forget_accounts()
@@ -250,7 +249,7 @@ def test_a_made_up_service_is_attached_made_eagerly_forgotten_and_parked(
 
 def served_client(app: Any, service: str) -> Any:
     """A client of `service` signed with the account's grader key, answered by `app`."""
-    from grader.sandbox.rebuild import IN_PROCESS_ENDPOINT, route_in_process
+    from grader.sandbox.history.rebuild import IN_PROCESS_ENDPOINT, route_in_process
 
     session = botocore.session.get_session()
     route_in_process(session, app)

@@ -23,7 +23,7 @@ def _free_port() -> int:
 
 
 def _site(home: Course, port: int) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "grader.site", str(port)], cwd=ROOT,
+    return subprocess.Popen([sys.executable, "-m", "grader.course.site", str(port)], cwd=ROOT,
                             env=home.env, text=True, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
 

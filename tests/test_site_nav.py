@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from grader.exercises import all_exercises
+from grader.course.exercises import all_exercises
 from tests.conftest import ROOT
 
 PAGES = ROOT / "docs" / "exercises"

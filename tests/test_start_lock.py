@@ -39,7 +39,7 @@ def servers(folder: Path) -> list[int]:
             state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
         except OSError:
             continue
-        serving = {b"grader.sandbox.server", b"grader.account_process"} & set(args)
+        serving = {b"grader.sandbox.server", b"grader.grading.account_process"} & set(args)
         if serving and str(folder).encode() in args and state != "Z":
             found.append(int(entry.name))
     return sorted(found)
@@ -88,8 +88,8 @@ def test_a_second_process_refuses_a_record_in_use(home: Course) -> None:
         before = snapshot(folder)
         pid = json.loads((folder / "runtime.json").read_text())["pid"]
         second = subprocess.run(
-            [sys.executable, "-m", "grader.account_process", str(folder), "0"], env=home.env,
-            cwd=ROOT, text=True, capture_output=True, timeout=120, check=False)
+            [sys.executable, "-m", "grader.grading.account_process", str(folder), "0"],
+            env=home.env, cwd=ROOT, text=True, capture_output=True, timeout=120, check=False)
         assert second.returncode == RECORD_IN_USE, second.stderr
         assert "another process serves the record" in second.stderr
         assert snapshot(folder) == before

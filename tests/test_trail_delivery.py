@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from grader.sandbox.cloudtrail.delivery import mark_before
+from grader.sandbox.services.cloudtrail.delivery import mark_before
 from tests.conftest import BIN, Course, client
 from tests.test_mfa import restart
 from tests.test_role_sessions import account_id

@@ -150,8 +150,8 @@ def test_a_trail_made_once_comes_back_after_its_policy_is_gone(fresh: Course) ->
 def test_a_replayed_trail_is_not_judged_again() -> None:
     """What a newer rule of the simulated account would refuse, the record keeps: a
     replayed CreateTrail is not checked (no bucket is even looked up)."""
-    from grader.sandbox.cloudtrail.models import check_bucket, check_new_name
-    from grader.sandbox.record import REPLAYING
+    from grader.sandbox.history.record import REPLAYING
+    from grader.sandbox.services.cloudtrail.models import check_bucket, check_new_name
 
     token = REPLAYING.set(True)
     try:

@@ -5,7 +5,7 @@ creates what the team's orders service runs on: a KMS key, two secrets in
 Secrets Manager, an SQS queue and an S3 archive bucket with a few objects,
 and lets three days pass on the account's clock while it runs. The account's
 bill charges them every hour they exist, each as busy as the account's seed
-makes it (`grader.sandbox.billing.usage`), so two learners get different
+makes it (`grader.sandbox.services.billing.usage`), so two learners get different
 bills, and different answers.
 """
 

@@ -28,7 +28,7 @@ from grader.checks import trails as trails_module
 from grader.checks.metadata import PermanentFailure, info_of
 from grader.checks.target import Target
 from grader.errors import GradeError
-from grader.results import CheckResult
+from grader.grading.results import CheckResult
 
 TARGET = pytest.StashKey[Target]()
 ANSWERS = pytest.StashKey["Path | None"]()
@@ -62,9 +62,9 @@ def mfa_state(target: Target,
 @pytest.fixture(scope="session")
 def answers(request: pytest.FixtureRequest) -> answers_module.LearnerAnswers:
     """The learner's answers to the exercise's questions (`answers.toml`)."""
-    from grader.exercises import load
+    from grader.course.exercises import load
 
-    folder = Path(str(request.config.rootpath))  # the exercise's folder (`grader.runner`)
+    folder = Path(str(request.config.rootpath))  # the exercise's folder (`grader.grading.runner`)
     return answers_module.read(request.config.stash[ANSWERS], load(folder).questions)
 
 
@@ -154,7 +154,7 @@ class GradingPlugin:
     def _reused_first(self, items: list[pytest.Item]) -> tuple[list[pytest.Item],
                                                                 list[pytest.Item]]:
         """The reused checks of other exercises, in the order named, then the exercise's
-        own; and the other exercises' checks it does not reuse (`grader.reused_checks`)."""
+        own; and the other exercises' checks it does not reuse (`grader.grading.reused_checks`)."""
         own = [i for i in items if self._folder in i.path.parents]  # its subfolders too
         by_place = {(i.path.parent, _id_of(i)): i for i in items if i not in own}
         reused = []

@@ -1,5 +1,5 @@
 """CloudTrail's rules (what they are), as AWS documents them, for the simulated account and
-the checks alike: not a service (the account's CloudTrail is `grader.sandbox.cloudtrail`).
+the checks alike: not a service (the account's CloudTrail is `grader.sandbox.services.cloudtrail`).
 
 `events`: which events are management events, and their source; `selectors`:
 which events a trail keeps; `bucket_policy`: what a trail's bucket policy

@@ -1,6 +1,6 @@
 """What kind of event a call is, in CloudTrail's terms.
 
-The functions take anything with the record's fields (`grader.sandbox.record.Event`,
+The functions take anything with the record's fields (`grader.sandbox.history.record.Event`,
 or a probe a check makes): `event_type`, `service`, `operation`. What each service's
 events are is declared by its folder (`grader.services`: its event source, its data
 events).

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from grader.exercises import Exercise
+from grader.course.exercises import Exercise
 from grader.paths import sandbox_dir
 from grader.progress.store import ExerciseProgress, Progress
-from grader.sandbox import checkpoints
+from grader.sandbox.history import checkpoints
 
 
 def gone_passes(exercises: Sequence[Exercise],

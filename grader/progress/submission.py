@@ -20,7 +20,7 @@ document, sent gzip-compressed:
 `record` carries the simulated account's record from just after the last
 event the server acknowledged (`after`; seq 0 and `GENESIS` for the whole
 record) up to the grading: the server keeps each learner's record, checks
-that the new events extend the chain it already holds (`grader.sandbox.record`:
+that the new events extend the chain it already holds (`grader.sandbox.history.record`:
 each event's link hashes the one before), and replays the whole record into
 a fresh account to grade it again. `rewound` says the learner's record was cut
 back since the server last saw it (`grade restart`: the account rebuilt from an
@@ -53,8 +53,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from grader.sandbox.account import Account
-from grader.sandbox.record import COLUMNS, chain_link
-from grader.sandbox.record import GENESIS as GENESIS
+from grader.sandbox.history.record import COLUMNS, chain_link
+from grader.sandbox.history.record import GENESIS as GENESIS
 
 FORMAT = 1
 MAX_SENT_BYTES = 8 * 1024 * 1024  # compressed, as sent

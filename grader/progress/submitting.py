@@ -17,6 +17,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from grader.grading.results import ExerciseResult
 from grader.progress import membership, outbox
 from grader.progress.submission import (
     GENESIS,
@@ -26,7 +27,6 @@ from grader.progress.submission import (
     account_identity,
     new_id,
 )
-from grader.results import ExerciseResult
 
 
 def after_grading(result: ExerciseResult, last_event: int | None,
@@ -83,7 +83,7 @@ def local_slice(known: tuple[int, str] | None, last_event: int | None) -> Record
     the whole record, marked rewound, when it no longer has that event (cut back by `grade
     restart`, or started over since); None when there is no record."""
     from grader.paths import sandbox_dir
-    from grader.sandbox.record import RECORD_FILE, Record
+    from grader.sandbox.history.record import RECORD_FILE, Record
 
     path = sandbox_dir() / RECORD_FILE
     if not path.exists():

@@ -24,7 +24,8 @@ from typing import NoReturn
 
 from grader.checks.iam_state import root_row
 from grader.checks.target import Target
-from grader.exercises import Exercise
+from grader.course.exercises import Exercise
+from grader.grading.results import ExerciseResult
 from grader.progress.store import Progress
 from grader.quiz.answers import (
     ANSWERS_FILE,
@@ -38,7 +39,6 @@ from grader.quiz.answers import (
 from grader.quiz.facts import read_fact
 from grader.quiz.model import Question, Quiz, load_quiz
 from grader.quiz.scoring import is_right, score
-from grader.results import ExerciseResult
 
 Fact = Callable[[str], str]
 

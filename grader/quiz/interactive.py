@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from grader.command.report import Style
 from grader.quiz.facts import problem
 from grader.quiz.model import ACCOUNT_FACTS, Question, Quiz
 from grader.quiz.scoring import is_right, lesson_url
-from grader.report import Style
 
 CHOOSE_ONE_AT_LEAST = "Choose at least one option: space selects, Enter confirms."
 

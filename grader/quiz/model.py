@@ -20,8 +20,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.course.exercises import read_definition
 from grader.errors import GradeError
-from grader.exercises import read_definition
 
 QUIZ_FILE = "quiz.toml"
 SEAL_COMMAND = "python -m grader.quiz.seal"

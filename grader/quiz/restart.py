@@ -9,8 +9,8 @@ answers file are kept.
 
 from __future__ import annotations
 
+from grader.course.exercises import find
 from grader.errors import GradeError
-from grader.exercises import find
 from grader.progress.store import Progress
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from grader.exercises import Exercise
+from grader.course.exercises import Exercise
+from grader.course.site import page_url
+from grader.grading.results import CheckResult, ExerciseResult
 from grader.quiz.facts import normalise
 from grader.quiz.model import Question, Quiz, answer_hash
-from grader.results import CheckResult, ExerciseResult
-from grader.site import page_url
 
 
 def lesson_url(question: Question) -> str:

@@ -24,16 +24,16 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Response
 
-from grader.sandbox.app import iam_of
 from grader.sandbox.clock import ADVANCE_PATH, BadDuration, check
+from grader.sandbox.front_desk.app import iam_of
+from grader.sandbox.front_desk.wsgi import json_response
 from grader.sandbox.server import GRADER_TOKEN
-from grader.sandbox.start_over import START_OVER_PATH
-from grader.sandbox.wsgi import json_response
+from grader.sandbox.start_over.mark import START_OVER_PATH
 
 if TYPE_CHECKING:
     from grader.sandbox.account import Account
-    from grader.sandbox.app import SandboxApp
-    from grader.sandbox.record import Record
+    from grader.sandbox.front_desk.app import SandboxApp
+    from grader.sandbox.history.record import Record
 
 Handler = Callable[[Any, bytes], Response]
 NOT_ALLOWED = {"error": "not allowed"}
@@ -92,7 +92,7 @@ def health(app: SandboxApp) -> Handler:
 
 
 def credentials(app: SandboxApp) -> Handler:
-    from grader.sandbox.iam.models import root_of
+    from grader.sandbox.services.iam.models import root_of
 
     def credentials(_request: Any, _body: bytes) -> Response:
         """Root's access keys with their secrets, and the ids of what the learner's AWS CLI
@@ -133,7 +133,7 @@ def changes(app: SandboxApp) -> Handler:
 
 
 def reset(app: SandboxApp, folder: Path | None, allowed: Callable[[Any], bool]) -> Handler:
-    from grader.sandbox.fresh_start import start_over
+    from grader.sandbox.start_over.fresh_start import start_over
 
     def reset(request: Any, _body: bytes) -> Response:
         """Start the account over in this process (`grade sandbox reset`)."""
@@ -183,7 +183,7 @@ def advance_of(body: bytes) -> dt.timedelta:
 
 
 def inbox(app: SandboxApp) -> Handler:
-    from grader.sandbox.sns.models import inbox_of
+    from grader.sandbox.services.sns.models import inbox_of
 
     def inbox(_request: Any, _body: bytes) -> Response:
         """The e-mails SNS sent from the account (`grade sandbox inbox`)."""
@@ -222,7 +222,7 @@ def recorded_calls(record: Record, operations: list[str]) -> list[dict[str, Any]
 
 def started_over(_request: Any, _body: bytes, _at: Any = None,
                  replaying: bool = False) -> Response:
-    """The mark of a start over (`start_over`): made by `grade`, never asked for over
+    """The mark of a start over (`start_over.mark`): made by `grade`, never asked for over
     HTTP; replaying the record (or judging it again) has nothing to do for it."""
     if replaying:
         return json_response({})

@@ -1,7 +1,7 @@
 """The simulated account's process: `python -m grader.sandbox.server HOME [PORT]`.
 
 Started in the background by `grade sandbox start` (see `control`), as
-`grader.account_process`, which adds the course's gradings (`Extension`). It
+`grader.grading.account_process`, which adds the course's gradings (`Extension`). It
 loads moto with AWS's managed policies, gives the account its root user,
 rebuilds what the record says happened, and serves on 127.0.0.1 only. Once
 it answers, it writes `runtime.json` (pid, port, start time) beside the
@@ -34,12 +34,12 @@ from typing import TYPE_CHECKING, Any
 
 from grader.netguard import forbid_remote
 from grader.paths import write_private
-from grader.sandbox.record import RECORD_FILE
+from grader.sandbox.history.record import RECORD_FILE
 
 if TYPE_CHECKING:
     from grader.sandbox.account import Account
-    from grader.sandbox.app import SandboxApp
-    from grader.sandbox.record import Record
+    from grader.sandbox.front_desk.app import SandboxApp
+    from grader.sandbox.history.record import Record
 
 RUNTIME_FILE = "runtime.json"
 GRADER_TOKEN = "X-Grade-Token"  # the header that carries the grader's secret to `grade`'s endpoints
@@ -50,7 +50,7 @@ HOST = "127.0.0.1"
 
 # What the process serving an account may add to it (`assemble`): given the account's
 # application and `allowed(request)` (the request carries the grader's secret), it adds
-# control endpoints. The gradings are one (`grader.account_process`): the account itself
+# control endpoints. The gradings are one (`grader.grading.account_process`): the account itself
 # knows nothing of grading.
 Extension = Callable[["SandboxApp", Callable[[Any], bool]], None]
 
@@ -58,7 +58,7 @@ Extension = Callable[["SandboxApp", Callable[[Any], bool]], None]
 def build_app(folder: Path, extensions: Sequence[Extension] = ()) -> Any:
     """Everything but the socket: the account, rebuilt from its record."""
     from grader.sandbox.account import load_account
-    from grader.sandbox.record import RECORD_FILE, Record
+    from grader.sandbox.history.record import RECORD_FILE, Record
 
     account = load_account(folder)
     if account is None:
@@ -74,9 +74,9 @@ def build_app(folder: Path, extensions: Sequence[Extension] = ()) -> Any:
     # Only now, with every control endpoint in place: replaying sends the recorded
     # control requests (the console's, the clock's advances) to them too.
     if record.count() == 0:
-        from grader.sandbox import checkpoints
-        from grader.sandbox.bootstrap import first_history
-        from grader.sandbox.start_over import mark, take_pending
+        from grader.sandbox.history import checkpoints
+        from grader.sandbox.history.bootstrap import first_history
+        from grader.sandbox.start_over.mark import mark, take_pending
 
         first_history(app)
         replaced = take_pending(folder)  # a reset made while no process ran
@@ -84,7 +84,7 @@ def build_app(folder: Path, extensions: Sequence[Extension] = ()) -> Any:
             app.append(mark(replaced, app.clock.now(), account.region))
         checkpoints.mark(folder, checkpoints.OPENED, app.next_seq - 1)
     else:
-        from grader.sandbox.replay import replay
+        from grader.sandbox.history.replay import replay
 
         replay(app)
     return app
@@ -98,7 +98,7 @@ def install_services() -> None:
     # No CORS headers: the console is same-origin, and no other site's page may
     # talk to the learner's account.
     os.environ["MOTO_DISABLE_GLOBAL_CORS"] = "true"
-    from grader.sandbox import registry
+    from grader.sandbox.services import registry
 
     registry.install()  # every registered service's (`grader.services.SERVICES`)
 
@@ -110,10 +110,10 @@ def assemble(account: Account, record: Record, folder: Path | None,
     the account lives (None: an account rebuilt elsewhere, as an instructor's server does,
     with no `reset`). `moto`: moto's applications, kept from an account rebuilt before in
     this process (they hold no account's state, only each service's routes)."""
-    from grader.sandbox import registry
-    from grader.sandbox.app import SandboxApp
-    from grader.sandbox.bootstrap import open_account
     from grader.sandbox.control_endpoints import install as install_control
+    from grader.sandbox.front_desk.app import SandboxApp
+    from grader.sandbox.history.bootstrap import open_account
+    from grader.sandbox.services import registry
 
     os.environ["MOTO_ACCOUNT_ID"] = account.account_id
     app = SandboxApp(account, record)

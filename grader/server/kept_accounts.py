@@ -2,7 +2,7 @@
 
 Rebuilding a learner's account replays and judges every event of their record (about
 1.25 ms an event): a learner 10,000 events in would cost 12 s a submission. So a worker
-keeps each account it rebuilt, parked (`grader.sandbox.parking`: out of moto's tables,
+keeps each account it rebuilt, parked (`grader.sandbox.history.parking`: out of moto's tables,
 so that no other learner's account can see it), with its record and its judging's memory,
 by incarnation; the incarnation's next submission takes it, judges only the events after
 the ones it holds (`rebuild.go_on`), and puts it back. A miss (another worker, a restart,
@@ -34,8 +34,8 @@ class Kept:
     identity: Any  # sandbox.account.Account: the same for the next submission, or a miss
     seq: int  # the last event its record holds
     link: str  # that event's link
-    rebuilt: Any  # sandbox.rebuild.Rebuilt
-    parked: Any  # sandbox.parking.Parked
+    rebuilt: Any  # sandbox.history.rebuild.Rebuilt
+    parked: Any  # sandbox.history.parking.Parked
     folder: Path  # where its record lives
 
     def discard(self) -> None:

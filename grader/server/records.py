@@ -17,7 +17,7 @@ events) and its head (seq, link, the last event's time, the clock's offset there
 - from seq 0, holding a branch's head: that branch, extended (a restored account);
 - from seq 0, sharing events 1..N with the branches held and differing from event N+1
   on: an honest start over only if event N+1 is the record's start-over mark
-  (`grader.sandbox.start_over`) declaring that it kept N events and replaced an event the
+  (`grader.sandbox.start_over.mark`) declaring that it kept N events and replaced an event the
   server holds (or never saw): a new incarnation branches off (flagged "restarted", not
   refused: every event of it is judged again when it is re-graded). Anything else that
   differs from what the server holds is history rewritten: refused, an incident.
@@ -38,8 +38,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from grader.progress.submission import GENESIS, RecordSlice, StoredEvent
-from grader.sandbox.record import CLOCK_EVENT, COLUMNS, START_OVER_EVENT
-from grader.sandbox.start_over import StartOver
+from grader.sandbox.history.record import CLOCK_EVENT, COLUMNS, START_OVER_EVENT
+from grader.sandbox.start_over.mark import StartOver
 from grader.server.database import insert_id
 from grader.server.prepared import Prepared
 from grader.server.schema import incarnations, record_slices
@@ -204,7 +204,7 @@ _MOVE_HEAD = Prepared(incarnations.update().where(
 
 
 def _declared(event: StoredEvent) -> StartOver | None:
-    """The start over `event` declares, if it is a start-over mark (`start_over`)."""
+    """The start over `event` declares, if it is a start-over mark (`start_over.mark`)."""
     if event.columns[_TYPE] != START_OVER_EVENT:
         return None
     try:

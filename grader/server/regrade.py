@@ -2,8 +2,8 @@
 
 A learner's `grade` says what it found; the server does not take its word.
 For a grading of the simulated account it rebuilds the learner's account
-from the record they sent (`grader.sandbox.rebuild`: every event judged again
-as it is replayed) and runs the very same checks (`grader.runner.run_checks`)
+from the record they sent (`grader.sandbox.history.rebuild`: every event judged again
+as it is replayed) and runs the very same checks (`grader.grading.runner.run_checks`)
 on it, in this process. A quiz is scored again from the answers sent (and,
 for questions about the learner's account, from the rebuilt account). A
 grading of a real AWS account (live mode) cannot be repeated: it is kept as
@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import GradeError
-from grader.sandbox.record import COLUMNS
+from grader.sandbox.history.record import COLUMNS
 from grader.server import standing
 from grader.server.held_events import HeldEvents
 from grader.server.kept_accounts import KEPT, Kept
@@ -73,7 +73,7 @@ def regrade(exercise: str, mode: str, account: dict[str, Any] | None,
         return Regrade(SELF_REPORTED, None,
                        ["A grading of a real AWS account cannot be repeated by the server."],
                        standing.LIVE)
-    from grader.exercises import find
+    from grader.course.exercises import find
 
     try:
         found = find(exercise)
@@ -110,8 +110,8 @@ def _kept_for(held: HeldEvents | None, account: dict[str, Any] | None) -> Kept |
     """The kept account `held` can be judged on, live again; None when there is none."""
     if held is None or account is None:
         return None
-    from grader.sandbox.parking import unpark
-    from grader.sandbox.rebuild import identity
+    from grader.sandbox.history.parking import unpark
+    from grader.sandbox.history.rebuild import identity
 
     kept = KEPT.take(held.incarnation_id)
     if kept is None:
@@ -126,7 +126,7 @@ def _kept_for(held: HeldEvents | None, account: dict[str, Any] | None) -> Kept |
 def _let_go(kept: Kept | None) -> None:
     """Forget a kept account taken up (something about it is not to be trusted)."""
     if kept is not None:
-        from grader.sandbox.rebuild import forget_accounts
+        from grader.sandbox.history.rebuild import forget_accounts
 
         kept.discard()
         forget_accounts()
@@ -137,8 +137,8 @@ def _on_the_account(found: Any, mode: str, account: dict[str, Any],
                     rows: list[tuple[int, tuple[Any, ...], str]], answers: str | None,
                     graded_at: dt.datetime, pause: Pause | None) -> Regrade:
     """Rebuild the account (or judge `rows` on the `kept` one), grade it, keep it."""
-    from grader.sandbox.footprints import as_found
-    from grader.sandbox.rebuild import CannotGoOn, go_on, identity, rebuild
+    from grader.sandbox.history.footprints import as_found
+    from grader.sandbox.history.rebuild import CannotGoOn, go_on, identity, rebuild
 
     rebuilt = None
     if kept is not None:
@@ -186,7 +186,7 @@ def _after_link(rows: list[tuple[int, tuple[Any, ...], str]],
                 kept: Kept) -> list[tuple[int, tuple[Any, ...], str]]:
     """`rows` (from the kept account's last event on) without that event, once its link
     is the one kept: the events to judge on it. CannotGoOn otherwise."""
-    from grader.sandbox.rebuild import CannotGoOn
+    from grader.sandbox.history.rebuild import CannotGoOn
 
     if not rows or rows[0][0] != kept.seq or rows[0][2] != kept.link:
         raise CannotGoOn(f"the record does not hold the kept event {kept.seq} as kept")
@@ -197,8 +197,8 @@ def _keep(held: HeldEvents | None, account: dict[str, Any], rebuilt: Any,
           folder: Path) -> None:
     """Keep the account, parked, for the incarnation's next submission (when the events
     came from the server's own store: `held`); else forget it."""
-    from grader.sandbox.parking import park
-    from grader.sandbox.rebuild import forget_accounts, identity
+    from grader.sandbox.history.parking import park
+    from grader.sandbox.history.rebuild import forget_accounts, identity
 
     if held is None:
         forget_accounts()
@@ -224,9 +224,9 @@ def warm_up() -> None:
 
     import grader.checks.plugin  # noqa: F401
     from grader.sandbox.account import new_account
-    from grader.sandbox.bootstrap import first_history
-    from grader.sandbox.rebuild import forget_accounts
-    from grader.sandbox.record import RECORD_FILE, Record
+    from grader.sandbox.history.bootstrap import first_history
+    from grader.sandbox.history.rebuild import forget_accounts
+    from grader.sandbox.history.record import RECORD_FILE, Record
     from grader.sandbox.server import assemble, install_services
 
     install_services()
@@ -260,7 +260,7 @@ def reader(rebuilt: Any) -> Any:
 @functools.cache
 def _reader() -> Any:
     from grader.checks.target import sandbox_target
-    from grader.sandbox.rebuild import (
+    from grader.sandbox.history.rebuild import (
         IN_PROCESS_ENDPOINT,
         control_in_process,
         grader_key,
@@ -290,7 +290,7 @@ def _row(event: Any) -> tuple[int, tuple[Any, ...], str]:
 
 def _run_checks(exercise: Any, target: Any, answers: str | None,
                 folder: Path) -> dict[str, Any]:
-    from grader.runner import run_checks
+    from grader.grading.runner import run_checks
 
     answers_file = None
     if exercise.questions:

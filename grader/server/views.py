@@ -22,7 +22,7 @@ SORTS = {"name": "name", "progress": "progress", "activity": "last activity"}
 @functools.cache
 def exercises() -> tuple[tuple[str, str], ...]:
     """(id, title) of the course's exercises, in order."""
-    from grader.exercises import all_exercises
+    from grader.course.exercises import all_exercises
 
     return tuple((e.id, e.title) for e in all_exercises())
 

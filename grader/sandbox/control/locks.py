@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from grader.errors import GradeError
-from grader.sandbox.record import RECORD_FILE
+from grader.sandbox.history.record import RECORD_FILE
 from grader.sandbox.server import RECORD_LOCK
 
 CONTROL_LOCK = "control.lock"
@@ -31,7 +31,7 @@ LOCK_TIMEOUT = 180.0
 @contextlib.contextmanager
 def exclusive(folder: Path) -> Iterator[None]:
     """Hold the account folder's control lock: one start, stop, reset or rewind at a time
-    (`rebuilds` holds it too)."""
+    (`start_over.replacing` holds it too)."""
     fd = os.open(folder / CONTROL_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         deadline = time.monotonic() + LOCK_TIMEOUT

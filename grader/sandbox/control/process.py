@@ -1,7 +1,7 @@
 """Starting, finding and stopping the simulated account's process.
 
 The account runs as a background process (`grader.sandbox.server`, composed with
-the course's gradings by `grader.account_process`). `start` starts it and waits
+the course's gradings by `grader.grading.account_process`). `start` starts it and waits
 until it answers, `find` finds it again from `runtime.json`, `stop` stops it; each
 holds the control lock (`locks.exclusive`).
 """
@@ -29,16 +29,16 @@ from grader.sandbox.account import (
 )
 from grader.sandbox.control.calls import get
 from grader.sandbox.control.locks import exclusive, record_in_use
-from grader.sandbox.record import RECORD_FILE
+from grader.sandbox.history.record import RECORD_FILE
 from grader.sandbox.server import RECORD_IN_USE, RUNTIME_FILE
 
 LOG_FILE = "server.log"
 PORT_FILE = "port"
 START_TIMEOUT = 60.0
 # The program `start` runs: the account served with what the course composes above it
-# (its gradings: `grader.account_process`). Named, not imported: the account knows
+# (its gradings: `grader.grading.account_process`). Named, not imported: the account knows
 # nothing of grading. (`python -m grader.sandbox.server` serves the account alone.)
-ACCOUNT_PROCESS = "grader.account_process"
+ACCOUNT_PROCESS = "grader.grading.account_process"
 
 NOT_RUNNING = GradeError(
     "The simulated AWS account is not running.",

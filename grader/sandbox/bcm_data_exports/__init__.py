@@ -1,5 +1,0 @@
-"""AWS Data Exports (CUR 2.0), which moto does not have: `models`, `responses`, `urls`."""
-
-from grader.sandbox.bcm_data_exports.models import bcmdataexports_backends
-
-__all__ = ["bcmdataexports_backends"]

@@ -1,5 +1,0 @@
-from grader.sandbox.bcm_data_exports.responses import DataExportsResponse
-
-url_bases = [r"https?://bcm-data-exports\.(.+)\.api\.aws"]
-
-url_paths = {"{0}/$": DataExportsResponse.dispatch}

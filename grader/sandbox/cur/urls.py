@@ -1,5 +1,0 @@
-from grader.sandbox.cur.responses import CostAndUsageReportResponse
-
-url_bases = [r"https?://cur\.(.+)\.amazonaws\.com"]
-
-url_paths = {"{0}/$": CostAndUsageReportResponse.dispatch}
