@@ -249,7 +249,7 @@ def test_a_made_up_service_is_attached_made_eagerly_forgotten_and_parked(
 
 def served_client(app: Any, service: str) -> Any:
     """A client of `service` signed with the account's grader key, answered by `app`."""
-    from grader.sandbox.history.rebuild import IN_PROCESS_ENDPOINT, route_in_process
+    from grader.sandbox.front_desk.in_process import IN_PROCESS_ENDPOINT, route_in_process
 
     session = botocore.session.get_session()
     route_in_process(session, app)

@@ -4,6 +4,7 @@ and bring back an account that a reset or a restart put away (`sandbox.start_ove
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from grader.command.asking import confirmed
 from grader.command.report import wrap
@@ -16,10 +17,9 @@ from grader.sandbox.start_over import archives, replacing
 
 def reset(assume_yes: bool) -> int:
     folder = sandbox_dir()
-    running = control.find(folder)
     held = archives.held_by(folder)
     opened = checkpoints.OPENED in checkpoints.load(folder)
-    if running is not None and opened and held.requests == 0:
+    if untouched(folder):
         print(wrap("The simulated account is already in its starting state: nothing was "
                    "done in it since it was opened. Nothing was changed."))
         return 0
@@ -34,8 +34,7 @@ def reset(assume_yes: bool) -> int:
     if not assume_yes and not confirmed("grade sandbox reset", "Start the account over?"):
         print("Nothing was changed.")
         return 1
-    running, archive = replacing.reset(folder)
-    _forget_sessions(running.account.account_id)
+    running, archive = start_over(folder)
     print()
     print(f"The simulated AWS account is back to its starting state, at {running.endpoint}.")
     if archive:
@@ -45,6 +44,21 @@ def reset(assume_yes: bool) -> int:
                "profiles for the old account are archived with it: run  "
                'eval "$(grade sandbox env)"  again.'))
     return 0
+
+
+def untouched(folder: Path) -> bool:
+    """The account runs and nothing was done in it since it was opened."""
+    return (control.find(folder) is not None
+            and checkpoints.OPENED in checkpoints.load(folder)
+            and archives.held_by(folder).requests == 0)
+
+
+def start_over(folder: Path) -> tuple[control.Running, str]:
+    """The account started over (the old one archived: its name is returned), and the AWS
+    CLI's cached sessions of the old one forgotten."""
+    running, archive = replacing.reset(folder)
+    _forget_sessions(running.account.account_id)
+    return running, archive
 
 
 def _forget_sessions(account_id: str) -> None:

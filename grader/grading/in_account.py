@@ -1,16 +1,16 @@
 """`POST /_sandbox/grade {"exercise": ID, "folder": PATH}`: an exercise's checks, run in the
 account's process.
 
-`grade NN` is a new process each time, and most of its time went into
-importing botocore and pytest and building botocore's clients before a single
-check ran. The simulated account's server has all of that loaded already, so
-for the simulated account `grade` asks it to run the checks: the very same
-checks (`grader.grading.runner.run_checks`), reading the account over HTTP with the
-grader's read-only key exactly as a separate process would, one grading at a
-time. The answer is the `grade --json` document and how many events the
-record held before the grading (for `checkpoints`). Only `grade` may ask: the
-request carries the grader's secret. Live mode (a real account) never comes
-here. Nothing of a grading is recorded: the grader's reads never are.
+`grade NN` is a new process each time, and most of its time went into importing botocore
+and pytest and building botocore's clients before a single check ran. The simulated
+account's server has all of that loaded already, so for the simulated account `grade` asks
+it to run the checks: the very same checks (`grader.grading.runner.run_checks`), reading
+the account with the grader's read-only key exactly as a separate process would (signed
+requests through the same front desk, handed to it in this process rather than over the
+loopback), one grading at a time. The answer is the `grade --json` document and how many
+events the record held before the grading (for `checkpoints`). Only `grade` may ask: the
+request carries the grader's secret. Live mode (a real account) never comes here. Nothing
+of a grading is recorded: the grader's reads never are.
 """
 
 from __future__ import annotations
@@ -45,10 +45,15 @@ def install(app: SandboxApp, allowed: Any) -> None:
     def target() -> Target:
         """The account, read with the grader's key: one, whose clients are kept."""
         from grader.checks.target import sandbox_target
+        from grader.sandbox.front_desk.in_process import control_in_process, route_in_process
 
         assert app.endpoint is not None, "the server has not bound its port yet"
         made = sandbox_target(app.endpoint, account.region, account.grader_key_id,
                               account.grader_secret)
+        # Its requests handed to this process's front desk, not sent over the loopback.
+        route_in_process(made.session, app)
+        made.control = functools.partial(control_in_process, app, account.grader_secret,
+                                         endpoint=app.endpoint)
         made.known_account = account.account_id
         return made
 

@@ -260,12 +260,12 @@ def reader(rebuilt: Any) -> Any:
 @functools.cache
 def _reader() -> Any:
     from grader.checks.target import sandbox_target
-    from grader.sandbox.history.rebuild import (
+    from grader.sandbox.front_desk.in_process import (
         IN_PROCESS_ENDPOINT,
         control_in_process,
-        grader_key,
         route_in_process,
     )
+    from grader.sandbox.history.rebuild import grader_key
 
     key_id, secret = grader_key()
     made = sandbox_target(IN_PROCESS_ENDPOINT, "us-east-1", key_id, secret)

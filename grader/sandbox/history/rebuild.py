@@ -29,22 +29,18 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import io
 import secrets
 import string
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from grader.sandbox.account import Account
 from grader.sandbox.clock import AccountClock
+from grader.sandbox.front_desk.in_process import IN_PROCESS_ENDPOINT
 from grader.sandbox.history.record import COLUMNS
 
-# Where the rebuilt account's clients send their requests: never contacted, the
-# requests are answered in this process (`route_in_process`).
-IN_PROCESS_ENDPOINT = "http://127.0.0.1:9"
 StoredEvents = Iterable[tuple[int, tuple[Any, ...], str]]
 Pause = Callable[[], bool]  # whether to stop judging now (others wait for this process)
 _TIME = COLUMNS.index("event_time")
@@ -215,70 +211,3 @@ def forget_accounts() -> None:
 
 
 _SHARED: dict[str, Any] = {}  # moto's applications, made once per process: "moto"
-
-
-def route_in_process(session: Any, app: Any) -> None:
-    """Have every client made from the botocore `session` send its requests to `app`
-    (a WSGI application in this process) instead of over the network."""
-    from botocore.awsrequest import AWSResponse
-    from moto.core.botocore_stubber import MockRawResponse
-
-    from grader.sandbox.front_desk.wsgi import environ_for
-
-    def send(request: Any, **_: Any) -> Any:
-        url = urlsplit(request.url)
-        body = request.body or b""
-        if isinstance(body, str):
-            body = body.encode("utf-8")
-        elif not isinstance(body, bytes | bytearray):
-            body = body.read()
-        given = {k: v.decode("utf-8") if isinstance(v, bytes) else str(v)
-                 for k, v in request.headers.items()}
-        headers = {"HTTP_" + k.upper().replace("-", "_"): v
-                   for k, v in given.items() if k.lower() != "content-type"}
-        if "Content-Type" in given:
-            headers["CONTENT_TYPE"] = given["Content-Type"]
-        headers.setdefault("HTTP_HOST", url.netloc)
-        # As a WSGI server gives it: the path decoded, and as sent (the signature's).
-        environ = environ_for(request.method, unquote(url.path or "/"), url.query, headers,
-                              bytes(body))
-        environ["RAW_URI"] = (url.path or "/") + (f"?{url.query}" if url.query else "")
-        answer: dict[str, Any] = {}
-
-        def start_response(status: str, response_headers: list[tuple[str, str]],
-                           *_: Any) -> Any:
-            answer["status"] = int(status.split()[0])
-            answer["headers"] = dict(response_headers)
-            return io.BytesIO().write
-
-        chunks = app(environ, start_response)
-        payload = b"".join(chunks)
-        return AWSResponse(request.url, answer["status"], answer["headers"],
-                           MockRawResponse(payload))
-
-    session.register("before-send", send)
-
-
-def control_in_process(app: Any, secret: str, path: str) -> Any:
-    """GET `/_sandbox/<path>` of `app` (a WSGI application in this process), as the grader
-    with `secret` does over HTTP (`grader.checks.target.Target.control`): the JSON answer;
-    ValueError when it refuses."""
-    import json
-
-    from grader.sandbox.front_desk.wsgi import environ_for
-    from grader.sandbox.server import GRADER_TOKEN
-
-    url = urlsplit(f"/_sandbox/{path}")
-    headers = {"HTTP_HOST": urlsplit(IN_PROCESS_ENDPOINT).netloc,
-               "HTTP_" + GRADER_TOKEN.upper().replace("-", "_"): secret}
-    answer: dict[str, Any] = {}
-
-    def start_response(status: str, _headers: list[tuple[str, str]], *_: Any) -> Any:
-        answer["status"] = int(status.split()[0])
-        return io.BytesIO().write
-
-    payload = b"".join(app(environ_for("GET", unquote(url.path), url.query, headers, b""),
-                           start_response))
-    if answer.get("status") != 200:
-        raise ValueError(f"/_sandbox/{path} answered {answer.get('status')}: {payload[:200]!r}")
-    return json.loads(payload)
