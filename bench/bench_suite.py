@@ -5,7 +5,10 @@
 
 Clones the revision into a temporary folder, runs `./scripts/test --durations=25` there
 (the install included, timed apart from pytest), and writes: pytest's own time, the
-whole command's, the machine's load while it ran, and the slowest tests. With `--log`, reads
+whole command's, the CPU time the machine spent meanwhile (every process: the account's,
+`grade`'s, the AWS CLI's, Chromium's, PostgreSQL's), the machine's load, and the slowest
+tests. When the CPU time is about twice the whole command's time, the suite is bound by
+the 2 cores, not by waiting: only less work makes it quicker. With `--log`, reads
 a log such a run already wrote instead (and `--seconds`, the whole command's time).
 """
 
@@ -38,6 +41,14 @@ class Run:
     log: str
     whole: float  # the command's seconds, install included
     load: float  # the load average (1 minute) at the end
+    cpu: float = 0.0  # CPU-seconds the machine spent meanwhile (0: not measured)
+
+
+def busy_cpu_seconds() -> float:
+    """CPU-seconds this machine has spent busy (all cores, every process) since boot."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 def run(rev: str) -> Run:
@@ -45,11 +56,11 @@ def run(rev: str) -> Run:
         clone = Path(folder) / "clone"
         subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
         subprocess.run(["git", "checkout", "--quiet", rev], cwd=clone, check=True)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), busy_cpu_seconds()
         done = subprocess.run(["./scripts/test", "--durations=25"], cwd=clone, text=True,
                               capture_output=True, check=False)
         return Run(done.stdout + done.stderr, time.perf_counter() - started,
-                   os.getloadavg()[0])
+                   os.getloadavg()[0], busy_cpu_seconds() - cpu)
 
 
 def section(measured: Run) -> str:
@@ -60,12 +71,21 @@ def section(measured: Run) -> str:
     verdict = "ok" if seconds <= BUDGET else "OVER"
     slow = _SLOW.findall(measured.log)[:15]
     rows = "\n".join(f"| {float(s):.0f} s | {when} | `{test}` |" for s, when, test in slow)
+    cpu_line = ""
+    if measured.cpu:
+        busy = measured.cpu / measured.whole
+        bound = busy >= 0.85 * (os.cpu_count() or 1)
+        cpu_line = (f" The machine's CPU time while the command ran: {measured.cpu / 60:.1f} "
+                    f"CPU-minutes, {busy:.2f} cores busy on average of {os.cpu_count()}: "
+                    + ("the suite is bound by the cores, so only less work (fewer processes "
+                       "started, less done in each) makes it quicker." if bound else
+                       "the cores are not all busy, so more workers (or less waiting) would "
+                       "make it quicker."))
     return f"""{HEADING}
 
 Machine: {os.cpu_count()} cores, {platform.python_implementation()} \
 {platform.python_version()}, load average {measured.load:.1f} at the end. Produced by \
-`bench/bench_suite.py`. pytest runs 4 workers (`-n 4 --dist loadgroup`: most of a test's \
-time is spent waiting for the processes it starts).
+`bench/bench_suite.py`. pytest runs 4 workers (`-n 4 --dist loadgroup`).{cpu_line}
 
 | What | Time | Budget |
 |---|---|---|
