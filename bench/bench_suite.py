@@ -108,6 +108,7 @@ def main() -> None:
                         help="with --log: the whole command's time")
     parser.add_argument("--load", type=float, default=None, help="with --log: its load")
     parser.add_argument("--write", type=Path)
+    parser.add_argument("--save-log", type=Path, help="where to keep the run's whole log")
     options = parser.parse_args()
     if options.log:
         measured = Run(options.log.read_text(encoding="utf-8", errors="replace"),
@@ -115,6 +116,8 @@ def main() -> None:
                        else os.getloadavg()[0])
     else:
         measured = run(options.rev)
+        if options.save_log:
+            options.save_log.write_text(measured.log, encoding="utf-8")
     text = section(measured)
     print(text)
     if options.write:

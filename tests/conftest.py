@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -108,6 +109,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session", autouse=True)
 def _no_remote_connections() -> None:
     forbid_remote()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _children_hear_ctrl_c() -> None:
+    """A suite started as a background job of a script (`(./scripts/test &)`) has SIGINT
+    ignored, and so would every process it starts: `grade watch` and the course site would
+    not hear the Ctrl-C that tests send them. A handler here is reset to the default in
+    each process this one starts, as a terminal's would be."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")

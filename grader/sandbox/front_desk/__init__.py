@@ -6,5 +6,6 @@
 `operations` (exactly which operation, the one moto then runs), `validation` (input AWS
 refuses; `java_patterns`: AWS's patterns for Python), `authorization` (what the
 caller's policies allow), `moto_dispatch` (moto answers), `aws_errors` (AWS's error
-answers), `wsgi` (requests as WSGI has them).
+answers), `wsgi` (requests as WSGI has them), `in_process` (requests handed to the
+desk in this process, without a socket: a grading's, a re-grade's).
 """
