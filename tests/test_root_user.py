@@ -99,6 +99,20 @@ def test_root_key_operations_without_user_name_act_on_root_only(fresh: Course) -
     assert len(iam.list_access_keys()["AccessKeyMetadata"]) == 2
 
 
+def test_the_graders_report_is_not_the_learners(fresh: Course) -> None:
+    """The checks generate a credential report to read root's row: that must not make the
+    learner's GetCredentialReport succeed, nor end the report the learner made."""
+    iam = client(fresh.sandbox_env(), "iam")
+    assert fresh.grade("03", "--json").returncode == 1  # its checks read the report
+    with pytest.raises(ClientError) as missing:
+        iam.get_credential_report()
+    assert error_code(missing) == "ReportNotPresent"
+    iam.generate_credential_report()
+    made = iam.get_credential_report()["GeneratedTime"]
+    fresh.grade("03", "--json")
+    assert iam.get_credential_report()["GeneratedTime"] == made
+
+
 def test_credential_report_starts_with_root_in_aws_format(fresh: Course) -> None:
     env = fresh.sandbox_env()
     iam = client(env, "iam")

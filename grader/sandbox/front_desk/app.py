@@ -28,6 +28,7 @@ import secrets
 import threading
 import uuid
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from typing import Any
 
 import time_machine
@@ -58,6 +59,7 @@ from grader.sandbox.front_desk.wsgi import raw_request, read_body
 from grader.sandbox.history.record import CLOCK_EVENT, Event, Record
 from grader.sandbox.server import GRADER_TOKEN
 from grader.sandbox.services.cloudtrail.events import hide_secrets, resources_of
+from grader.sandbox.services.iam.models import graders_own_report
 
 CONTROL_PREFIX = "/_sandbox/"
 StartResponse = Callable[..., Any]
@@ -215,9 +217,11 @@ class SandboxApp:
         `seq` the request has (or would have) in the record, the caller's policies asked
         by the services that judge them themselves."""
         self.seed_random(seq if caller.recorded else None)
+        iam = iam_of(self.account.account_id)
         with time_machine.travel(moment, tick=False), request_made_at(signed_by), \
-                authorization.asking(iam_of(self.account.account_id), caller, credentials.region,
-                                     environ.get("REMOTE_ADDR") or "127.0.0.1", moment):
+                authorization.asking(iam, caller, credentials.region,
+                                     environ.get("REMOTE_ADDR") or "127.0.0.1", moment), \
+                (graders_own_report(iam) if caller.kind == "Grader" else nullcontext()):
             return dispatch(self.moto, environ, body, credentials.service, operation.name)
 
     def _authorize(self, caller: callers.Caller, operation: operations.Operation,

@@ -15,7 +15,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -197,6 +198,28 @@ def user_row(user: User) -> list[str]:
         last_changed, "N/A", _flag(bool(user.mfa_devices)),
         *_key_columns(user.get_all_access_keys()), *_NO_CERTS,
     ]
+
+
+_REPORT = ("credential_report", "credential_report_time")  # what moto keeps of it
+
+
+@contextmanager
+def graders_own_report(backend: IAMBackend) -> Iterator[None]:
+    """Answer the grader with a credential report of its own: its GenerateCredentialReport
+    (the checks read root's row) must not make the learner's GetCredentialReport succeed,
+    as it would if the grader's report were the account's. Entered under the account's
+    request lock, so no other request sees the swap."""
+    learners = {name: getattr(backend, name, None) for name in _REPORT}
+    graders = getattr(backend, "_graders_report", dict.fromkeys(_REPORT))
+    for name, value in graders.items():
+        setattr(backend, name, value)
+    try:
+        yield
+    finally:
+        backend._graders_report = {  # type: ignore[attr-defined]
+            name: getattr(backend, name, None) for name in _REPORT}
+        for name, value in learners.items():
+            setattr(backend, name, value)
 
 
 def credential_report(backend: IAMBackend) -> str:
