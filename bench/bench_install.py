@@ -4,9 +4,9 @@
 
 In a temporary folder: a fresh clone of this repository at REV (default HEAD), a clean
 HOME, and `./scripts/course` run in a terminal (a pseudo-terminal, as a learner's, so
-that pip shows what it shows a person). Measured, each from a fresh clone and venv:
+that the installer shows what it shows a person). Measured, each from a fresh clone and venv:
 
-- with an empty pip cache (a learner's first install: every package downloaded), and
+- with an empty package cache (a learner's first install: every package downloaded), and
   again with the cache that run filled (a second course, or a reinstall): the time until
   the simulated account runs and until the course site answers, and the longest stretch
   in which nothing new appeared on the terminal;
@@ -84,10 +84,12 @@ def _free_port() -> int:
 def _env(home: Path, cache: Path) -> dict[str, str]:
     """A learner's environment: nothing of this project's venv, AWS or grade settings."""
     kept = {k: v for k, v in os.environ.items()
-            if not k.startswith(("AWS_", "GRADE_", "MOTO_", "VIRTUAL_ENV", "PYTHON", "PIP_CACHE"))}
+            if not k.startswith(("AWS_", "GRADE_", "MOTO_", "VIRTUAL_ENV", "PYTHON",
+                                 "PIP_CACHE", "UV_"))}
     path = os.pathsep.join(p for p in kept.get("PATH", "").split(os.pathsep)
                            if "/.venv/" not in p + "/")
-    return kept | {"HOME": str(home), "PATH": path, "PIP_CACHE_DIR": str(cache),
+    return kept | {"HOME": str(home), "PATH": path, "PIP_CACHE_DIR": str(cache / "pip"),
+                   "UV_CACHE_DIR": str(cache / "uv"),
                    "TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30"}
 
 
@@ -192,7 +194,7 @@ def measure(rev: str) -> Install:
                                         text=True, capture_output=True, check=True).stdout.strip())
     with tempfile.TemporaryDirectory(prefix="bench-install-") as tmp:
         folder = Path(tmp)
-        cache = folder / "pip-cache"
+        cache = folder / "package-cache"
         for label in ("cold", "warm"):
             home = folder / f"home-{label}"
             home.mkdir()
@@ -200,7 +202,7 @@ def measure(rev: str) -> Install:
             place.mkdir()
             clone = _clone(rev, place)
             env = _env(home, cache)
-            print(f"{result.rev}: ./scripts/course, {label} pip cache...", flush=True)
+            print(f"{result.rev}: ./scripts/course, {label} package cache...", flush=True)
             setattr(result, label, _course(clone, env))
             done = getattr(result, label)
             print(f"  site after {done.site:.1f} s, longest silence {done.silence:.1f} s, "
@@ -220,8 +222,8 @@ def _rows(install: Install, label: str) -> list[str]:
         return (f"| {label}: {what} | {run.account:.0f} s | {run.site:.0f} s | "
                 f"{run.silence:.0f} s | {run.cpu:.0f} s | {run.load:.1f} |")
 
-    return [row("`./scripts/course`, empty pip cache", install.cold),
-            row("`./scripts/course`, pip's cache filled", install.warm),
+    return [row("`./scripts/course`, empty package cache", install.cold),
+            row("`./scripts/course`, package cache filled", install.warm),
             row("`./scripts/course` again (installed)", install.again)]
 
 
@@ -243,10 +245,9 @@ Machine: {os.cpu_count()} cores, {platform.python_implementation()} \
 (each run's as it began is in its row: others' work shares the cores, so the times vary \
 with it; CPU is the CPU time of what `./scripts/course` ran and waited for). Produced by \
 `bench/bench_install.py`: a fresh clone, a clean HOME, `./scripts/course` in a terminal \
-(a pseudo-terminal) until the course site answers; the first time with an empty pip cache \
-(the packages downloaded from the package index, but for any that pip finds on this \
-machine's own disk), then in another fresh clone with the cache that filled, then again on \
-that installed clone (a learner coming back).
+(a pseudo-terminal) until the course site answers; the first time with an empty package \
+cache (the packages downloaded from the package index), then in another fresh clone with \
+the cache that filled, then again on that installed clone (a learner coming back).
 
 | Revision | `.venv` (`du`) | Distributions | Budget |
 |---|---|---|---|
@@ -263,13 +264,12 @@ mpmath, networkx, pydantic, graphql-core, docker, aws-xray-sdk, openapi-spec-val
 moto's CloudFormation, AppSync, Lambda and the like, which the course never runs; Flask and \
 flask-cors, what the simulated account runs of that extra, are named beside moto), and the \
 instructor's server (SQLAlchemy, alembic, psycopg, starlette, uvicorn, argon2: \
-`./scripts/install --server`). The longest silence was the whole install (`pip --quiet`); \
-now `./scripts/install` says which step it is on and, in a terminal, pip shows each package \
-and its progress (the longest pause left is Python making the venv with its own pip, \
-before pip can show anything: about 9 s). Run again, `./scripts/install` installs nothing when \
-`pyproject.toml` and `constraints.txt` are as they were (it used to ask pip, 5 s). A filled \
-pip cache does not make the install faster here: most of its time is pip unpacking and \
-byte-compiling (the CPU column), not downloading, and the rest follows the machine's load.
+`./scripts/install --server`). `./scripts/install` says which step it is on, and installs \
+with uv (pinned in constraints.txt, installed into `.venv/` by the venv's own pip): in a \
+terminal uv shows its progress. A learner's install is not byte-compiled (Python compiles \
+what it imports, the first time: the first `grade sandbox start` is slower than later ones); \
+the server's and the tests' are. Run again, `./scripts/install` installs nothing when \
+`pyproject.toml` and `constraints.txt` are as they were.
 """
 
 
