@@ -90,20 +90,27 @@ def test_spend_and_alerts_come_from_the_bill(fresh: Course) -> None:
     assert inbox.stdout.count("to billing@example.com") == 1, "once per period"
 
 
-def test_budget_alerts_come_back_the_same_after_a_restart(fresh: Course) -> None:
+def test_budget_alerts_come_back_the_same_after_a_restart(home: Course) -> None:
+    """In an account of its own: in the shared one, reset after other tests' keys and days,
+    no alert came in 2 of 3 full runs (a reset's leftover state: see the session notes)."""
     from tests.test_mfa import restart
 
-    env = fresh.sandbox_env()
-    account = fresh.account()["account_id"]
-    client(env, "kms").create_key(Description="orders")
-    client(env, "budgets").create_budget(
-        AccountId=account, Budget=budget("0.01"),
-        NotificationsWithSubscribers=[{"Notification": NOTIFICATION, "Subscribers": [EMAIL]}])
-    settle_a_day_of_this_month(fresh)
-    before = fresh.grade("sandbox", "inbox", "--json").stdout
-    assert "monthly-cost" in before
-    restart(fresh)
-    assert fresh.grade("sandbox", "inbox", "--json").stdout == before
+    assert home.grade("sandbox", "start").returncode == 0
+    try:
+        env = home.sandbox_env()
+        account = home.account()["account_id"]
+        client(env, "kms").create_key(Description="orders")
+        client(env, "budgets").create_budget(
+            AccountId=account, Budget=budget("0.01"),
+            NotificationsWithSubscribers=[{"Notification": NOTIFICATION,
+                                           "Subscribers": [EMAIL]}])
+        settle_a_day_of_this_month(home)
+        before = home.grade("sandbox", "inbox", "--json").stdout
+        assert "monthly-cost" in before
+        restart(home)
+        assert home.grade("sandbox", "inbox", "--json").stdout == before
+    finally:
+        home.grade("sandbox", "stop")
 
 
 class _Bill:

@@ -38,13 +38,16 @@ def start_over(app: SandboxApp, folder: Path) -> Path:
     app.clock = AccountClock()  # a new account's clock: no time advanced yet
     BackendDict.reset()
     reset_model_data()
+    # What lives only in this process's memory (the bill's settled days, mails, console
+    # sessions...), forgotten before the account opens again: opening it settles the days
+    # since it was opened, as a new process would.
+    for forget in app.on_start_over:
+        forget()
     open_account(app)
     first_history(app)
     if replaced.replaced_seq:  # the new record says what it replaced
         app.append(mark(replaced, app.clock.now(), app.account.region))
     checkpoints.mark(folder, checkpoints.OPENED, app.next_seq - 1)
-    for forget in app.on_start_over:  # what lives only in memory: console sessions...
-        forget()
     with app.changed:
         app.generation = secrets.token_hex(8)
         app.changed.notify_all()
