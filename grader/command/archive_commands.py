@@ -19,7 +19,7 @@ def reset(assume_yes: bool) -> int:
     folder = sandbox_dir()
     held = archives.held_by(folder)
     opened = checkpoints.OPENED in checkpoints.load(folder)
-    if untouched(folder):
+    if _untouched(folder, opened, held):
         print(wrap("The simulated account is already in its starting state: nothing was "
                    "done in it since it was opened. Nothing was changed."))
         return 0
@@ -48,9 +48,12 @@ def reset(assume_yes: bool) -> int:
 
 def untouched(folder: Path) -> bool:
     """The account runs and nothing was done in it since it was opened."""
-    return (control.find(folder) is not None
-            and checkpoints.OPENED in checkpoints.load(folder)
-            and archives.held_by(folder).requests == 0)
+    return _untouched(folder, checkpoints.OPENED in checkpoints.load(folder),
+                      archives.held_by(folder))
+
+
+def _untouched(folder: Path, opened: bool, held: archives.Held) -> bool:
+    return opened and held.requests == 0 and control.find(folder) is not None
 
 
 def start_over(folder: Path) -> tuple[control.Running, str]:
